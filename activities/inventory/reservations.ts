@@ -1,0 +1,170 @@
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import type { Database } from '../../db/client';
+import { appendOrderEvent } from '../../db/events';
+import { orders, reservations, shipments, stock } from '../../db/schema';
+import { shipmentId } from '../../workflows/order/ids';
+import type { Address, Hold, ShipmentPlan } from '../../workflows/order/types';
+import { demandBySku, type AllocationPolicy, type Pick } from './allocation';
+
+export class OutOfStock extends Error {}
+class LostRace extends Error {}
+
+const LIVE = ['held', 'committed'] as const;
+
+/**
+ * Reserves every line of an order in one short transaction of conditional updates. Nothing is locked
+ * while vendors are called: the hold is a row, and `reserved <= on_hand` is enforced by the database.
+ * A retry of the same order returns its existing hold.
+ */
+export async function reserve(
+  db: Database,
+  request: { orderId: string; lines: { sku: string; quantity: number }[]; shipTo: Address; holdTtlMs: number; policy: AllocationPolicy },
+): Promise<Hold> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(async (tx) => {
+        // A timed-out attempt may still be committing while its retry starts: one reservation per order at a time,
+        // so the retry sees the first attempt's hold instead of reserving the units a second time.
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${request.orderId}))`);
+        const existing = await liveHold(tx as unknown as Database, request.orderId);
+        if (existing) return existing;
+
+        const demand = demandBySku(request.lines);
+        const levels = await tx
+          .select({ sku: stock.sku, warehouse: stock.warehouse, available: sql<number>`${stock.onHand} - ${stock.reserved}` })
+          .from(stock)
+          .where(inArray(stock.sku, [...demand.keys()]));
+        const picks = request.policy(demand, levels, request.shipTo);
+        if (!picks) throw new OutOfStock(describeShortage(demand, levels));
+
+        // A fixed order of row updates keeps concurrent reservations from deadlocking.
+        for (const pick of [...picks].sort((a, b) => a.sku.localeCompare(b.sku) || a.warehouse.localeCompare(b.warehouse))) {
+          const updated = await tx
+            .update(stock)
+            .set({ reserved: sql`${stock.reserved} + ${pick.quantity}`, updatedAt: sql`now()` })
+            .where(and(eq(stock.sku, pick.sku), eq(stock.warehouse, pick.warehouse), sql`${stock.onHand} - ${stock.reserved} >= ${pick.quantity}`))
+            .returning({ sku: stock.sku });
+          if (updated.length === 0) throw new LostRace();
+        }
+
+        const expiresAt = new Date(Date.now() + request.holdTtlMs);
+        await tx
+          .insert(reservations)
+          .values(picks.map((p) => ({ orderId: request.orderId, sku: p.sku, warehouse: p.warehouse, quantity: p.quantity, status: 'held' as const, expiresAt })))
+          .onConflictDoUpdate({
+            target: [reservations.orderId, reservations.sku, reservations.warehouse],
+            set: { quantity: sql`excluded.quantity`, status: 'held', expiresAt, updatedAt: sql`now()` },
+          });
+        const plans = planShipments(request.orderId, picks);
+        await tx
+          .insert(shipments)
+          .values(plans.map((p) => ({ id: p.shipmentId, orderId: request.orderId, warehouse: p.warehouse, lines: p.lines, status: 'allocated' })))
+          .onConflictDoUpdate({ target: shipments.id, set: { warehouse: sql`excluded.warehouse`, lines: sql`excluded.lines`, status: 'allocated' } });
+        await appendOrderEvent(tx, {
+          orderId: request.orderId,
+          type: 'inventory.reserved',
+          detail: { picks, expiresAt: expiresAt.toISOString() },
+          dedupeKey: `${request.orderId}:inventory.reserved:${expiresAt.getTime()}`,
+        });
+        return { shipments: plans, expiresAt: expiresAt.toISOString() };
+      });
+    } catch (err) {
+      // Another order took the units between our read and our update: allocate again from fresh numbers.
+      if (err instanceof LostRace && attempt < 50) continue;
+      if (err instanceof LostRace) throw new OutOfStock('stock was taken by concurrent orders');
+      throw err;
+    }
+  }
+}
+
+/** One shipment per warehouse, numbered in a stable order so retries name the same shipments. */
+export function planShipments(orderId: string, picks: readonly Pick[]): ShipmentPlan[] {
+  const byWarehouse = new Map<string, { sku: string; quantity: number }[]>();
+  for (const pick of picks) {
+    const lines = byWarehouse.get(pick.warehouse) ?? [];
+    lines.push({ sku: pick.sku, quantity: pick.quantity });
+    byWarehouse.set(pick.warehouse, lines);
+  }
+  return [...byWarehouse.keys()].sort().map((warehouse, i) => ({ shipmentId: shipmentId(orderId, i), warehouse, lines: byWarehouse.get(warehouse)! }));
+}
+
+async function liveHold(db: Database, orderId: string): Promise<Hold | undefined> {
+  const rows = await db.select().from(reservations).where(and(eq(reservations.orderId, orderId), inArray(reservations.status, [...LIVE])));
+  if (rows.length === 0) return undefined;
+  const plans = await db.select().from(shipments).where(eq(shipments.orderId, orderId)).orderBy(asc(shipments.id));
+  return {
+    shipments: plans.map((s) => ({ shipmentId: s.id, warehouse: s.warehouse, lines: s.lines })),
+    expiresAt: rows.reduce((min, r) => (r.expiresAt < min ? r.expiresAt : min), rows[0]!.expiresAt).toISOString(),
+  };
+}
+
+function describeShortage(demand: Map<string, number>, levels: { sku: string; available: number }[]): string {
+  const short = [...demand]
+    .map(([sku, wanted]) => ({ sku, wanted, available: levels.filter((l) => l.sku === sku).reduce((n, l) => n + Math.max(0, l.available), 0) }))
+    .filter((s) => s.available < s.wanted);
+  return short.length === 0
+    ? 'no single allocation covers the order'
+    : short.map((s) => `${s.sku}: wanted ${s.wanted}, available ${s.available}`).join('; ');
+}
+
+/**
+ * Gives back every live unit of an order, exactly once: held units return to available, committed
+ * (handed-off) units return to on hand. Safe to call for an order that never reserved.
+ */
+export async function release(db: Database, orderId: string, why: string): Promise<number> {
+  return db.transaction(async (tx) => {
+    const live = await tx
+      .select()
+      .from(reservations)
+      .where(and(eq(reservations.orderId, orderId), inArray(reservations.status, [...LIVE])))
+      .for('update');
+    for (const r of live) {
+      const change =
+        r.status === 'held'
+          ? { reserved: sql`${stock.reserved} - ${r.quantity}` }
+          : { onHand: sql`${stock.onHand} + ${r.quantity}` };
+      await tx.update(stock).set({ ...change, updatedAt: sql`now()` }).where(and(eq(stock.sku, r.sku), eq(stock.warehouse, r.warehouse)));
+    }
+    if (live.length > 0) {
+      await tx.update(reservations).set({ status: 'released', updatedAt: sql`now()` }).where(and(eq(reservations.orderId, orderId), inArray(reservations.status, [...LIVE])));
+      // A hold can outlive (or never have had) its order row; the timeline exists only for real orders.
+      const [order] = await tx.select({ id: orders.id }).from(orders).where(eq(orders.id, orderId));
+      if (order) {
+        await appendOrderEvent(tx, { orderId, type: 'inventory.released', detail: { why, units: live.reduce((n, r) => n + r.quantity, 0) }, dedupeKey: `${orderId}:inventory.released:${Date.now()}` });
+      }
+    }
+    return live.reduce((n, r) => n + r.quantity, 0);
+  });
+}
+
+/** At the warehouse handoff a hold becomes a decrement of on hand, exactly once. */
+export async function commit(tx: Parameters<Parameters<Database['transaction']>[0]>[0], orderId: string, warehouse: string): Promise<number> {
+  const held = await tx
+    .select()
+    .from(reservations)
+    .where(and(eq(reservations.orderId, orderId), eq(reservations.warehouse, warehouse), eq(reservations.status, 'held')))
+    .for('update');
+  for (const r of held) {
+    await tx
+      .update(stock)
+      .set({ onHand: sql`${stock.onHand} - ${r.quantity}`, reserved: sql`${stock.reserved} - ${r.quantity}`, updatedAt: sql`now()` })
+      .where(and(eq(stock.sku, r.sku), eq(stock.warehouse, r.warehouse)));
+  }
+  if (held.length > 0) {
+    await tx
+      .update(reservations)
+      .set({ status: 'committed', updatedAt: sql`now()` })
+      .where(and(eq(reservations.orderId, orderId), eq(reservations.warehouse, warehouse), eq(reservations.status, 'held')));
+  }
+  return held.reduce((n, r) => n + r.quantity, 0);
+}
+
+/** Whether the order still holds (or has already committed) its units in this warehouse. */
+export async function holdIsLive(db: Database, orderId: string, warehouse: string): Promise<boolean> {
+  const rows = await db
+    .select({ status: reservations.status })
+    .from(reservations)
+    .where(and(eq(reservations.orderId, orderId), eq(reservations.warehouse, warehouse), inArray(reservations.status, [...LIVE])))
+    .limit(1);
+  return rows.length > 0;
+}

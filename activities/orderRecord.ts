@@ -1,0 +1,31 @@
+import { and, eq, lt, sql } from 'drizzle-orm';
+import { appendOrderEvent } from '../db/events';
+import { orders } from '../db/schema';
+import type { ActivityDeps } from './deps';
+
+export function orderRecordActivities({ db }: ActivityDeps) {
+  return {
+    /** Mirrors a saga transition into Postgres: the orders row and an append-only event, once per transition. */
+    async recordOrderStatus(input: {
+      orderId: string;
+      /** The saga's transition number: only a newer transition may change the order's status. */
+      seq: number;
+      status: string;
+      reason: string | null;
+      note: string | null;
+      detail: Record<string, unknown> | null;
+      dedupeKey: string;
+    }): Promise<void> {
+      await db.transaction(async (tx) => {
+        const detail = { ...(input.reason ? { reason: input.reason } : {}), ...(input.note ? { note: input.note } : {}), ...input.detail };
+        const appended = await appendOrderEvent(tx, { orderId: input.orderId, type: 'status', status: input.status, detail, dedupeKey: input.dedupeKey });
+        if (appended) {
+          await tx
+            .update(orders)
+            .set({ status: input.status, statusSeq: input.seq, ...(input.reason ? { reason: input.reason } : {}), updatedAt: sql`now()` })
+            .where(and(eq(orders.id, input.orderId), lt(orders.statusSeq, input.seq)));
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import { Router } from 'express';
+import { desc, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import type { Database } from '../../db/client';
+import { reconciliationRuns } from '../../db/schema';
+import type { reconciliationWorkflow } from '../../workflows';
+import { requireRole, type Credential } from '../auth';
+import { Problem, invalidInput } from '../problem';
+
+const reconcileSchema = z.strictObject({ skus: z.array(z.string().min(1).max(64)).min(1).max(500).optional() });
+
+export function adminRoutes(deps: { db: Database; client: Client; taskQueue: string; credentials: Credential[] }): Router {
+  const router = Router();
+  const staff = requireRole(deps.credentials, 'staff');
+
+  /** Runs a reconciliation now, as the schedule would, and answers its report. */
+  router.post('/admin/reconcile', staff, async (req, res) => {
+    const body = reconcileSchema.safeParse(req.body ?? {});
+    if (!body.success) throw invalidInput(body.error);
+    const workflowId = `reconciliation-staff-${Date.now()}`;
+    try {
+      const report = await deps.client.workflow.execute<typeof reconciliationWorkflow>('reconciliationWorkflow', {
+        workflowId,
+        taskQueue: deps.taskQueue,
+        args: [{ trigger: 'staff', skus: body.data.skus }],
+        workflowExecutionTimeout: '2m',
+      });
+      res.json(report);
+    } catch (err) {
+      if (!(err instanceof WorkflowFailedError)) throw err;
+      throw new Problem(502, 'Reconciliation failed', `run ${workflowId} failed: ${(err.cause?.cause as Error | undefined)?.message ?? err.cause?.message ?? err.message}`, { runId: workflowId });
+    }
+  });
+
+  router.get('/admin/reconciliations', staff, async (_req, res) => {
+    const runs = await deps.db.select().from(reconciliationRuns).orderBy(desc(reconciliationRuns.finishedAt)).limit(50);
+    res.json({ runs });
+  });
+
+  router.get('/admin/reconciliations/:id', staff, async (req, res) => {
+    const [run] = await deps.db.select().from(reconciliationRuns).where(eq(reconciliationRuns.id, String(req.params.id)));
+    if (!run) throw new Problem(404, 'Not found', `no reconciliation run ${req.params.id}`);
+    res.json(run);
+  });
+  return router;
+}

@@ -1,0 +1,60 @@
+import { Router, type RequestHandler } from 'express';
+import type { PayloadCodec } from '@temporalio/common';
+import { z } from 'zod';
+import { requireRole, type Credential } from '../auth';
+import { Problem, invalidInput } from '../problem';
+
+const wirePayloads = z.object({
+  payloads: z.array(z.object({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() })).max(1000),
+});
+type WirePayloads = z.infer<typeof wirePayloads>['payloads'];
+
+const fromWire = (payloads: WirePayloads) =>
+  payloads.map((p) => ({
+    metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+    data: Buffer.from(p.data ?? '', 'base64'),
+  }));
+const toWire = (payloads: Awaited<ReturnType<PayloadCodec['decode']>>) =>
+  payloads.map((p) => ({
+    metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')])),
+    data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
+  }));
+
+/** Lets the Temporal Web UI (its own origin) call the codec with the staff credential. */
+function cors(origins: string[]): RequestHandler {
+  return (req, res, next) => {
+    const origin = req.headers.origin;
+    if (origin && origins.includes(origin)) {
+      res.set({
+        'access-control-allow-origin': origin,
+        'access-control-allow-credentials': 'true',
+        'access-control-allow-methods': 'POST, OPTIONS',
+        'access-control-allow-headers': 'content-type, authorization, x-namespace',
+        vary: 'Origin',
+      });
+    }
+    if (req.method === 'OPTIONS') return res.status(204).end();
+    next();
+  };
+}
+
+/**
+ * A Temporal codec server: authorised staff (and the Web UI acting for them) see decrypted payloads;
+ * Temporal itself only ever stores ciphertext.
+ */
+export function codecRoutes(codec: PayloadCodec | undefined, credentials: Credential[], origins: string[]): Router {
+  const router = Router();
+  router.use('/codec', cors(origins));
+  for (const direction of ['encode', 'decode'] as const) {
+    router.post(`/codec/${direction}`, requireRole(credentials, 'staff'), async (req, res) => {
+      if (!codec) throw new Problem(404, 'No codec', 'payload encryption is not configured (PAYLOAD_KEYS)');
+      const body = wirePayloads.safeParse(req.body);
+      if (!body.success) throw invalidInput(body.error);
+      const result = await codec[direction](fromWire(body.data.payloads)).catch((err: Error) => {
+        throw new Problem(400, 'Cannot ' + direction, err.message);
+      });
+      res.json({ payloads: toWire(result) });
+    });
+  }
+  return router;
+}

@@ -1,0 +1,46 @@
+import { asc, eq } from 'drizzle-orm';
+import type { Database } from '../../db/client';
+import { orderEvents, orderLines, orders, payments, shipments } from '../../db/schema';
+
+/** Everything support and the checkout service may read about one order; no payment token, ever. */
+export async function orderView(db: Database, orderId: string) {
+  const [order] = await db.select().from(orders).where(eq(orders.id, orderId));
+  if (!order) return undefined;
+  const [lines, parcels, [payment], events] = await Promise.all([
+    db.select().from(orderLines).where(eq(orderLines.orderId, orderId)).orderBy(asc(orderLines.lineNo)),
+    db.select().from(shipments).where(eq(shipments.orderId, orderId)).orderBy(asc(shipments.id)),
+    db.select().from(payments).where(eq(payments.orderId, orderId)),
+    db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(asc(orderEvents.id)),
+  ]);
+  return {
+    orderId: order.id,
+    status: order.status,
+    reason: order.reason,
+    customerId: order.customerId,
+    currency: order.currency,
+    totalCents: order.totalCents,
+    createdAt: order.createdAt.toISOString(),
+    updatedAt: order.updatedAt.toISOString(),
+    workflowId: order.workflowId,
+    lines: lines.map((l) => ({ sku: l.sku, quantity: l.quantity, unitPriceCents: l.unitPriceCents })),
+    shipments: parcels.map((s) => ({
+      shipmentId: s.id,
+      warehouse: s.warehouse,
+      lines: s.lines,
+      status: s.status,
+      trackingNumber: s.trackingNumber,
+      labelId: s.labelId,
+      wmsTaskId: s.wmsTaskId,
+    })),
+    payment: {
+      authorizationId: payment?.authorizationId ?? null,
+      authorizedCents: payment?.authorizedCents ?? 0,
+      capturedCents: payment?.capturedCents ?? 0,
+      voidedCents: payment?.voidedCents ?? 0,
+      refundedCents: payment?.refundedCents ?? 0,
+    },
+    history: events.map((e) => ({ type: e.type, status: e.status, detail: e.detail, at: e.at.toISOString() })),
+  };
+}
+
+export type OrderView = NonNullable<Awaited<ReturnType<typeof orderView>>>;

@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import { eq, inArray } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Database } from '../../db/client';
+import { appendOrderEvent } from '../../db/events';
+import { orderLines, orders, stock } from '../../db/schema';
+import { orderWorkflowId } from '../../workflows/order/ids';
+import type { OrderInput, SagaPolicy } from '../../workflows/order/types';
+import { Problem } from '../problem';
+import type { CreateOrderRequest } from '../validation';
+import { requestHash } from './canonicalJson';
+import { sagaInputFor, startOrderSaga, type SagaStarter } from './startSaga';
+
+export interface PlaceOrderDeps {
+  db: Database;
+  saga: SagaStarter;
+  sagaPolicy?: Partial<SagaPolicy>;
+  log: Logger;
+}
+
+export interface PlacedOrder {
+  orderId: string;
+  status: string;
+  created: boolean;
+}
+
+/**
+ * The hot path: persist the order and start its saga. The same Idempotency-Key with the same body
+ * returns the first order and starts nothing new; with a different body it is refused.
+ */
+export async function placeOrder(deps: PlaceOrderDeps, idempotencyKey: string, request: CreateOrderRequest): Promise<PlacedOrder> {
+  const { db } = deps;
+  const hash = requestHash(request);
+  const orderId = orderIdFor(idempotencyKey);
+  const totalCents = request.lines.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0);
+
+  const outcome = await db.transaction(async (tx) => {
+    const [inserted] = await tx
+      .insert(orders)
+      .values({
+        id: orderId,
+        idempotencyKey,
+        requestHash: hash,
+        customerId: request.customerId,
+        email: request.email,
+        currency: request.currency,
+        totalCents,
+        shippingAddress: request.shippingAddress,
+        paymentToken: request.paymentToken,
+        status: 'received',
+        workflowId: orderWorkflowId(orderId),
+        sagaPolicy: deps.sagaPolicy ?? null,
+      })
+      .onConflictDoNothing({ target: orders.idempotencyKey })
+      .returning({ id: orders.id });
+    if (!inserted) {
+      const [existing] = await tx.select().from(orders).where(eq(orders.idempotencyKey, idempotencyKey));
+      if (!existing) throw new Error('idempotency key conflict without a row');
+      if (existing.requestHash !== hash) {
+        throw new Problem(409, 'Idempotency-Key reused', `the Idempotency-Key was already used for order ${existing.id} with a different body`, { orderId: existing.id });
+      }
+      return { created: false, row: existing };
+    }
+    await assertKnownSkus(tx as unknown as Database, request);
+    await tx.insert(orderLines).values(request.lines.map((l, i) => ({ orderId, lineNo: i + 1, ...l })));
+    await appendOrderEvent(tx, { orderId, type: 'order.received', status: 'received', detail: { lines: request.lines.length, totalCents }, dedupeKey: `${orderId}:received` });
+    return { created: true, row: undefined };
+  });
+
+  if (!outcome.created) {
+    const row = outcome.row!;
+    // A repeat of a request whose saga never started (crash or Temporal outage) starts it now.
+    if (!row.workflowStartedAt) {
+      const input = await sagaInputFor(db, row.id);
+      if (input) await tryStart(deps, input);
+    }
+    return { orderId: row.id, status: row.status, created: false };
+  }
+  await tryStart(deps, { orderId, customerId: request.customerId, email: request.email, currency: request.currency, totalCents, lines: request.lines, shippingAddress: request.shippingAddress, paymentToken: request.paymentToken, policy: deps.sagaPolicy });
+  return { orderId, status: 'received', created: true };
+}
+
+/**
+ * The order id is derived from the Idempotency-Key: a repeated request names the same order by
+ * construction, and a client (or a test) knows the id before the first response arrives.
+ */
+export function orderIdFor(idempotencyKey: string): string {
+  return `ord_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 24)}`;
+}
+
+/** After a failed start, the hot path leaves starts to the dispatcher for a while instead of waiting on Temporal per request. */
+const START_BREAKER_MS = 5_000;
+let startsSuspendedUntil = 0;
+
+async function tryStart(deps: PlaceOrderDeps, input: OrderInput): Promise<void> {
+  if (Date.now() < startsSuspendedUntil) return;
+  try {
+    await startOrderSaga(deps.db, deps.saga, orderWorkflowId(input.orderId), input);
+  } catch (err) {
+    // The order is committed: the dispatcher starts its saga once Temporal answers again.
+    startsSuspendedUntil = Date.now() + START_BREAKER_MS;
+    deps.log.warn({ orderId: input.orderId, err: (err as Error).message }, 'saga start deferred to the dispatcher');
+  }
+}
+
+async function assertKnownSkus(db: Database, request: CreateOrderRequest): Promise<void> {
+  const skus = [...new Set(request.lines.map((l) => l.sku))];
+  const known = await db.selectDistinct({ sku: stock.sku }).from(stock).where(inArray(stock.sku, skus));
+  const unknown = skus.filter((s) => !known.some((k) => k.sku === s));
+  if (unknown.length > 0) {
+    throw new Problem(422, 'Unknown SKU', `lines: unknown SKU ${unknown.join(', ')}`, { unknownSkus: unknown });
+  }
+}

@@ -1,0 +1,48 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import { z } from 'zod';
+
+/** An RFC 9457 problem answer: every error Hotpath returns is one of these. */
+export class Problem extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail);
+  }
+}
+
+export function sendProblem(res: Response, problem: Problem): void {
+  res
+    .status(problem.status)
+    .type('application/problem+json')
+    .json({ type: 'about:blank', title: problem.title, status: problem.status, detail: problem.detail, ...problem.extra });
+}
+
+export function invalidInput(error: z.ZodError): Problem {
+  const issues = error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
+  const first = issues[0]!;
+  return new Problem(400, 'Invalid input', `${first.field}: ${first.message}`, { issues });
+}
+
+/** Last-resort handler: parser errors become 4xx problems; anything unexpected is a 500 without internals. */
+export function problemHandler(log: (err: unknown) => void): ErrorRequestHandler {
+  return (err, _req, res, _next) => {
+    if (err instanceof Problem) return sendProblem(res, err);
+    const status = typeof err?.status === 'number' ? err.status : typeof err?.statusCode === 'number' ? err.statusCode : 500;
+    if (status >= 400 && status < 500) {
+      const detail =
+        err.type === 'entity.parse.failed'
+          ? 'the body is not valid JSON'
+          : err.type === 'entity.too.large'
+            ? `the body is larger than ${err.limit} bytes`
+            : err.type === 'encoding.unsupported' || err.type === 'charset.unsupported'
+              ? 'the body must be UTF-8 JSON'
+              : String(err.message ?? 'bad request');
+      return sendProblem(res, new Problem(status, status === 413 ? 'Payload too large' : 'Bad request', detail));
+    }
+    log(err);
+    sendProblem(res, new Problem(500, 'Internal error', 'something went wrong on our side; the request can be retried with the same Idempotency-Key'));
+  };
+}

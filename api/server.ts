@@ -1,0 +1,62 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { openDatabase } from '../db/client';
+import { migrateDatabase } from '../db/migrate';
+import { loadConfig, type Config } from '../lib/config';
+import { logger } from '../lib/logger';
+import { requireDatabaseUrl, onShutdown } from '../lib/process';
+import type { SagaPolicy } from '../workflows/order/types';
+import { createApp } from './app';
+import { dataConverterFor } from '../lib/codec/dataConverter';
+import { parseCredentials } from './auth';
+
+export interface RunningApi {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the HTTP API against an existing Postgres and Temporal. */
+export async function startApi(config: Config, options: { port?: number; sagaPolicy?: Partial<SagaPolicy>; temporalUiUrl?: string } = {}): Promise<RunningApi> {
+  const database = openDatabase(requireDatabaseUrl(config), { max: 20 });
+  // Lazy: the API accepts orders even when Temporal is down at start-up; the dispatcher starts their sagas later.
+  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
+  const dataConverter = dataConverterFor(config);
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
+  const log = logger.child({ component: 'api' });
+  const app = createApp({
+    db: database.db,
+    saga: { client, taskQueue: config.TASK_QUEUE, startTimeoutMs: config.TEMPORAL_START_TIMEOUT_MS },
+    sagaPolicy: options.sagaPolicy,
+    log,
+    temporalUiUrl: options.temporalUiUrl,
+    credentials: [...parseCredentials(config.CHECKOUT_TOKENS, 'checkout'), ...parseCredentials(config.STAFF_TOKENS, 'staff')],
+    wmsWebhookSecret: config.WMS_WEBHOOK_SECRET,
+    rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    codec: dataConverter?.payloadCodecs?.[0],
+    codecCorsOrigins: config.CODEC_CORS_ORIGINS.split(',').map((o) => o.trim()),
+  });
+  const server: Server = createServer(app);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(options.port ?? config.API_PORT, '0.0.0.0', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await connection.close();
+      await database.close();
+    },
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const config = loadConfig();
+  await migrateDatabase(requireDatabaseUrl(config));
+  const api = await startApi(config, { sagaPolicy: config.SAGA_POLICY, temporalUiUrl: config.TEMPORAL_UI_URL });
+  logger.info({ url: api.url }, 'api listening');
+  onShutdown(() => api.close());
+}

@@ -1,0 +1,1 @@
+ALTER TABLE "orders" ADD COLUMN "status_seq" integer DEFAULT 0 NOT NULL;

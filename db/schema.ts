@@ -1,0 +1,175 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/** One row per order placed through the API. `status` mirrors the saga's state. */
+export const orders = pgTable(
+  'orders',
+  {
+    id: text('id').primaryKey(),
+    idempotencyKey: text('idempotency_key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    customerId: text('customer_id').notNull(),
+    email: text('email').notNull(),
+    currency: text('currency').notNull(),
+    totalCents: integer('total_cents').notNull(),
+    shippingAddress: jsonb('shipping_address').$type<ShippingAddress>().notNull(),
+    paymentToken: text('payment_token').notNull(),
+    status: text('status').notNull(),
+    reason: text('reason'),
+    // The saga's transition number behind `status`: a late or repeated write of an older transition never wins.
+    statusSeq: integer('status_seq').notNull().default(0),
+    workflowId: text('workflow_id').notNull(),
+    // Null until the saga is known to have started: the outbox the dispatcher drains after a crash or outage.
+    workflowStartedAt: timestamp('workflow_started_at', { withTimezone: true }),
+    // The saga policy the order was accepted under, so a later start (dispatcher) runs it the same way.
+    sagaPolicy: jsonb('saga_policy').$type<Record<string, unknown>>(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('orders_idempotency_key_uq').on(t.idempotencyKey),
+    index('orders_customer_idx').on(t.customerId),
+    index('orders_status_idx').on(t.status),
+    index('orders_unstarted_idx').on(t.createdAt).where(sql`${t.workflowStartedAt} is null`),
+  ],
+);
+
+export const orderLines = pgTable(
+  'order_lines',
+  {
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id),
+    lineNo: integer('line_no').notNull(),
+    sku: text('sku').notNull(),
+    quantity: integer('quantity').notNull(),
+    unitPriceCents: integer('unit_price_cents').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orderId, t.lineNo] }),
+    check('order_lines_quantity_positive', sql`${t.quantity} > 0`),
+    check('order_lines_price_non_negative', sql`${t.unitPriceCents} >= 0`),
+  ],
+);
+
+/** Append-only audit trail: every status change and step outcome of an order. */
+export const orderEvents = pgTable(
+  'order_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id),
+    type: text('type').notNull(),
+    status: text('status'),
+    detail: jsonb('detail').$type<Record<string, unknown>>(),
+    // Written by activities that may be retried: the key makes the append exactly-once.
+    dedupeKey: text('dedupe_key'),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('order_events_order_idx').on(t.orderId, t.id), uniqueIndex('order_events_dedupe_uq').on(t.dedupeKey)],
+);
+
+/** Stock per SKU per warehouse: Hotpath's fast working set, reconciled with the ERP. */
+export const stock = pgTable(
+  'stock',
+  {
+    sku: text('sku').notNull(),
+    warehouse: text('warehouse').notNull(),
+    onHand: integer('on_hand').notNull(),
+    reserved: integer('reserved').notNull().default(0),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.sku, t.warehouse] }),
+    check('stock_on_hand_non_negative', sql`${t.onHand} >= 0`),
+    check('stock_reserved_non_negative', sql`${t.reserved} >= 0`),
+    // available = on_hand - reserved can never go negative: overselling is a constraint violation.
+    check('stock_reserved_within_on_hand', sql`${t.reserved} <= ${t.onHand}`),
+  ],
+);
+
+/** A hold of units for one order line in one warehouse. */
+export const reservations = pgTable(
+  'reservations',
+  {
+    orderId: text('order_id').notNull(),
+    sku: text('sku').notNull(),
+    warehouse: text('warehouse').notNull(),
+    quantity: integer('quantity').notNull(),
+    status: text('status').$type<'held' | 'committed' | 'released'>().notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orderId, t.sku, t.warehouse] }),
+    index('reservations_status_idx').on(t.status, t.expiresAt),
+    check('reservations_quantity_positive', sql`${t.quantity} > 0`),
+  ],
+);
+
+/** A parcel leaving one warehouse: its carrier label and its WMS task. */
+export const shipments = pgTable(
+  'shipments',
+  {
+    id: text('id').primaryKey(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id),
+    warehouse: text('warehouse').notNull(),
+    lines: jsonb('lines').$type<{ sku: string; quantity: number }[]>().notNull(),
+    labelId: text('label_id'),
+    trackingNumber: text('tracking_number'),
+    wmsTaskId: text('wms_task_id'),
+    status: text('status').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('shipments_order_idx').on(t.orderId)],
+);
+
+/** The money side of an order, as the gateway confirmed it. */
+export const payments = pgTable('payments', {
+  orderId: text('order_id')
+    .primaryKey()
+    .references(() => orders.id),
+  authorizationId: text('authorization_id'),
+  authorizedCents: integer('authorized_cents').notNull().default(0),
+  capturedCents: integer('captured_cents').notNull().default(0),
+  voidedCents: integer('voided_cents').notNull().default(0),
+  refundedCents: integer('refunded_cents').notNull().default(0),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export interface ShippingAddress {
+  name: string;
+  line1: string;
+  city: string;
+  postalCode: string;
+  country: string;
+}
+
+/** One reconciliation of Hotpath's stock with the ERP: what was checked, corrected and released. */
+export const reconciliationRuns = pgTable('reconciliation_runs', {
+  id: text('id').primaryKey(),
+  trigger: text('trigger').notNull(),
+  startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+  finishedAt: timestamp('finished_at', { withTimezone: true }).notNull().defaultNow(),
+  skusChecked: integer('skus_checked').notNull(),
+  corrections: integer('corrections').notNull(),
+  unitsCorrected: integer('units_corrected').notNull(),
+  variancePct: text('variance_pct').notNull(),
+  holdsReleased: integer('holds_released').notNull(),
+  details: jsonb('details').$type<Record<string, unknown>>().notNull(),
+});

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import type { SagaPolicy } from '../workflows/order/types';
+
+/** Every setting Hotpath reads from the environment, validated once at start-up. */
+const schema = z.object({
+  DATABASE_URL: z.string().optional(),
+  TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TASK_QUEUE: z.string().default('orders'),
+  API_PORT: z.coerce.number().int().default(3000),
+  SIM_PORT: z.coerce.number().int().default(4000),
+  PAYMENT_URL: z.string().default('http://127.0.0.1:4000/payment'),
+  CARRIER_URL: z.string().default('http://127.0.0.1:4000/carrier'),
+  WMS_URL: z.string().default('http://127.0.0.1:4000/wms'),
+  ERP_URL: z.string().default('http://127.0.0.1:4000/erp'),
+  NOTIFICATIONS_URL: z.string().default('http://127.0.0.1:4000/notifications'),
+  VENDOR_TIMEOUT_MS: z.coerce.number().int().positive().default(4000),
+  HOLD_TTL_MINUTES: z.coerce.number().positive().default(15),
+  LOG_LEVEL: z.string().default('info'),
+  /** How long the hot path waits for Temporal to start a saga before leaving it to the dispatcher. */
+  TEMPORAL_START_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
+  /** The dispatcher starts sagas of orders committed this long ago and still not started. */
+  DISPATCH_AFTER_MS: z.coerce.number().int().nonnegative().default(5000),
+  DISPATCH_INTERVAL_MS: z.coerce.number().int().positive().default(2000),
+  /** Payload encryption keys `id:base64(32 bytes),…`; Temporal histories hold only ciphertext when set. */
+  PAYLOAD_KEYS: z.string().optional(),
+  /** Which of PAYLOAD_KEYS encrypts new payloads (default: the last). */
+  PAYLOAD_KEY_ID: z.string().optional(),
+  /** Origins allowed to call the codec endpoints from a browser (the Temporal Web UI), comma-separated. */
+  CODEC_CORS_ORIGINS: z.string().default('http://localhost:8233'),
+  RECONCILE_EVERY_MINUTES: z.coerce.number().positive().default(5),
+  /** Checkout-service credentials as `name:token,…`: may place and read orders. */
+  CHECKOUT_TOKENS: z.string().optional(),
+  /** Shared secret the WMS signs its callbacks with; webhooks are refused without it. */
+  WMS_WEBHOOK_SECRET: z.string().optional(),
+  /** Requests a minute per credential (or per address without one). */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
+  /** Staff credentials as `name:token,name:token`; the name is recorded as who cancelled. */
+  STAFF_TOKENS: z.string().optional(),
+  /** Link target for an order's workflow in the Temporal Web UI. */
+  TEMPORAL_UI_URL: z.string().optional(),
+  /** JSON overrides of the saga's retry and timeout policy (see workflows/order/policy.ts). */
+  SAGA_POLICY: z
+    .string()
+    .optional()
+    .transform((raw) => (raw ? (JSON.parse(raw) as Partial<SagaPolicy>) : undefined)),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return schema.parse(env);
+}
+
+/** Base URLs of the vendor systems, so a real vendor can replace each simulator. */
+export function vendorUrlsFor(simBaseUrl: string) {
+  return {
+    PAYMENT_URL: `${simBaseUrl}/payment`,
+    CARRIER_URL: `${simBaseUrl}/carrier`,
+    WMS_URL: `${simBaseUrl}/wms`,
+    ERP_URL: `${simBaseUrl}/erp`,
+    NOTIFICATIONS_URL: `${simBaseUrl}/notifications`,
+  };
+}

@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { freePort } from '../db/embedded';
+import { resolveTemporalCli } from './temporalCli';
+import { SEARCH_ATTRIBUTES } from './searchAttributes';
+
+export interface RunningTemporal {
+  address: string;
+  uiUrl?: string;
+  stop(): Promise<void>;
+}
+
+export interface DevServerOptions {
+  /** Persist history in this SQLite file; in-memory when omitted. */
+  dbFilename?: string;
+  port?: number;
+  uiPort?: number;
+  ui?: boolean;
+  /** Where the Web UI sends payloads to be decoded (Hotpath's codec endpoint). */
+  uiCodecEndpoint?: string;
+  log?: (line: string) => void;
+}
+
+/** Starts `temporal server start-dev`, a full Temporal server with SQLite, and waits until it answers. */
+export async function startTemporalDevServer(options: DevServerOptions = {}): Promise<RunningTemporal> {
+  const log = options.log ?? (() => {});
+  const port = options.port ?? (await freePort());
+  const cli = resolveTemporalCli({ build: true, log });
+  const searchAttributeArgs = Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]);
+
+  if (!cli) {
+    log('no temporal CLI and no Go toolchain: using the SDK download of the dev server');
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        ip: '127.0.0.1',
+        port,
+        ui: options.ui ?? false,
+        uiPort: options.uiPort,
+        dbFilename: options.dbFilename,
+        extraArgs: searchAttributeArgs,
+      },
+    });
+    return { address: env.address, uiUrl: options.ui ? `http://localhost:${options.uiPort}` : undefined, stop: () => env.teardown() };
+  }
+
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error', ...searchAttributeArgs];
+  if (options.dbFilename) {
+    mkdirSync(path.dirname(options.dbFilename), { recursive: true });
+    args.push('--db-filename', options.dbFilename);
+    // Without these every history write waits for an fsync in rollback-journal mode: a workflow start took
+    // ~300 ms. WAL with synchronous=NORMAL keeps the file consistent across crashes of the dev server.
+    args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+  }
+  const uiPort = options.uiPort ?? (await freePort());
+  if (options.ui) args.push('--ui-port', String(uiPort));
+  if (options.ui && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
+  else args.push('--headless');
+
+  const child = spawn(cli.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Whatever way this process ends (a second Ctrl-C, another library's exit hook), the server must not outlive it.
+  const orphanGuard = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  };
+  process.on('exit', orphanGuard);
+  child.once('exit', () => process.off('exit', orphanGuard));
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const address = `127.0.0.1:${port}`;
+  await waitUntilServing(address, child, () => stderr);
+  return {
+    address,
+    uiUrl: options.ui ? `http://localhost:${uiPort}` : undefined,
+    stop: () => stopChild(child),
+  };
+}
+
+async function waitUntilServing(address: string, child: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`temporal dev server exited with ${child.exitCode}: ${stderr()}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  child.kill('SIGKILL');
+  throw new Error(`temporal dev server did not answer on ${address} within 60 s: ${stderr()}`);
+}
+
+export function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,148 @@
+/**
+ * `npm run chaos`: drives N orders through the real stack while breaking things on purpose, then drains
+ * and checks that nothing was lost and that money and stock balance. Exits non-zero on any violation.
+ *   npm run chaos -- --orders 1000 --rate 20 --seed 7
+ */
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { inArray, sql } from 'drizzle-orm';
+import { importNewStock } from '../../activities/inventory/stockImport';
+import { VendorClient } from '../../activities/vendorClient';
+import { openDatabase } from '../../db/client';
+import { freePort, startEmbeddedPostgres } from '../../db/embedded';
+import { migrateDatabase } from '../../db/migrate';
+import { orders } from '../../db/schema';
+import { vendorUrlsFor } from '../../lib/config';
+import { startTemporalDevServer, type RunningTemporal } from '../../lib/temporalServer';
+import { startSimServer } from '../../sim/start';
+import { chaosStockRows } from './catalog';
+import { runFaults } from './faults';
+import { checkInvariants } from './invariants';
+import { driveOrders } from './load';
+import { ManagedProcess } from './processes';
+import { seededRandom } from './random';
+
+const { values } = parseArgs({
+  options: {
+    orders: { type: 'string', default: '1000' },
+    rate: { type: 'string', default: '20' },
+    seed: { type: 'string', default: String(Date.now() % 100_000) },
+    'outage-seconds': { type: 'string', default: '30' },
+    'kill-every-seconds': { type: 'string', default: '20' },
+    'drain-seconds': { type: 'string', default: '300' },
+    report: { type: 'string', default: 'chaos-report.json' },
+  },
+});
+const count = Number(values.orders);
+const rate = Number(values.rate);
+const seed = Number(values.seed);
+const random = seededRandom(seed);
+const log = (line: string) => console.log(`[chaos +${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}`);
+const t0 = Date.now();
+
+const secrets = { checkout: 'chaos-checkout-token', staff: 'chaos-staff-token', webhook: 'chaos-webhook-secret' };
+const dir = await mkdtemp(path.join(tmpdir(), 'hotpath-chaos-'));
+await chmod(dir, 0o755);
+const cleanups: (() => Promise<void>)[] = [async () => rm(dir, { recursive: true, force: true })];
+let exitCode = 1;
+try {
+  const temporalPort = await freePort();
+  const startTemporal = () => startTemporalDevServer({ port: temporalPort, dbFilename: path.join(dir, 'temporal.db') });
+  let temporal: RunningTemporal = await startTemporal();
+  cleanups.push(() => temporal.stop());
+  const pg = await startEmbeddedPostgres(path.join(dir, 'pg'));
+  cleanups.push(pg.stop);
+  await migrateDatabase(pg.url);
+
+  const apiPort = await freePort();
+  process.env.WMS_WEBHOOK_SECRET = secrets.webhook;
+  const sim = await startSimServer(0, { wmsCallbackUrl: `http://127.0.0.1:${apiPort}/webhooks/wms`, initialStock: chaosStockRows() });
+  cleanups.push(sim.close);
+  const database = openDatabase(pg.url, { max: 5 });
+  cleanups.push(database.close);
+  await importNewStock(database.db, new VendorClient('erp', `${sim.url}/erp`, 5000));
+  const initialStock = new Map(chaosStockRows().map((r) => [`${r.sku}@${r.warehouse}`, r.onHand]));
+
+  const env = {
+    ...process.env,
+    ...vendorUrlsFor(sim.url),
+    DATABASE_URL: pg.url,
+    TEMPORAL_ADDRESS: temporal.address,
+    TASK_QUEUE: 'orders-chaos',
+    LOG_LEVEL: 'info',
+    VENDOR_TIMEOUT_MS: '3000',
+    RECONCILE_EVERY_MINUTES: '1440',
+    DISPATCH_AFTER_MS: '3000',
+    DISPATCH_INTERVAL_MS: '1000',
+    TEMPORAL_START_TIMEOUT_MS: '1000',
+    // Retries that outlast the 30 s outage: 0.5 s doubling to 5 s, 12 attempts (~47 s).
+    SAGA_POLICY: JSON.stringify({ initialIntervalMs: 500, backoffCoefficient: 2, maximumIntervalMs: 5000, maximumAttempts: 12, compensationAttempts: 12, stepTimeoutMs: 4000 }),
+  };
+  const worker = new ManagedProcess('worker', 'worker/main.ts', env, 'worker polling');
+  const api = new ManagedProcess('api', 'api/server.ts', { ...env, API_PORT: String(apiPort), CHECKOUT_TOKENS: `checkout:${secrets.checkout}`, STAFF_TOKENS: `chaos:${secrets.staff}`, WMS_WEBHOOK_SECRET: secrets.webhook, RATE_LIMIT_PER_MINUTE: '1000000' }, 'api listening');
+  cleanups.push(() => worker.stop(), () => api.stop());
+  await worker.start();
+  await api.start();
+  const apiUrl = () => `http://127.0.0.1:${apiPort}`;
+  log(`stack up: ${count} orders at ${rate}/s, seed ${seed}`);
+
+  // Every scheduled fault happens even in a short run: the fault window is at least 40 s.
+  const faultWindowMs = Math.max((count / rate) * 1000, 40_000);
+  const faultsStarted = Date.now();
+  const faults = runFaults(
+    {
+      simUrl: sim.url,
+      apiUrl,
+      webhookSecret: secrets.webhook,
+      db: database.db,
+      worker,
+      api,
+      random,
+      log,
+      restartTemporal: async () => {
+        await temporal.stop();
+        temporal = await startTemporal();
+      },
+    },
+    faultWindowMs,
+    { outageMs: Number(values['outage-seconds']) * 1000, workerKillEveryMs: Number(values['kill-every-seconds']) * 1000 },
+  );
+  const load = await driveOrders({ apiUrl, count, perSecond: rate, random, checkoutToken: secrets.checkout, staffToken: secrets.staff, runId: String(seed) });
+  log(`drive done: ${load.accepted.length} accepted, ${load.refused} refused, ${load.retriedRequests} requests retried`);
+  const rest = faultsStarted + faultWindowMs - Date.now();
+  if (rest > 0) await new Promise((r) => setTimeout(r, rest));
+  await faults.stop();
+  log('faults stopped; draining');
+
+  const drainDeadline = Date.now() + Number(values['drain-seconds']) * 1000;
+  for (;;) {
+    const open = await database.db.select({ n: sql<number>`count(*)::int` }).from(orders).where(sql`${orders.status} not in ('completed','rejected','failed','cancelled')`);
+    if (open[0]!.n === 0 || Date.now() > drainDeadline) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const ended = (await database.db.select({ id: orders.id }).from(orders).where(inArray(orders.id, load.accepted))).length;
+  log(`drained: ${ended} of ${load.accepted.length} accepted orders in the database`);
+
+  const { violations, outcomes } = await checkInvariants(database.db, sim.state, load.accepted, initialStock);
+  const report = {
+    seed,
+    orders: { requested: count, accepted: load.accepted.length, refused: load.refused, retriedRequests: load.retriedRequests },
+    staffCancellations: load.cancellations,
+    faults: faults.log,
+    outcomes,
+    violations: violations.length,
+    violationDetails: violations.slice(0, 50),
+    seconds: Math.round((Date.now() - t0) / 1000),
+  };
+  await writeFile(values.report!, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(JSON.stringify(report, null, 2));
+  console.log(`${violations.length === 0 ? 'PASS' : 'FAIL'}: ${load.accepted.length} orders, violations = ${violations.length}`);
+  exitCode = violations.length === 0 ? 0 : 1;
+} catch (err) {
+  console.error('[chaos] run failed:', err);
+} finally {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+}
+process.exit(exitCode);

@@ -1,0 +1,26 @@
+import type { StockRow } from './catalog';
+
+/** On-hand quantity per SKU per warehouse, as the ERP believes it. */
+export class StockBook {
+  readonly #rows = new Map<string, StockRow>();
+
+  constructor(initial: readonly StockRow[]) {
+    for (const row of initial) this.upsert(row);
+  }
+
+  upsert(row: StockRow): StockRow {
+    const stored = { sku: row.sku, warehouse: row.warehouse, onHand: row.onHand };
+    this.#rows.set(`${row.sku}\u0000${row.warehouse}`, stored);
+    return { ...stored };
+  }
+
+  /** Units that left a warehouse; on hand never goes below zero (the book records what it can). */
+  ship(sku: string, warehouse: string, quantity: number): void {
+    const row = this.#rows.get(`${sku}\u0000${warehouse}`);
+    if (row) row.onHand = Math.max(0, row.onHand - quantity);
+  }
+
+  rows(sku?: string): StockRow[] {
+    return [...this.#rows.values()].filter((row) => sku === undefined || row.sku === sku).map((row) => ({ ...row }));
+  }
+}

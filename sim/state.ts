@@ -1,0 +1,61 @@
+import { BehaviorBook } from './behavior';
+import { DEMO_STOCK, type StockRow } from './catalog';
+import type { Label } from './carrier';
+import { readSimConfig } from './config';
+import type { ErpOrder } from './erp';
+import { StockBook } from './erp-stock';
+import { IdempotencyStore } from './idempotency';
+import { KeyedRecords } from './keyed-records';
+import type { Message } from './notifications';
+import type { Authorization } from './payment';
+import type { Task } from './wms';
+import { CancellationPolicy } from './wms-cancellations';
+
+export interface SimOptions {
+  now?: () => number;
+  /** Source of randomness for failure rates and jitter; Math.random by default. */
+  random?: () => number;
+  initialStock?: StockRow[];
+  /** Authorization validity window; SIM_AUTH_TTL_MS or 7 days by default. */
+  authTtlMs?: number;
+  /** Where the WMS announces shipped tasks; WMS_CALLBACK_URL by default. */
+  wmsCallbackUrl?: string;
+  /** Environment to read SIM_* settings from; process.env by default. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Everything the simulated vendors remember, in memory only. */
+export interface SimState {
+  now: () => number;
+  random: () => number;
+  authTtlMs: number;
+  wmsCallbackUrl: string | undefined;
+  behaviors: BehaviorBook;
+  idempotency: IdempotencyStore;
+  authorizations: KeyedRecords<Authorization>;
+  labels: KeyedRecords<Label>;
+  tasks: KeyedRecords<Task>;
+  cancellations: CancellationPolicy;
+  stock: StockBook;
+  erpOrders: KeyedRecords<ErpOrder>;
+  messages: KeyedRecords<Message>;
+}
+
+export function createSimState(options: SimOptions = {}): SimState {
+  const config = readSimConfig(options.env);
+  return {
+    now: options.now ?? Date.now,
+    random: options.random ?? Math.random,
+    authTtlMs: options.authTtlMs ?? config.authTtlMs,
+    wmsCallbackUrl: options.wmsCallbackUrl ?? config.wmsCallbackUrl,
+    behaviors: new BehaviorBook(config.baseline),
+    idempotency: new IdempotencyStore(),
+    authorizations: new KeyedRecords(),
+    labels: new KeyedRecords(),
+    tasks: new KeyedRecords(),
+    cancellations: new CancellationPolicy(),
+    stock: new StockBook(options.initialStock ?? DEMO_STOCK),
+    erpOrders: new KeyedRecords(),
+    messages: new KeyedRecords(),
+  };
+}

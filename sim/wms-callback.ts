@@ -1,0 +1,23 @@
+import { SIGNATURE_HEADER, signPayload } from '../lib/webhookSignature';
+import type { Task } from './wms';
+
+const CALLBACK_TIMEOUT_MS = 5_000;
+
+/** Best effort, fire and forget: a failing receiver must never affect the simulator. Signed when a secret is set. */
+export function announceShipped(callbackUrl: string | undefined, task: Task, secret = process.env.WMS_WEBHOOK_SECRET): void {
+  if (!callbackUrl) return;
+  const body = JSON.stringify({
+    event: 'task.shipped',
+    taskId: task.id,
+    reference: task.reference,
+    shipmentId: task.shipmentId,
+    trackingNumber: task.trackingNumber,
+    shippedAt: task.shippedAt,
+  });
+  fetch(callbackUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(secret ? { [SIGNATURE_HEADER]: signPayload(secret, body) } : {}) },
+    body,
+    signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS),
+  }).catch(() => undefined);
+}

@@ -1,0 +1,123 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { answer, isoAt, notFound, ok, parseInput, pathParam, VendorError, type VendorResult } from './http';
+import { newId } from './ids';
+import type { SimRecord } from './keyed-records';
+import { lineItemSchema, nonEmpty, type LineItem } from './schemas';
+import type { SimState } from './state';
+import { vendorRoutes } from './vendor-route';
+import { announceShipped } from './wms-callback';
+
+const createTaskSchema = z.object({
+  reference: nonEmpty,
+  shipmentId: nonEmpty,
+  warehouse: nonEmpty,
+  trackingNumber: nonEmpty,
+  lines: z.array(lineItemSchema).min(1),
+});
+
+const cancelTaskSchema = z.object({ reference: nonEmpty, taskKey: nonEmpty });
+
+const cancellationModeSchema = z.strictObject({
+  mode: z.enum(['confirm', 'refuse']).default('confirm'),
+  scope: nonEmpty.optional(),
+});
+
+export interface Task extends SimRecord {
+  type: 'task';
+  shipmentId: string;
+  warehouse: string;
+  trackingNumber: string;
+  lines: LineItem[];
+  status: 'accepted' | 'cancelled' | 'shipped';
+  cancelledAt: string | null;
+  shippedAt: string | null;
+}
+
+function findTask(state: SimState, id: string): Task {
+  const task = state.tasks.byId(id);
+  if (!task) throw notFound('task', id);
+  return task;
+}
+
+export function wmsRouter(state: SimState): Router {
+  const router = Router();
+  const routes = vendorRoutes(state, 'wms');
+  const { tasks } = state;
+
+  const createTask = (req: Request, idempotencyKey: string): VendorResult => {
+    const input = parseInput(createTaskSchema, req.body);
+    if (tasks.isTombstoned(idempotencyKey)) {
+      throw new VendorError(409, 'task_cancelled', `Task ${idempotencyKey} was cancelled before it arrived`);
+    }
+    const task = tasks.add({
+      type: 'task',
+      id: newId('task'),
+      reference: input.reference,
+      idempotencyKey,
+      createdAt: isoAt(state.now()),
+      shipmentId: input.shipmentId,
+      warehouse: input.warehouse,
+      trackingNumber: input.trackingNumber,
+      lines: input.lines,
+      status: 'accepted',
+      cancelledAt: null,
+      shippedAt: null,
+    });
+    return ok(201, { id: task.id, status: task.status });
+  };
+
+  // Addressed by the task's Idempotency-Key, like payment voids.
+  const cancelTask = (req: Request, idempotencyKey: string): VendorResult => {
+    const input = parseInput(cancelTaskSchema, req.body);
+    const task = tasks.byKey(input.taskKey);
+    const now = isoAt(state.now());
+    if (!task) {
+      tasks.tombstone({ key: input.taskKey, reference: input.reference, idempotencyKey, createdAt: now });
+      return ok(200, { status: 'nothing_to_cancel' });
+    }
+    if (task.status === 'shipped') throw new VendorError(409, 'already_shipped', `${task.id} has shipped`);
+    if (task.status === 'accepted') {
+      if (state.cancellations.modeFor(task.reference) === 'refuse') {
+        throw new VendorError(409, 'cancellation_refused', `${task.id} is already being picked`);
+      }
+      task.status = 'cancelled';
+      task.cancelledAt = now;
+    }
+    return ok(200, { status: 'cancelled', taskId: task.id });
+  };
+
+  router.post('/tasks', routes.write(createTask));
+  router.post('/tasks/cancel', routes.write(cancelTask));
+  router.get('/tasks/:id', routes.read((req) => ok(200, findTask(state, pathParam(req, 'id')))));
+  return router;
+}
+
+export function wmsControlRouter(state: SimState): Router {
+  const router = Router();
+
+  router.post(
+    '/tasks/:id/ship',
+    answer((req) => {
+      const task = findTask(state, pathParam(req, 'id'));
+      if (task.status === 'cancelled') throw new VendorError(409, 'task_cancelled', `${task.id} was cancelled`);
+      if (task.status === 'accepted') {
+        task.status = 'shipped';
+        task.shippedAt = isoAt(state.now());
+        announceShipped(state.wmsCallbackUrl, task);
+      }
+      return ok(200, task);
+    }),
+  );
+
+  router.post(
+    '/cancellations',
+    answer((req) => {
+      const { mode, scope } = parseInput(cancellationModeSchema, req.body ?? {});
+      state.cancellations.set(mode, scope);
+      return ok(200, { mode, ...(scope === undefined ? {} : { scope }) });
+    }),
+  );
+
+  return router;
+}

@@ -1,0 +1,24 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
+import { workflowsPath } from '../worker/createWorker';
+import { dataConverterFor } from '../lib/codec/dataConverter';
+import { PAYLOAD_KEYS } from './support/testPolicy';
+
+const dir = fileURLToPath(new URL('./fixtures/histories', import.meta.url));
+const histories = readdirSync(dir).filter((f) => f.endsWith('.json'));
+
+/** Guards determinism: every committed history must replay on the current workflow code without a non-determinism error. */
+describe('committed workflow histories replay on the current code', () => {
+  it('has histories to replay', () => {
+    expect(histories.length).toBeGreaterThan(0);
+  });
+
+  it.each(histories)('%s', async (file) => {
+    const history = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
+    expect(history.events.length).toBeGreaterThan(10);
+    await expect(Worker.runReplayHistory({ workflowsPath, replayName: file, dataConverter: dataConverterFor({ PAYLOAD_KEYS }) }, history)).resolves.toBeUndefined();
+  });
+});

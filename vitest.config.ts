@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/support/globalSetup.ts'],
+    setupFiles: ['test/support/invariantHooks.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Two cores: the stack (Temporal, Postgres, worker, API, simulators) needs one of them.
+    maxWorkers: 2,
+  },
+});

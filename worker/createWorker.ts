@@ -1,0 +1,76 @@
+import { fileURLToPath } from 'node:url';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { runDispatcher } from '../api/orders/dispatcher';
+import { dataConverterFor } from '../lib/codec/dataConverter';
+import { logger } from '../lib/logger';
+import { createOrderActivities } from '../activities';
+import { ensureReconciliationSchedule } from './reconciliationSchedule';
+import { nearestSingleWarehouseFirst } from '../activities/inventory/allocation';
+import { VendorClient } from '../activities/vendorClient';
+import type { Database } from '../db/client';
+import type { Config } from '../lib/config';
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export function vendorClients(config: Config) {
+  const client = (system: string, url: string) => new VendorClient(system, url, config.VENDOR_TIMEOUT_MS);
+  return {
+    payment: client('payment', config.PAYMENT_URL),
+    carrier: client('carrier', config.CARRIER_URL),
+    wms: client('wms', config.WMS_URL),
+    erp: client('erp', config.ERP_URL),
+    notifications: client('notifications', config.NOTIFICATIONS_URL),
+  };
+}
+
+let runtimeInstalled = false;
+const SDK_LEVELS = { trace: 'TRACE', debug: 'DEBUG', info: 'WARN', warn: 'WARN', error: 'ERROR', fatal: 'ERROR' } as const;
+/** The SDK's own logs (bundler output, state changes) from warnings up, or as LOG_LEVEL asks. */
+function installRuntime(logLevel: string): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger(SDK_LEVELS[logLevel as keyof typeof SDK_LEVELS] ?? 'WARN') });
+}
+
+/** A worker for the order saga: workflows plus activities bound to Postgres and the vendors. */
+export async function createWorker(options: {
+  config: Config;
+  db: Database;
+  connection?: NativeConnection;
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const { config, db } = options;
+  installRuntime(config.LOG_LEVEL);
+  const connection = options.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
+  const worker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TASK_QUEUE,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    activities: createOrderActivities({ db, vendors: vendorClients(config), allocation: nearestSingleWarehouseFirst }),
+    dataConverter: dataConverterFor(config),
+  });
+  return { worker, connection };
+}
+
+/**
+ * The worker's background duties besides polling: the reconciliation schedule (created or updated
+ * idempotently) and the dispatcher that starts sagas of orders the API committed but could not start.
+ */
+export async function startBackgroundDuties(config: Config, db: Database): Promise<() => Promise<void>> {
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(config) });
+  await ensureReconciliationSchedule(client, {
+    taskQueue: config.TASK_QUEUE,
+    everyMs: config.RECONCILE_EVERY_MINUTES * 60_000,
+  });
+  const stopDispatcher = runDispatcher(db, { client, taskQueue: config.TASK_QUEUE, startTimeoutMs: config.TEMPORAL_START_TIMEOUT_MS }, logger.child({ component: 'dispatcher' }), {
+    intervalMs: config.DISPATCH_INTERVAL_MS,
+    olderThanMs: config.DISPATCH_AFTER_MS,
+  });
+  return async () => {
+    stopDispatcher();
+    await connection.close();
+  };
+}

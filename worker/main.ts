@@ -1,0 +1,23 @@
+import { openDatabase } from '../db/client';
+import { migrateDatabase } from '../db/migrate';
+import { loadConfig } from '../lib/config';
+import { logger } from '../lib/logger';
+import { onShutdown, requireDatabaseUrl } from '../lib/process';
+import { createWorker, startBackgroundDuties } from './createWorker';
+
+const config = loadConfig();
+const databaseUrl = requireDatabaseUrl(config);
+await migrateDatabase(databaseUrl);
+const database = openDatabase(databaseUrl);
+const { worker, connection } = await createWorker({ config, db: database.db });
+const stopDuties = await startBackgroundDuties(config, database.db);
+logger.info({ taskQueue: config.TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker polling');
+const running = worker.run();
+onShutdown(async () => {
+  await stopDuties();
+  if (worker.getState() === 'RUNNING') worker.shutdown();
+  await running;
+  await connection.close();
+  await database.close();
+});
+await running;

@@ -1,0 +1,2 @@
+export { orderWorkflow } from './order/orderWorkflow';
+export { reconciliationWorkflow } from './reconciliation/reconciliationWorkflow';

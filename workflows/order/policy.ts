@@ -1,0 +1,54 @@
+import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
+import type { SagaPolicy } from './types';
+
+/** Failures that retrying cannot fix: the saga compensates at once. */
+export const BUSINESS_FAILURES = {
+  outOfStock: 'OutOfStock',
+  paymentDeclined: 'PaymentDeclined',
+  invalidAddress: 'InvalidAddress',
+  authorizationExpired: 'AuthorizationExpired',
+  cancellationRefused: 'CancellationRefused',
+  holdExpired: 'HoldExpired',
+} as const;
+
+export const DEFAULT_POLICY: SagaPolicy = {
+  initialIntervalMs: 1_000,
+  // √20: retries wait 1 s → 4.5 s → 20 s → 60 s (capped), the seeds' 1s → 5s → 20s → 60s shape.
+  backoffCoefficient: Math.sqrt(20),
+  maximumIntervalMs: 60_000,
+  maximumAttempts: 5,
+  compensationAttempts: 5,
+  stepTimeoutMs: 5_000,
+  holdTtlMs: 15 * 60_000,
+  onStepExhausted: 'fail',
+};
+
+export function resolvePolicy(overrides: Partial<SagaPolicy> | undefined): SagaPolicy {
+  return { ...DEFAULT_POLICY, ...overrides };
+}
+
+function retry(policy: SagaPolicy, maximumAttempts: number): RetryPolicy {
+  return {
+    initialInterval: policy.initialIntervalMs,
+    backoffCoefficient: policy.backoffCoefficient,
+    maximumInterval: policy.maximumIntervalMs,
+    maximumAttempts,
+    nonRetryableErrorTypes: Object.values(BUSINESS_FAILURES),
+  };
+}
+
+/** Options of forward steps that call a vendor. */
+export function stepOptions(policy: SagaPolicy): ActivityOptions {
+  return {
+    startToCloseTimeout: policy.stepTimeoutMs,
+    retry: retry(policy, policy.maximumAttempts),
+  };
+}
+
+/** Options of compensations: the same backoff, with their own attempt budget before the order is parked. */
+export function compensationOptions(policy: SagaPolicy): ActivityOptions {
+  return {
+    startToCloseTimeout: policy.stepTimeoutMs,
+    retry: retry(policy, policy.compensationAttempts),
+  };
+}
