@@ -2,6 +2,8 @@ import { and, eq, lt, sql } from 'drizzle-orm';
 import { appendOrderEvent } from '../db/events';
 import { orders } from '../db/schema';
 import type { ActivityDeps } from './deps';
+import { orderTransitions, ordersFinished } from '../lib/metrics';
+import { isTerminalStatus } from '../workflows/order/types';
 
 export function orderRecordActivities({ db }: ActivityDeps) {
   return {
@@ -16,7 +18,7 @@ export function orderRecordActivities({ db }: ActivityDeps) {
       detail: Record<string, unknown> | null;
       dedupeKey: string;
     }): Promise<void> {
-      await db.transaction(async (tx) => {
+      const appended = await db.transaction(async (tx) => {
         const detail = { ...(input.reason ? { reason: input.reason } : {}), ...(input.note ? { note: input.note } : {}), ...input.detail };
         const appended = await appendOrderEvent(tx, { orderId: input.orderId, type: 'status', status: input.status, detail, dedupeKey: input.dedupeKey });
         if (appended) {
@@ -25,7 +27,13 @@ export function orderRecordActivities({ db }: ActivityDeps) {
             .set({ status: input.status, statusSeq: input.seq, ...(input.reason ? { reason: input.reason } : {}), updatedAt: sql`now()` })
             .where(and(eq(orders.id, input.orderId), lt(orders.statusSeq, input.seq)));
         }
+        return appended;
       });
+      // Counted once per transition: a retried recording finds its event already appended.
+      if (appended) {
+        orderTransitions.inc({ status: input.status });
+        if (isTerminalStatus(input.status)) ordersFinished.inc({ outcome: input.status });
+      }
     },
   };
 }

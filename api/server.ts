@@ -10,6 +10,8 @@ import type { SagaPolicy } from '../workflows/order/types';
 import { createApp } from './app';
 import { dataConverterFor } from '../lib/codec/dataConverter';
 import { parseCredentials } from './auth';
+import { startTracing } from '../lib/tracing';
+import { temporalConnectionOptions } from '../lib/temporalConnection';
 
 export interface RunningApi {
   url: string;
@@ -20,15 +22,17 @@ export interface RunningApi {
 export async function startApi(config: Config, options: { port?: number; sagaPolicy?: Partial<SagaPolicy>; temporalUiUrl?: string } = {}): Promise<RunningApi> {
   const database = openDatabase(requireDatabaseUrl(config), { max: 20 });
   // Lazy: the API accepts orders even when Temporal is down at start-up; the dispatcher starts their sagas later.
-  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
+  const connection = Connection.lazy(temporalConnectionOptions(config));
   const dataConverter = dataConverterFor(config);
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
+  const tracing = startTracing(config, 'hotpath-api');
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter, plugins: tracing ? [tracing.plugin] : [] });
   const log = logger.child({ component: 'api' });
   const app = createApp({
     db: database.db,
     saga: { client, taskQueue: config.TASK_QUEUE, startTimeoutMs: config.TEMPORAL_START_TIMEOUT_MS },
     sagaPolicy: options.sagaPolicy,
     log,
+    traceRequests: Boolean(tracing),
     temporalUiUrl: options.temporalUiUrl,
     credentials: [...parseCredentials(config.CHECKOUT_TOKENS, 'checkout'), ...parseCredentials(config.STAFF_TOKENS, 'staff')],
     wmsWebhookSecret: config.WMS_WEBHOOK_SECRET,
@@ -49,6 +53,7 @@ export async function startApi(config: Config, options: { port?: number; sagaPol
       });
       await connection.close();
       await database.close();
+      await tracing?.flush();
     },
   };
 }

@@ -9,6 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { loadConfig } from '../lib/config';
+import { temporalConnectionOptions } from '../lib/temporalConnection';
 
 const [workflowId, file] = process.argv.slice(2);
 if (!workflowId || !file) {
@@ -16,7 +17,7 @@ if (!workflowId || !file) {
   process.exit(2);
 }
 const config = loadConfig();
-const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+const connection = await Connection.connect(temporalConnectionOptions(config));
 try {
   const history = await new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }).workflow.getHandle(workflowId).fetchHistory();
   await writeFile(file, historyToJSON(history));

@@ -7,10 +7,11 @@
 import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { loadConfig } from '../lib/config';
+import { temporalConnectionOptions } from '../lib/temporalConnection';
 import { SEARCH_ATTRIBUTES } from '../lib/searchAttributes';
 
 const config = loadConfig();
-const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+const connection = await Connection.connect(temporalConnectionOptions(config));
 try {
   const existing = await connection.operatorService.listSearchAttributes({ namespace: config.TEMPORAL_NAMESPACE });
   const missing = Object.entries(SEARCH_ATTRIBUTES).filter(([name]) => !(name in (existing.customAttributes ?? {})));

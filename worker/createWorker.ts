@@ -1,11 +1,15 @@
 import { fileURLToPath } from 'node:url';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { runDispatcher } from '../api/orders/dispatcher';
 import { dataConverterFor } from '../lib/codec/dataConverter';
 import { logger } from '../lib/logger';
 import { createOrderActivities } from '../activities';
 import { ensureReconciliationSchedule } from './reconciliationSchedule';
+import { activityMetrics } from './activityMetrics';
+import { installWorkerRuntime } from './sdkMetrics';
+import { startTracing } from '../lib/tracing';
+import { temporalConnectionOptions } from '../lib/temporalConnection';
 import { nearestSingleWarehouseFirst } from '../activities/inventory/allocation';
 import { VendorClient } from '../activities/vendorClient';
 import type { Database } from '../db/client';
@@ -24,15 +28,6 @@ export function vendorClients(config: Config) {
   };
 }
 
-let runtimeInstalled = false;
-const SDK_LEVELS = { trace: 'TRACE', debug: 'DEBUG', info: 'WARN', warn: 'WARN', error: 'ERROR', fatal: 'ERROR' } as const;
-/** The SDK's own logs (bundler output, state changes) from warnings up, or as LOG_LEVEL asks. */
-function installRuntime(logLevel: string): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger(SDK_LEVELS[logLevel as keyof typeof SDK_LEVELS] ?? 'WARN') });
-}
-
 /** A worker for the order saga: workflows plus activities bound to Postgres and the vendors. */
 export async function createWorker(options: {
   config: Config;
@@ -41,8 +36,9 @@ export async function createWorker(options: {
   workflowBundle?: WorkerOptions['workflowBundle'];
 }): Promise<{ worker: Worker; connection: NativeConnection }> {
   const { config, db } = options;
-  installRuntime(config.LOG_LEVEL);
-  const connection = options.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
+  await installWorkerRuntime(config.LOG_LEVEL);
+  const tracing = startTracing(config, 'hotpath-worker');
+  const connection = options.connection ?? (await NativeConnection.connect(temporalConnectionOptions(config)));
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -50,6 +46,8 @@ export async function createWorker(options: {
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities: createOrderActivities({ db, vendors: vendorClients(config), allocation: nearestSingleWarehouseFirst }),
     dataConverter: dataConverterFor(config),
+    interceptors: { activity: [activityMetrics] },
+    plugins: tracing ? [tracing.plugin] : [],
   });
   return { worker, connection };
 }
@@ -59,8 +57,9 @@ export async function createWorker(options: {
  * idempotently) and the dispatcher that starts sagas of orders the API committed but could not start.
  */
 export async function startBackgroundDuties(config: Config, db: Database): Promise<() => Promise<void>> {
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(config) });
+  const connection = await Connection.connect(temporalConnectionOptions(config));
+  const tracing = startTracing(config, 'hotpath-worker');
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(config), plugins: tracing ? [tracing.plugin] : [] });
   await ensureReconciliationSchedule(client, {
     taskQueue: config.TASK_QUEUE,
     everyMs: config.RECONCILE_EVERY_MINUTES * 60_000,

@@ -4,6 +4,7 @@ import { loadConfig } from '../lib/config';
 import { logger } from '../lib/logger';
 import { onShutdown, requireDatabaseUrl } from '../lib/process';
 import { createWorker, startBackgroundDuties } from './createWorker';
+import { serveWorkerMetrics } from './metricsServer';
 
 const config = loadConfig();
 const databaseUrl = requireDatabaseUrl(config);
@@ -11,10 +12,12 @@ await migrateDatabase(databaseUrl);
 const database = openDatabase(databaseUrl);
 const { worker, connection } = await createWorker({ config, db: database.db });
 const stopDuties = await startBackgroundDuties(config, database.db);
+const stopMetrics = await serveWorkerMetrics(config.WORKER_METRICS_PORT);
 logger.info({ taskQueue: config.TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker polling');
 const running = worker.run();
 onShutdown(async () => {
   await stopDuties();
+  await stopMetrics();
   if (worker.getState() === 'RUNNING') worker.shutdown();
   await running;
   await connection.close();

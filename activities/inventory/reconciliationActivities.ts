@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from '../deps';
+import { reconciliationRuns, reconciliationSkusCorrected, reconciliationUnitsCorrected, reconciliationVariancePct, reconciliationVarianceUnits } from '../../lib/metrics';
 import { reconcileStock, recordRun, releaseStaleHolds, type ReconciliationReport } from './reconciliation';
 
 export function reconciliationActivities({ db, vendors }: ActivityDeps) {
@@ -14,6 +15,11 @@ export function reconciliationActivities({ db, vendors }: ActivityDeps) {
 
     async recordReconciliationRun(input: { report: ReconciliationReport; trigger: string; startedAt: string }): Promise<void> {
       await recordRun(db, input.report, input.trigger, new Date(input.startedAt));
+      reconciliationRuns.inc();
+      reconciliationVarianceUnits.set(input.report.unitsCorrected);
+      reconciliationUnitsCorrected.inc(input.report.unitsCorrected);
+      reconciliationVariancePct.set(input.report.variancePct);
+      reconciliationSkusCorrected.set(input.report.corrections.length);
     },
   };
 }

@@ -2,6 +2,7 @@ import { and, asc, isNull, lt, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/client';
 import { orders } from '../../db/schema';
+import { sagaStarts } from '../../lib/metrics';
 import { sagaInputFor, startOrderSaga, type SagaStarter } from './startSaga';
 
 /**
@@ -21,6 +22,7 @@ export async function dispatchUnstartedOrders(db: Database, starter: SagaStarter
     const input = await sagaInputFor(db, order.id);
     if (!input) continue;
     await startOrderSaga(db, starter, order.workflowId, input);
+    sagaStarts.inc({ by: 'dispatcher', result: 'started' });
     started += 1;
   }
   return started;

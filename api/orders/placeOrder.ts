@@ -7,6 +7,7 @@ import { orderLines, orders, stock } from '../../db/schema';
 import { orderWorkflowId } from '../../workflows/order/ids';
 import type { OrderInput, SagaPolicy } from '../../workflows/order/types';
 import { Problem } from '../problem';
+import { ordersPlaced, sagaStarts } from '../../lib/metrics';
 import type { CreateOrderRequest } from '../validation';
 import { requestHash } from './canonicalJson';
 import { sagaInputFor, startOrderSaga, type SagaStarter } from './startSaga';
@@ -74,9 +75,11 @@ export async function placeOrder(deps: PlaceOrderDeps, idempotencyKey: string, r
       const input = await sagaInputFor(db, row.id);
       if (input) await tryStart(deps, input);
     }
+    ordersPlaced.inc({ result: 'replayed' });
     return { orderId: row.id, status: row.status, created: false };
   }
   await tryStart(deps, { orderId, customerId: request.customerId, email: request.email, currency: request.currency, totalCents, lines: request.lines, shippingAddress: request.shippingAddress, paymentToken: request.paymentToken, policy: deps.sagaPolicy });
+  ordersPlaced.inc({ result: 'created' });
   return { orderId, status: 'received', created: true };
 }
 
@@ -93,10 +96,12 @@ const START_BREAKER_MS = 5_000;
 let startsSuspendedUntil = 0;
 
 async function tryStart(deps: PlaceOrderDeps, input: OrderInput): Promise<void> {
-  if (Date.now() < startsSuspendedUntil) return;
+  if (Date.now() < startsSuspendedUntil) return sagaStarts.inc({ by: 'api', result: 'deferred' });
   try {
     await startOrderSaga(deps.db, deps.saga, orderWorkflowId(input.orderId), input);
+    sagaStarts.inc({ by: 'api', result: 'started' });
   } catch (err) {
+    sagaStarts.inc({ by: 'api', result: 'deferred' });
     // The order is committed: the dispatcher starts its saga once Temporal answers again.
     startsSuspendedUntil = Date.now() + START_BREAKER_MS;
     deps.log.warn({ orderId: input.orderId, err: (err as Error).message }, 'saga start deferred to the dispatcher');

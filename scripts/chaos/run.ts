@@ -71,6 +71,7 @@ try {
     DATABASE_URL: pg.url,
     TEMPORAL_ADDRESS: temporal.address,
     TASK_QUEUE: 'orders-chaos',
+    WORKER_METRICS_PORT: String(await freePort()),
     LOG_LEVEL: 'info',
     VENDOR_TIMEOUT_MS: '3000',
     RECONCILE_EVERY_MINUTES: '1440',

@@ -8,7 +8,7 @@ import { TEST_API_ENV } from './testPolicy';
  * A worker of this test file alone, on its own task queue: a load test's backlog then does not hold up the
  * orders of the tests running beside it.
  */
-export async function startOwnWorker(taskQueue: string) {
+export async function startOwnWorker(taskQueue: string, env: Record<string, string> = {}) {
   const config = loadConfig({
     ...process.env,
     ...vendorUrlsFor(inject('simUrl')),
@@ -17,6 +17,7 @@ export async function startOwnWorker(taskQueue: string) {
     TASK_QUEUE: taskQueue,
     LOG_LEVEL: 'error',
     ...TEST_API_ENV,
+    ...env,
   });
   const database = openDatabase(config.DATABASE_URL!, { max: 20 });
   const { worker, connection } = await createWorker({ config, db: database.db });

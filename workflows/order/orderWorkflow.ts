@@ -17,6 +17,7 @@ import { failureMessage, failureType, isBusinessFailure, outcomeOf } from './fai
 import { cancelOrderUpdate, orderStateQuery, resolveParkedOrderSignal, type CancelRequest } from './messages';
 import { BUSINESS_FAILURES, compensationOptions, resolvePolicy, stepOptions } from './policy';
 import { OrderProgress } from './progress';
+import { stepSummary } from './summaries';
 import { Saga, runCompensations, type FailedCompensation } from './saga';
 import type { Authorization, Label, OrderInput, OrderState, ShipmentPlan, WmsTask } from './types';
 import { TERMINAL_STATUSES } from './types';
@@ -50,7 +51,8 @@ export async function orderWorkflow(order: OrderInput): Promise<OrderState> {
         // The warehouse owns the parcel now: cancel only if it confirms it has not started shipping.
         cancellationPending = true;
         try {
-          const answer = await undo.requestWarehouseCancellation({ orderId, shipmentIds: progress.state.tasks.map((t) => t.shipmentId) });
+          const shipmentIds = progress.state.tasks.map((t) => t.shipmentId);
+          const answer = await undo.requestWarehouseCancellation.executeWithOptions({ summary: stepSummary.askWarehouseToCancel(shipmentIds.length) }, [{ orderId, shipmentIds }]);
           if (!answer.confirmed) {
             throw ApplicationFailure.create({ type: BUSINESS_FAILURES.cancellationRefused, message: `the warehouse refused the cancellation: ${answer.reason}`, nonRetryable: true });
           }
@@ -91,35 +93,44 @@ export async function orderWorkflow(order: OrderInput): Promise<OrderState> {
     saga.parallel(
       () =>
         saga.step('reserve inventory', {
-          run: () => act.reserveInventory({ orderId, lines: order.lines, shipTo: order.shippingAddress, holdTtlMs: policy.holdTtlMs }),
-          undo: () => undo.releaseHold({ orderId }),
+          run: () =>
+            act.reserveInventory.executeWithOptions({ summary: stepSummary.reserve(order, policy.holdTtlMs) }, [
+              { orderId, lines: order.lines, shipTo: order.shippingAddress, holdTtlMs: policy.holdTtlMs },
+            ]),
+          undo: () => undo.releaseHold.executeWithOptions({ summary: stepSummary.releaseHold() }, [{ orderId }]),
         }),
       () => authorize(1),
     );
 
   const authorize = (attempt: number) =>
     saga.step(`authorize payment #${attempt}`, {
-      run: () => act.authorizePayment({ orderId, attempt, amountCents: order.totalCents, currency: order.currency, paymentToken: order.paymentToken }),
-      undo: () => undo.voidAuthorization({ orderId, attempt }),
+      run: () =>
+        act.authorizePayment.executeWithOptions({ summary: stepSummary.authorize(order, attempt) }, [
+          { orderId, attempt, amountCents: order.totalCents, currency: order.currency, paymentToken: order.paymentToken },
+        ]),
+      undo: () => undo.voidAuthorization.executeWithOptions({ summary: stepSummary.voidAuthorization(attempt) }, [{ orderId, attempt }]),
     });
 
   const createLabel = (shipment: ShipmentPlan) =>
     saga.step(`create label ${shipment.shipmentId}`, {
-      run: () => persevere('create label', () => act.createLabel({ orderId, shipment, shipTo: order.shippingAddress })),
-      undo: () => undo.cancelLabel({ orderId, shipmentId: shipment.shipmentId }),
+      run: () => persevere('create label', () => act.createLabel.executeWithOptions({ summary: stepSummary.label(shipment) }, [{ orderId, shipment, shipTo: order.shippingAddress }])),
+      undo: () => undo.cancelLabel.executeWithOptions({ summary: stepSummary.cancelLabel(shipment.shipmentId) }, [{ orderId, shipmentId: shipment.shipmentId }]),
     });
 
   const handOff = (shipment: ShipmentPlan, label: Label) =>
     saga.step(`hand off ${shipment.shipmentId}`, {
-      run: () => persevere('warehouse handoff', () => act.handOffShipment({ orderId, shipment, trackingNumber: label.trackingNumber })),
-      undo: () => undo.cancelWarehouseTask({ orderId, shipmentId: shipment.shipmentId }),
+      run: () =>
+        persevere('warehouse handoff', () =>
+          act.handOffShipment.executeWithOptions({ summary: stepSummary.handOff(shipment, label.trackingNumber) }, [{ orderId, shipment, trackingNumber: label.trackingNumber }]),
+        ),
+      undo: () => undo.cancelWarehouseTask.executeWithOptions({ summary: stepSummary.cancelWarehouseTask(shipment.shipmentId) }, [{ orderId, shipmentId: shipment.shipmentId }]),
     });
 
   async function capture(authorization: Authorization): Promise<number> {
     const captureStep = (auth: Authorization) =>
       saga.step('capture payment', {
-        run: () => act.capturePayment({ orderId, authorizationId: auth.authorizationId, amountCents: order.totalCents }),
-        undo: () => undo.refundPayment({ orderId, authorizationId: auth.authorizationId }),
+        run: () => act.capturePayment.executeWithOptions({ summary: stepSummary.capture(order) }, [{ orderId, authorizationId: auth.authorizationId, amountCents: order.totalCents }]),
+        undo: () => undo.refundPayment.executeWithOptions({ summary: stepSummary.refund(order) }, [{ orderId, authorizationId: auth.authorizationId }]),
       });
     try {
       return await captureStep(authorization);
@@ -128,7 +139,7 @@ export async function orderWorkflow(order: OrderInput): Promise<OrderState> {
       // The authorization lapsed while the order was in flight: authorize again once, release the stale one.
       const fresh = await authorize(2);
       progress.state.authorization = fresh;
-      await undo.voidAuthorization({ orderId, attempt: 1 });
+      await undo.voidAuthorization.executeWithOptions({ summary: stepSummary.voidAuthorization(1) }, [{ orderId, attempt: 1 }]);
       return captureStep(fresh);
     }
   }
@@ -175,7 +186,8 @@ export async function orderWorkflow(order: OrderInput): Promise<OrderState> {
     await progress.moveTo('captured');
 
     await unlessCancelling();
-    await act.notifyCustomer({ orderId, email: order.email, template: 'order_confirmed', trackingNumbers: labels.map((l) => l.trackingNumber) }).catch((err) => {
+    const confirmation = { orderId, email: order.email, template: 'order_confirmed', trackingNumbers: labels.map((l) => l.trackingNumber) };
+    await act.notifyCustomer.executeWithOptions({ summary: stepSummary.notify() }, [confirmation]).catch((err) => {
       // A missing e-mail is not worth refunding a good order; it stays visible in the timeline.
       progress.stepDone('notification failed', { error: failureMessage(err) });
     });
@@ -188,7 +200,8 @@ export async function orderWorkflow(order: OrderInput): Promise<OrderState> {
         await unlessCancelling();
         finalising = true;
         try {
-          return await act.recordOrderInErp({ orderId, shipmentIds: hold.shipments.map((s) => s.shipmentId) });
+          const shipmentIds = hold.shipments.map((s) => s.shipmentId);
+          return await act.recordOrderInErp.executeWithOptions({ summary: stepSummary.recordInErp(shipmentIds.length) }, [{ orderId, shipmentIds }]);
         } catch (err) {
           finalising = false;
           throw err;

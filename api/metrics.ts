@@ -1,0 +1,24 @@
+import { Router, type RequestHandler } from 'express';
+import { httpRequestDuration, metricsRegistry, metricsText } from '../lib/metrics';
+
+/**
+ * Times each request by its route pattern (`/orders/:id`, never the id itself, so label cardinality stays
+ * bounded); requests no route matched are labelled `unmatched`.
+ */
+export const requestMetrics: RequestHandler = (req, res, next) => {
+  const end = httpRequestDuration.startTimer();
+  res.on('finish', () => {
+    const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+    end({ method: req.method, route, status_code: String(res.statusCode) });
+  });
+  next();
+};
+
+/** Prometheus scrape endpoint. Holds no PII; keep it on the internal network all the same. */
+export function metricsRoutes(): Router {
+  const router = Router();
+  router.get('/metrics', async (_req, res) => {
+    res.type(metricsRegistry.contentType).send(await metricsText());
+  });
+  return router;
+}
