@@ -9,8 +9,11 @@ import { adminRoutes } from './admin/routes';
 import { codecRoutes } from './codec/routes';
 import type { PayloadCodec } from '@temporalio/common';
 import type { PlaceOrderDeps } from './orders/placeOrder';
-import type { Credential } from './auth';
+import { staffSessions, type Credential } from './auth';
+import { consoleRoutes } from './console/routes';
 import { Problem, problemHandler, sendProblem } from './problem';
+import { metricsRoutes, requestMetrics } from './metrics';
+import { requestTracing } from '../lib/tracing';
 
 export interface AppDeps extends PlaceOrderDeps {
   log: Logger;
@@ -20,12 +23,19 @@ export interface AppDeps extends PlaceOrderDeps {
   rateLimitPerMinute: number;
   codec?: PayloadCodec;
   codecCorsOrigins?: string[];
+  /** Key of the staff console's session cookie (SESSION_SECRET); a random one per process when absent. */
+  sessionSecret?: string;
+  /** Open a server span per request (OpenTelemetry tracing is on). */
+  traceRequests?: boolean;
 }
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  if (deps.traceRequests) app.use(requestTracing());
+  app.use(requestMetrics);
+  app.use(metricsRoutes());
   // A page of history decoded by the Web UI can be large; everything else stays small.
   app.use('/codec', express.json({ limit: '8mb' }));
   app.use(
@@ -64,6 +74,10 @@ export function createApp(deps: AppDeps): express.Express {
       handler: (_req, res) => sendProblem(res, new Problem(429, 'Too many requests', `more than ${deps.rateLimitPerMinute} requests a minute; slow down`)),
     }),
   );
+  // Staff console: the sign-in cookie is read for every router below (requireRole accepts it as staff); the page and sign-in.
+  const sessions = staffSessions(deps.credentials, deps.sessionSecret);
+  app.use(sessions.read);
+  app.use(consoleRoutes({ credentials: deps.credentials, sessions }));
   app.use(orderRoutes(deps));
   app.use(codecRoutes(deps.codec, deps.credentials, deps.codecCorsOrigins ?? []));
   app.use(wmsWebhookRoutes(deps.db, deps.wmsWebhookSecret));

@@ -10,6 +10,7 @@ import type { SagaPolicy } from '../workflows/order/types';
 import { createApp } from './app';
 import { dataConverterFor } from '../lib/codec/dataConverter';
 import { parseCredentials } from './auth';
+import { createSagaLauncher } from './orders/sagaLauncher';
 import { startTracing } from '../lib/tracing';
 import { temporalConnectionOptions } from '../lib/temporalConnection';
 
@@ -27,9 +28,12 @@ export async function startApi(config: Config, options: { port?: number; sagaPol
   const tracing = startTracing(config, 'hotpath-api');
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter, plugins: tracing ? [tracing.plugin] : [] });
   const log = logger.child({ component: 'api' });
+  const saga = { client, taskQueue: config.TASK_QUEUE, startTimeoutMs: config.TEMPORAL_START_TIMEOUT_MS };
+  const launcher = createSagaLauncher(database.db, saga, log);
   const app = createApp({
     db: database.db,
-    saga: { client, taskQueue: config.TASK_QUEUE, startTimeoutMs: config.TEMPORAL_START_TIMEOUT_MS },
+    saga,
+    launcher,
     sagaPolicy: options.sagaPolicy,
     log,
     traceRequests: Boolean(tracing),
@@ -39,6 +43,7 @@ export async function startApi(config: Config, options: { port?: number; sagaPol
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     codec: dataConverter?.payloadCodecs?.[0],
     codecCorsOrigins: config.CODEC_CORS_ORIGINS.split(',').map((o) => o.trim()),
+    sessionSecret: config.SESSION_SECRET,
   });
   const server: Server = createServer(app);
   server.keepAliveTimeout = 65_000;
@@ -51,6 +56,7 @@ export async function startApi(config: Config, options: { port?: number; sagaPol
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await launcher.drain();
       await connection.close();
       await database.close();
       await tracing?.flush();

@@ -39,8 +39,10 @@ export const orders = pgTable(
   },
   (t) => [
     uniqueIndex('orders_idempotency_key_uq').on(t.idempotencyKey),
-    index('orders_customer_idx').on(t.customerId),
-    index('orders_status_idx').on(t.status),
+    // Customer and status lookups, and the staff search's newest-first pages (GET /orders), are index scans.
+    index('orders_customer_created_idx').on(t.customerId, t.createdAt),
+    index('orders_status_created_idx').on(t.status, t.createdAt),
+    index('orders_created_idx').on(t.createdAt),
     index('orders_unstarted_idx').on(t.createdAt).where(sql`${t.workflowStartedAt} is null`),
   ],
 );
@@ -136,7 +138,7 @@ export const shipments = pgTable(
     status: text('status').notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('shipments_order_idx').on(t.orderId)],
+  (t) => [index('shipments_order_idx').on(t.orderId), index('shipments_tracking_idx').on(t.trackingNumber)],
 );
 
 /** The money side of an order, as the gateway confirmed it. */

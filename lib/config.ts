@@ -6,6 +6,19 @@ const schema = z.object({
   DATABASE_URL: z.string().optional(),
   TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
+  /** Temporal Cloud API key (implies TLS). */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /** Force TLS on or off; by default TLS is on when a certificate, CA or API key is configured. */
+  TEMPORAL_TLS: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true')),
+  /** mTLS client certificate and key (PEM files), e.g. for a Temporal Cloud namespace with certificate auth. */
+  TEMPORAL_TLS_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().optional(),
+  /** CA that signed the server's certificate, when it is not a public one (self-hosted clusters). */
+  TEMPORAL_TLS_CA_PATH: z.string().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
   TASK_QUEUE: z.string().default('orders'),
   API_PORT: z.coerce.number().int().default(3000),
   SIM_PORT: z.coerce.number().int().default(4000),
@@ -17,6 +30,10 @@ const schema = z.object({
   VENDOR_TIMEOUT_MS: z.coerce.number().int().positive().default(4000),
   HOLD_TTL_MINUTES: z.coerce.number().positive().default(15),
   LOG_LEVEL: z.string().default('info'),
+  /** OpenTelemetry tracing: off, otlp (to OTEL_EXPORTER_OTLP_ENDPOINT, default http://localhost:4318) or console. */
+  TRACING_EXPORTER: z.enum(['off', 'otlp', 'console']).default('off'),
+  /** Where a worker started alone (`npm run worker`) serves Prometheus /metrics; the API serves its own on API_PORT. */
+  WORKER_METRICS_PORT: z.coerce.number().int().nonnegative().default(9464),
   /** How long the hot path waits for Temporal to start a saga before leaving it to the dispatcher. */
   TEMPORAL_START_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
   /** The dispatcher starts sagas of orders committed this long ago and still not started. */
@@ -37,6 +54,11 @@ const schema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
   /** Staff credentials as `name:token,name:token`; the name is recorded as who cancelled. */
   STAFF_TOKENS: z.string().optional(),
+  /**
+   * HMAC-SHA256 key of the staff console's sign-in cookie (at least 32 characters). Unset: a random key per
+   * API process, so sessions end on restart and each replica only accepts its own; set it for several replicas.
+   */
+  SESSION_SECRET: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(32, 'SESSION_SECRET must be at least 32 characters').optional()),
   /** Link target for an order's workflow in the Temporal Web UI. */
   TEMPORAL_UI_URL: z.string().optional(),
   /** JSON overrides of the saga's retry and timeout policy (see workflows/order/policy.ts). */

@@ -97,6 +97,9 @@ try {
   console.log(`
 Hotpath is up in ${((Date.now() - started) / 1000).toFixed(1)} s${seeded ? ` (seeded ${seeded} stock rows from the ERP)` : ''}
   API              http://localhost:${config.API_PORT}
+  Support console  http://localhost:${config.API_PORT}/console   (sign in with dev-staff-token; the Web UI's codec then
+                   decodes payloads once "Include cross-origin credentials" is on in its codec settings)
+  Metrics          http://localhost:${config.API_PORT}/metrics
   Temporal Web UI  ${temporal.uiUrl ?? '(external cluster)'}
   Temporal         ${temporal.address}
   Simulators       ${sim.url}   (POST /_sim/:system/behavior to inject faults)

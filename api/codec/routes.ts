@@ -1,7 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import type { PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
-import { requireRole, type Credential } from '../auth';
+import { requireRoleWith, type Credential } from '../auth';
 import { Problem, invalidInput } from '../problem';
 
 const wirePayloads = z.object({
@@ -20,17 +20,23 @@ const toWire = (payloads: Awaited<ReturnType<PayloadCodec['decode']>>) =>
     data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
   }));
 
-/** Lets the Temporal Web UI (its own origin) call the codec with the staff credential. */
+/**
+ * Lets the Temporal Web UI (its own origin) call the codec with the staff credential: a bearer token, or the
+ * console's session cookie ("include cross-origin credentials" in the UI's codec settings). Credentialed CORS
+ * names the one allowed origin the request came from, never `*`.
+ */
 function cors(origins: string[]): RequestHandler {
+  const allowed = new Set(origins.filter((o) => o && o !== '*'));
   return (req, res, next) => {
     const origin = req.headers.origin;
-    if (origin && origins.includes(origin)) {
+    res.vary('Origin');
+    if (origin && allowed.has(origin)) {
       res.set({
         'access-control-allow-origin': origin,
         'access-control-allow-credentials': 'true',
         'access-control-allow-methods': 'POST, OPTIONS',
         'access-control-allow-headers': 'content-type, authorization, x-namespace',
-        vary: 'Origin',
+        'access-control-max-age': '600',
       });
     }
     if (req.method === 'OPTIONS') return res.status(204).end();
@@ -46,7 +52,8 @@ export function codecRoutes(codec: PayloadCodec | undefined, credentials: Creden
   const router = Router();
   router.use('/codec', cors(origins));
   for (const direction of ['encode', 'decode'] as const) {
-    router.post(`/codec/${direction}`, requireRole(credentials, 'staff'), async (req, res) => {
+    // Encoding and decoding change nothing, so the console cookie needs no CSRF header here (the Web UI cannot send one).
+    router.post(`/codec/${direction}`, requireRoleWith({ changesNothing: true }, credentials, 'staff'), async (req, res) => {
       if (!codec) throw new Problem(404, 'No codec', 'payload encryption is not configured (PAYLOAD_KEYS)');
       const body = wirePayloads.safeParse(req.body);
       if (!body.success) throw invalidInput(body.error);

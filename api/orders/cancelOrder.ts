@@ -12,7 +12,7 @@ import { Problem } from '../problem';
  * Refusals (already ended, already shipped, the warehouse said no) are 409s with the saga's reason.
  */
 export async function cancelOrder(deps: { db: Database; client: Client }, orderId: string, by: string, reason: string) {
-  const [order] = await deps.db.select({ status: orders.status, workflowId: orders.workflowId }).from(orders).where(eq(orders.id, orderId));
+  const [order] = await deps.db.select({ status: orders.status, workflowId: orders.workflowId, startedAt: orders.workflowStartedAt }).from(orders).where(eq(orders.id, orderId));
   if (!order) throw new Problem(404, 'Order not found', `no order ${orderId}`);
   if (isTerminalStatus(order.status)) {
     throw new Problem(409, 'Cannot cancel', `the order is already ${order.status}`, { status: order.status });
@@ -28,6 +28,8 @@ export async function cancelOrder(deps: { db: Database; client: Client }, orderI
       throw new Problem(409, 'Cannot cancel', why);
     }
     if (err instanceof WorkflowNotFoundError || (err as { code?: number }).code === 5) {
+      // The order is committed but its saga is still being started (just placed, or Temporal was down).
+      if (!order.startedAt) throw new Problem(409, 'Cannot cancel yet', 'the order was accepted but its processing has not started yet; try again in a few seconds');
       throw new Problem(409, 'Cannot cancel', 'the order has already finished processing');
     }
     throw err;

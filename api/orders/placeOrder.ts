@@ -7,14 +7,16 @@ import { orderLines, orders, stock } from '../../db/schema';
 import { orderWorkflowId } from '../../workflows/order/ids';
 import type { OrderInput, SagaPolicy } from '../../workflows/order/types';
 import { Problem } from '../problem';
-import { ordersPlaced, sagaStarts } from '../../lib/metrics';
+import { ordersPlaced } from '../../lib/metrics';
 import type { CreateOrderRequest } from '../validation';
 import { requestHash } from './canonicalJson';
-import { sagaInputFor, startOrderSaga, type SagaStarter } from './startSaga';
+import { sagaInputFor, type SagaStarter } from './startSaga';
+import type { SagaLauncher } from './sagaLauncher';
 
 export interface PlaceOrderDeps {
   db: Database;
   saga: SagaStarter;
+  launcher: SagaLauncher;
   sagaPolicy?: Partial<SagaPolicy>;
   log: Logger;
 }
@@ -26,8 +28,9 @@ export interface PlacedOrder {
 }
 
 /**
- * The hot path: persist the order and start its saga. The same Idempotency-Key with the same body
- * returns the first order and starts nothing new; with a different body it is refused.
+ * The hot path: persist the order, then hand its saga to the launcher, which starts it after the answer.
+ * The same Idempotency-Key with the same body returns the first order and starts nothing new; with a
+ * different body it is refused.
  */
 export async function placeOrder(deps: PlaceOrderDeps, idempotencyKey: string, request: CreateOrderRequest): Promise<PlacedOrder> {
   const { db } = deps;
@@ -52,7 +55,8 @@ export async function placeOrder(deps: PlaceOrderDeps, idempotencyKey: string, r
         workflowId: orderWorkflowId(orderId),
         sagaPolicy: deps.sagaPolicy ?? null,
       })
-      .onConflictDoNothing({ target: orders.idempotencyKey })
+      // No conflict target: the id is derived from the key, so a concurrent twin may trip the primary key first.
+      .onConflictDoNothing()
       .returning({ id: orders.id });
     if (!inserted) {
       const [existing] = await tx.select().from(orders).where(eq(orders.idempotencyKey, idempotencyKey));
@@ -73,12 +77,12 @@ export async function placeOrder(deps: PlaceOrderDeps, idempotencyKey: string, r
     // A repeat of a request whose saga never started (crash or Temporal outage) starts it now.
     if (!row.workflowStartedAt) {
       const input = await sagaInputFor(db, row.id);
-      if (input) await tryStart(deps, input);
+      if (input) deps.launcher.launch(input);
     }
     ordersPlaced.inc({ result: 'replayed' });
     return { orderId: row.id, status: row.status, created: false };
   }
-  await tryStart(deps, { orderId, customerId: request.customerId, email: request.email, currency: request.currency, totalCents, lines: request.lines, shippingAddress: request.shippingAddress, paymentToken: request.paymentToken, policy: deps.sagaPolicy });
+  deps.launcher.launch({ orderId, customerId: request.customerId, email: request.email, currency: request.currency, totalCents, lines: request.lines, shippingAddress: request.shippingAddress, paymentToken: request.paymentToken, policy: deps.sagaPolicy });
   ordersPlaced.inc({ result: 'created' });
   return { orderId, status: 'received', created: true };
 }
@@ -89,23 +93,6 @@ export async function placeOrder(deps: PlaceOrderDeps, idempotencyKey: string, r
  */
 export function orderIdFor(idempotencyKey: string): string {
   return `ord_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 24)}`;
-}
-
-/** After a failed start, the hot path leaves starts to the dispatcher for a while instead of waiting on Temporal per request. */
-const START_BREAKER_MS = 5_000;
-let startsSuspendedUntil = 0;
-
-async function tryStart(deps: PlaceOrderDeps, input: OrderInput): Promise<void> {
-  if (Date.now() < startsSuspendedUntil) return sagaStarts.inc({ by: 'api', result: 'deferred' });
-  try {
-    await startOrderSaga(deps.db, deps.saga, orderWorkflowId(input.orderId), input);
-    sagaStarts.inc({ by: 'api', result: 'started' });
-  } catch (err) {
-    sagaStarts.inc({ by: 'api', result: 'deferred' });
-    // The order is committed: the dispatcher starts its saga once Temporal answers again.
-    startsSuspendedUntil = Date.now() + START_BREAKER_MS;
-    deps.log.warn({ orderId: input.orderId, err: (err as Error).message }, 'saga start deferred to the dispatcher');
-  }
 }
 
 async function assertKnownSkus(db: Database, request: CreateOrderRequest): Promise<void> {

@@ -7,6 +7,7 @@ import { cancelOrder } from './cancelOrder';
 import { resolveParkedOrder } from './resolveOrder';
 import { orderView } from './orderView';
 import { placeOrder, type PlaceOrderDeps } from './placeOrder';
+import { parseSearchQuery, searchOrders } from './searchOrders';
 
 export function orderRoutes(deps: PlaceOrderDeps & { temporalUiUrl?: string; credentials: Credential[] }): Router {
   const router = Router();
@@ -25,6 +26,12 @@ export function orderRoutes(deps: PlaceOrderDeps & { temporalUiUrl?: string; cre
       .status(202)
       .location(`/orders/${placed.orderId}`)
       .json({ orderId: placed.orderId, status: placed.status, links: links(placed.orderId, deps.temporalUiUrl) });
+  });
+
+  // Staff search for the support console: newest first, by customer, status or an id.
+  router.get('/orders', requireRole(deps.credentials, 'staff'), async (req, res) => {
+    const query = parseSearchQuery(req.query);
+    res.set('cache-control', 'no-store').json(await searchOrders(deps.db, query));
   });
 
   router.get('/orders/:id', requireRole(deps.credentials, 'checkout', 'staff'), async (req, res) => {

@@ -6,8 +6,20 @@ import { parse } from 'yaml';
 describe('docker-compose.yml', () => {
   const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8'));
 
-  it('names every service the README mentions', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['api', 'postgres', 'sim', 'temporal', 'temporal-postgres', 'temporal-ui', 'worker']);
+  it('has exactly the services docs/deploy.md lists, and every service the docs mention exists', () => {
+    const deploy = readFileSync(new URL('../../docs/deploy.md', import.meta.url), 'utf8');
+    const listed = [...deploy.matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]!);
+    expect(listed.length).toBeGreaterThan(5);
+    expect(Object.keys(compose.services).sort()).toEqual([...new Set(listed)].sort());
+  });
+
+  it('registers the search attributes before workers start, and lets the Web UI decode with the console cookie', () => {
+    expect(compose.services['temporal-setup'].command).toEqual(['npm', 'run', 'register-search-attributes']);
+    expect(compose.services.worker.depends_on['temporal-setup'].condition).toBe('service_completed_successfully');
+    expect(compose.services['temporal-ui'].environment).toMatchObject({ TEMPORAL_CODEC_ENDPOINT: 'http://localhost:3000/codec', TEMPORAL_CODEC_INCLUDE_CREDENTIALS: 'true' });
+    expect(compose.services.api.environment.CODEC_CORS_ORIGINS).toBe('http://localhost:8080');
+    const scripts = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).scripts;
+    expect(scripts['register-search-attributes']).toBeDefined();
   });
 
   it('runs Temporal on Postgres persistence, and the worker scaled out', () => {

@@ -55,18 +55,22 @@ export interface WmsTask {
   taskId: string;
 }
 
-export type OrderStatus =
-  | 'received'
-  | 'processing'
-  | 'labelled'
-  | 'handed_off'
-  | 'captured'
-  | 'completed'
-  | 'compensating'
-  | 'needs_attention'
-  | 'rejected'
-  | 'failed'
-  | 'cancelled';
+/** Every status an order moves through, in saga order; the type below is derived from it. */
+export const ORDER_STATUSES = [
+  'received',
+  'processing',
+  'labelled',
+  'handed_off',
+  'captured',
+  'completed',
+  'compensating',
+  'needs_attention',
+  'rejected',
+  'failed',
+  'cancelled',
+] as const;
+
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 export const TERMINAL_STATUSES: readonly OrderStatus[] = ['completed', 'rejected', 'failed', 'cancelled'];
 

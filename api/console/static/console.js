@@ -1,0 +1,373 @@
+// Hotpath support console: plain browser JavaScript, no build step. Everything shown is set with textContent.
+'use strict';
+
+(() => {
+  const TERMINAL = ['completed', 'rejected', 'failed', 'cancelled'];
+  const COMPENSATIONS = new Set(['inventory.released', 'payment.voided', 'payment.refunded', 'label.cancelled', 'shipment.cancelled']);
+  const EVENT_LABELS = {
+    'order.received': 'Order received',
+    'inventory.reserved': 'Inventory reserved (hold)',
+    'inventory.released': 'Hold released',
+    'payment.authorized': 'Payment authorized',
+    'payment.voided': 'Authorization voided',
+    'payment.captured': 'Payment captured',
+    'payment.refunded': 'Payment refunded',
+    'label.created': 'Label created',
+    'label.cancelled': 'Label cancelled',
+    'shipment.handed_off': 'Handed off to the warehouse',
+    'shipment.cancelled': 'Warehouse task cancelled',
+    'shipment.shipped': 'Shipped',
+    'customer.notified': 'Customer notified',
+    'erp.recorded': 'Recorded in the ERP',
+  };
+  const POLL_MS = 1500;
+
+  const $ = (id) => document.getElementById(id);
+  const el = (tag, text, className) => {
+    const node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (className) node.className = className;
+    return node;
+  };
+  const show = (node, visible) => {
+    node.hidden = !visible;
+  };
+
+  let current = null; // the open order's id
+  const listedStatus = new Map(); // orderId -> its status badge in the search results, kept current
+  let pollTimer = null;
+
+  // ---------------------------------------------------------------------------------------------------
+  // HTTP: same-origin fetch with the session cookie; the header marks requests as the console's own (CSRF guard).
+
+  class ApiError extends Error {
+    constructor(status, detail) {
+      super(detail);
+      this.status = status;
+    }
+  }
+
+  async function call(method, path, body) {
+    const headers = { accept: 'application/json, application/problem+json', 'x-hotpath-console': '1' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let res;
+    try {
+      res = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch {
+      throw new ApiError(0, 'the API cannot be reached; check your connection and try again');
+    }
+    const text = await res.text();
+    let data;
+    try {
+      data = text ? JSON.parse(text) : undefined;
+    } catch {
+      data = undefined;
+    }
+    if (!res.ok) {
+      const detail = data && typeof data.detail === 'string' ? data.detail : `${res.status} ${res.statusText}`;
+      throw new ApiError(res.status, detail);
+    }
+    return data;
+  }
+
+  function showError(err) {
+    const box = $('error');
+    if (!err) {
+      show(box, false);
+      box.textContent = '';
+      return;
+    }
+    box.textContent = err instanceof ApiError || err instanceof Error ? err.message : String(err);
+    show(box, true);
+    if (err instanceof ApiError && err.status === 401 && !$('workspace').hidden) signedOut('Your session has ended; sign in again.');
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Formatting
+
+  function money(cents, currency) {
+    if (typeof cents !== 'number') return '';
+    try {
+      return new Intl.NumberFormat(undefined, { style: 'currency', currency: currency || 'USD' }).format(cents / 100);
+    } catch {
+      return `${(cents / 100).toFixed(2)} ${currency || ''}`.trim();
+    }
+  }
+
+  function when(iso) {
+    if (!iso) return '';
+    const d = new Date(iso);
+    return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+  }
+
+  function badge(node, status) {
+    node.textContent = status || '';
+    node.className = `badge status-${String(status || '').replace(/[^a-z_]/g, '')}`;
+  }
+
+  function describe(detail) {
+    if (!detail || typeof detail !== 'object') return '';
+    return Object.entries(detail)
+      .map(([k, v]) => `${k}: ${v !== null && typeof v === 'object' ? JSON.stringify(v) : v}`)
+      .join(' · ');
+  }
+
+  function paymentState(p) {
+    if (p.refundedCents > 0) return p.refundedCents >= p.capturedCents ? 'refunded' : 'partly refunded';
+    if (p.capturedCents > 0) return 'captured';
+    if (p.voidedCents > 0) return 'voided';
+    if (p.authorizedCents > 0) return 'authorized';
+    return 'none';
+  }
+
+  function fillDl(dl, pairs) {
+    dl.replaceChildren();
+    for (const [term, value] of pairs) {
+      dl.append(el('dt', term), el('dd', value === null || value === undefined || value === '' ? '—' : value));
+    }
+  }
+
+  function row(cells) {
+    const tr = document.createElement('tr');
+    for (const cell of cells) {
+      const td = document.createElement('td');
+      if (cell instanceof Node) td.append(cell);
+      else td.textContent = cell === null || cell === undefined ? '—' : String(cell);
+      tr.append(td);
+    }
+    return tr;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Session
+
+  function signedIn(session) {
+    $('principal').textContent = session.principal;
+    show($('who'), true);
+    show($('sign-in'), false);
+    show($('workspace'), true);
+  }
+
+  function signedOut(message) {
+    stopPolling();
+    current = null;
+    show($('who'), false);
+    show($('workspace'), false);
+    show($('order'), false);
+    show($('sign-in'), true);
+    if (message) {
+      $('error').textContent = message;
+      show($('error'), true);
+    }
+    $('token').focus();
+  }
+
+  $('sign-in-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    showError(null);
+    const input = $('token');
+    try {
+      const session = await call('POST', '/console/session', { token: input.value });
+      input.value = '';
+      signedIn(session);
+      openFromHash();
+    } catch (err) {
+      showError(err);
+    }
+  });
+
+  $('sign-out').addEventListener('click', async () => {
+    showError(null);
+    try {
+      await call('DELETE', '/console/session');
+    } catch (err) {
+      showError(err);
+    }
+    signedOut();
+  });
+
+  // ---------------------------------------------------------------------------------------------------
+  // Search
+
+  $('search-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    showError(null);
+    // Clear the last answer first, so what is listed is always this search's.
+    renderResults([], 0);
+    $('result-count').textContent = 'Searching…';
+    const params = new URLSearchParams();
+    for (const name of ['q', 'customerId', 'status']) {
+      const value = $(name).value.trim();
+      if (value) params.set(name, value);
+    }
+    try {
+      const result = await call('GET', `/orders?${params}`);
+      renderResults(result.orders, result.limit);
+      // An order id that matches exactly opens straight away.
+      const q = params.get('q');
+      if (q && result.orders.length === 1 && result.orders[0].orderId === q) await openOrder(q);
+    } catch (err) {
+      showError(err);
+    }
+  });
+
+  function renderResults(orders, limit) {
+    const body = $('results').tBodies[0];
+    body.replaceChildren();
+    listedStatus.clear();
+    for (const o of orders) {
+      const open = el('button', o.orderId, 'link');
+      open.type = 'button';
+      open.addEventListener('click', () => openOrder(o.orderId).catch(showError));
+      const status = el('span');
+      badge(status, o.status);
+      listedStatus.set(o.orderId, status);
+      body.append(row([open, o.customerId, status, money(o.totalCents, o.currency), when(o.createdAt), when(o.updatedAt)]));
+    }
+    show($('results'), orders.length > 0);
+    $('result-count').textContent =
+      orders.length === 0 ? 'No orders match.' : `${orders.length} order${orders.length === 1 ? '' : 's'}, newest first${orders.length >= limit ? ` (first ${limit} shown)` : ''}.`;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // One order
+
+  async function openOrder(orderId) {
+    stopPolling();
+    current = orderId;
+    $('cancel-result').textContent = '';
+    show($('cancel-result'), false);
+    $('cancel-reason').value = '';
+    if (location.hash !== `#${orderId}`) history.replaceState(null, '', `#${orderId}`);
+    await loadOrder();
+  }
+
+  async function loadOrder() {
+    const orderId = current;
+    if (!orderId) return;
+    const order = await call('GET', `/orders/${encodeURIComponent(orderId)}`);
+    if (orderId !== current) return; // another order was opened meanwhile
+    renderOrder(order);
+    stopPolling();
+    if (!TERMINAL.includes(order.status)) pollTimer = setTimeout(poll, POLL_MS);
+  }
+
+  function poll() {
+    pollTimer = null;
+    loadOrder().catch(showError);
+  }
+
+  function stopPolling() {
+    if (pollTimer) clearTimeout(pollTimer);
+    pollTimer = null;
+  }
+
+  function renderOrder(o) {
+    show($('order'), true);
+    $('order-id').textContent = o.orderId;
+    badge($('order-status'), o.status);
+    if (listedStatus.has(o.orderId)) badge(listedStatus.get(o.orderId), o.status);
+    $('order-reason').textContent = o.reason ? `reason: ${o.reason}` : '';
+    $('order-updated').textContent = `Loaded ${new Date().toLocaleTimeString()}${TERMINAL.includes(o.status) ? '' : ' · refreshing while the order is in progress'}`;
+
+    const link = $('workflow-link');
+    const workflow = o.links && typeof o.links.workflow === 'string' && /^https?:\/\//.test(o.links.workflow) ? o.links.workflow : null;
+    if (workflow) link.href = workflow;
+    else link.removeAttribute('href');
+    show(link, Boolean(workflow));
+
+    fillDl($('summary'), [
+      ['Customer', o.customerId],
+      ['Total', money(o.totalCents, o.currency)],
+      ['Created', when(o.createdAt)],
+      ['Updated', when(o.updatedAt)],
+      ['Workflow id', o.workflowId],
+    ]);
+    const lines = $('lines').tBodies[0];
+    lines.replaceChildren(...o.lines.map((l) => row([l.sku, l.quantity, money(l.unitPriceCents, o.currency)])));
+
+    const p = o.payment;
+    const state = paymentState(p);
+    badge($('payment-state'), state);
+    $('payment-state').className = `badge payment-${state.replace(/\s/g, '-')}`;
+    fillDl($('payment'), [
+      ['Authorization', p.authorizationId],
+      ['Authorized', money(p.authorizedCents, o.currency)],
+      ['Captured', money(p.capturedCents, o.currency)],
+      ['Voided', money(p.voidedCents, o.currency)],
+      ['Refunded', money(p.refundedCents, o.currency)],
+    ]);
+
+    const shipments = $('shipments').tBodies[0];
+    shipments.replaceChildren(...o.shipments.map((s) => row([s.shipmentId, s.warehouse, s.status, s.trackingNumber, s.labelId, s.wmsTaskId])));
+    show($('shipments'), o.shipments.length > 0);
+    show($('no-shipments'), o.shipments.length === 0);
+
+    show($('cancel'), !TERMINAL.includes(o.status) && o.status !== 'compensating');
+
+    const timeline = $('timeline');
+    timeline.replaceChildren(
+      ...o.history.map((e) => {
+        const li = el('li', undefined, COMPENSATIONS.has(e.type) ? 'compensation' : e.type === 'status' ? 'status' : '');
+        li.append(el('time', when(e.at)));
+        const title = e.type === 'status' ? `Status: ${e.status}` : EVENT_LABELS[e.type] || e.type;
+        li.append(el('strong', title));
+        if (COMPENSATIONS.has(e.type)) li.append(el('span', 'compensation', 'tag'));
+        const detail = describe(e.detail);
+        if (detail) li.append(el('span', detail, 'detail'));
+        return li;
+      }),
+    );
+  }
+
+  $('refresh').addEventListener('click', () => {
+    showError(null);
+    loadOrder().catch(showError);
+  });
+
+  $('cancel-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    showError(null);
+    const orderId = current;
+    const reason = $('cancel-reason').value.trim();
+    const button = event.submitter || $('cancel-form').querySelector('button');
+    button.disabled = true;
+    const result = $('cancel-result');
+    try {
+      const answer = await call('POST', `/orders/${encodeURIComponent(orderId)}/cancel`, { reason });
+      result.textContent = `Cancellation accepted: the order is ${answer.status}; compensations follow in the timeline.`;
+      result.className = 'notice ok';
+      $('cancel-reason').value = '';
+    } catch (err) {
+      result.textContent = `Not cancelled: ${err.message}`;
+      result.className = 'notice refused';
+      if (err.status === 401) showError(err);
+    } finally {
+      button.disabled = false;
+      show(result, true);
+    }
+    await loadOrder().catch(showError);
+  });
+
+  // ---------------------------------------------------------------------------------------------------
+  // Start: signed in already (the cookie is HttpOnly, so ask the API)?
+
+  function openFromHash() {
+    const id = decodeURIComponent(location.hash.slice(1));
+    if (/^ord_[a-z0-9]{1,40}$/.test(id)) openOrder(id).catch(showError);
+  }
+
+  call('GET', '/console/session').then(
+    (session) => {
+      signedIn(session);
+      openFromHash();
+    },
+    (err) => {
+      if (err.status === 401) signedOut();
+      else {
+        signedOut();
+        showError(err);
+      }
+    },
+  );
+})();
