@@ -55,9 +55,11 @@ export async function startTemporalDevServer(options: DevServerOptions = {}): Pr
     args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   }
   const uiPort = options.uiPort ?? (await freePort());
-  if (options.ui) args.push('--ui-port', String(uiPort));
-  if (options.ui && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
-  else args.push('--headless');
+  if (!options.ui) args.push('--headless');
+  else {
+    args.push('--ui-port', String(uiPort));
+    if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
+  }
 
   const child = spawn(cli.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   // Whatever way this process ends (a second Ctrl-C, another library's exit hook), the server must not outlive it.

@@ -20,6 +20,7 @@ declare module 'vitest' {
     temporalAddress: string;
     databaseUrl: string;
     taskQueue: string;
+    temporalUiUrl: string;
   }
 }
 
@@ -32,7 +33,10 @@ export default async function setup(project: TestProject) {
   const started = Date.now();
   const stops: (() => Promise<void>)[] = [];
   try {
-    const temporal = await startTemporalDevServer({ log });
+    const apiPort = await freePort();
+    const uiPort = await freePort();
+    // The Web UI is on, as an engineer would use it, decoding payloads through the API's codec.
+    const temporal = await startTemporalDevServer({ log, ui: true, uiPort, uiCodecEndpoint: `http://localhost:${apiPort}/codec` });
     stops.push(temporal.stop);
 
     let databaseUrl = process.env.DATABASE_URL;
@@ -49,14 +53,13 @@ export default async function setup(project: TestProject) {
     }
     await migrateDatabase(databaseUrl);
 
-    const apiPort = await freePort();
     // The WMS simulator reports shipped parcels to the API's webhook, as a real WMS would.
     process.env.WMS_WEBHOOK_SECRET = WMS_WEBHOOK_SECRET;
     const sim = await startSimServer(0, { wmsCallbackUrl: `http://127.0.0.1:${apiPort}/webhooks/wms` });
     stops.push(sim.close);
 
     const taskQueue = `orders-test-${process.pid}`;
-    const config = loadConfig({ ...process.env, ...vendorUrlsFor(sim.url), DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE: taskQueue, LOG_LEVEL: 'error', ...TEST_API_ENV });
+    const config = loadConfig({ ...process.env, ...vendorUrlsFor(sim.url), DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE: taskQueue, LOG_LEVEL: 'error', ...TEST_API_ENV, CODEC_CORS_ORIGINS: `http://localhost:8233,${temporal.uiUrl!}` });
     const database = openDatabase(databaseUrl);
     stops.push(database.close);
     const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } });
@@ -79,6 +82,7 @@ export default async function setup(project: TestProject) {
     project.provide('temporalAddress', temporal.address);
     project.provide('databaseUrl', databaseUrl);
     project.provide('taskQueue', taskQueue);
+    project.provide('temporalUiUrl', temporal.uiUrl!);
     log(`stack ready in ${Date.now() - started} ms (temporal ${temporal.address}, api ${api.url}, sim ${sim.url})`);
   } catch (err) {
     await stopAll(stops);

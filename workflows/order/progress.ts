@@ -36,15 +36,17 @@ export class OrderProgress {
     this.transitions += 1;
     this.stepDone(`status:${status}`, { reason: options.reason, note: options.note, ...options.detail });
     upsertSearchAttributes({ OrderStatus: [status] });
-    await recordOrderStatus({
-      orderId: this.state.orderId,
-      seq: this.transitions,
-      status,
-      reason: options.reason ?? null,
-      note: options.note ?? null,
-      detail: options.detail ?? null,
-      dedupeKey: `${workflowInfo().workflowId}:${workflowInfo().runId}:status:${this.transitions}`,
-    });
+    await recordOrderStatus.executeWithOptions({ summary: `Record status ${status}${options.reason ? ` (${options.reason})` : ''} in Postgres` }, [
+      {
+        orderId: this.state.orderId,
+        seq: this.transitions,
+        status,
+        reason: options.reason ?? null,
+        note: options.note ?? null,
+        detail: options.detail ?? null,
+        dedupeKey: `${workflowInfo().workflowId}:${workflowInfo().runId}:status:${this.transitions}`,
+      },
+    ]);
   }
 
   /** Parks the order for a human and waits for their decision (the durable dead-letter queue). */
