@@ -32,6 +32,15 @@ const schema = z.object({
   LOG_LEVEL: z.string().default('info'),
   /** OpenTelemetry tracing: off, otlp (to OTEL_EXPORTER_OTLP_ENDPOINT, default http://localhost:4318) or console. */
   TRACING_EXPORTER: z.enum(['off', 'otlp', 'console']).default('off'),
+  /** Worker tuning; unset means the SDK's defaults (recorded by the benchmark). */
+  WORKER_DB_POOL_MAX: z.coerce.number().int().positive().default(10),
+  WORKER_WORKFLOW_SLOTS: z.coerce.number().int().positive().optional(),
+  WORKER_ACTIVITY_SLOTS: z.coerce.number().int().positive().optional(),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().optional(),
+  WORKER_REUSE_V8_CONTEXT: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true')),
   /** Where a worker started alone (`npm run worker`) serves Prometheus /metrics; the API serves its own on API_PORT. */
   WORKER_METRICS_PORT: z.coerce.number().int().nonnegative().default(9464),
   /** How long the hot path waits for Temporal to start a saga before leaving it to the dispatcher. */

@@ -47,6 +47,10 @@ export async function createWorker(options: {
     activities: createOrderActivities({ db, vendors: vendorClients(config), allocation: nearestSingleWarehouseFirst }),
     dataConverter: dataConverterFor(config),
     interceptors: { activity: [activityMetrics] },
+    ...(config.WORKER_WORKFLOW_SLOTS ? { maxConcurrentWorkflowTaskExecutions: config.WORKER_WORKFLOW_SLOTS } : {}),
+    ...(config.WORKER_ACTIVITY_SLOTS ? { maxConcurrentActivityTaskExecutions: config.WORKER_ACTIVITY_SLOTS } : {}),
+    ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } : {}),
+    ...(config.WORKER_REUSE_V8_CONTEXT !== undefined ? { reuseV8Context: config.WORKER_REUSE_V8_CONTEXT } : {}),
     plugins: tracing ? [tracing.plugin] : [],
   });
   return { worker, connection };

@@ -9,7 +9,7 @@ import { serveWorkerMetrics } from './metricsServer';
 const config = loadConfig();
 const databaseUrl = requireDatabaseUrl(config);
 await migrateDatabase(databaseUrl);
-const database = openDatabase(databaseUrl);
+const database = openDatabase(databaseUrl, { max: config.WORKER_DB_POOL_MAX });
 const { worker, connection } = await createWorker({ config, db: database.db });
 const stopDuties = await startBackgroundDuties(config, database.db);
 const stopMetrics = await serveWorkerMetrics(config.WORKER_METRICS_PORT);

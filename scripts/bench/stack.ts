@@ -157,6 +157,8 @@ export async function bootStack(options: StackOptions): Promise<Stack> {
       ...common,
       NODE_OPTIONS: [process.env.NODE_OPTIONS, `--import=${pathToFileURL(path.join(here, 'workerProbe.mjs')).href}`].filter(Boolean).join(' '),
       BENCH_WORKER_OPTIONS_FILE: workerOptionsFile,
+      // Worker tuning under test (WORKER_DB_POOL_MAX, WORKER_*_SLOTS, …), passed through and recorded.
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('WORKER_') && k !== 'WORKER_METRICS_PORT')),
       ...(process.env.BENCH_WORKER_CPU_PROFILE ? { BENCH_WORKER_CPU_PROFILE: process.env.BENCH_WORKER_CPU_PROFILE } : {}),
       // The worker serves /metrics as in production, on a free port (the default 9464 may be taken by another stack).
       WORKER_METRICS_PORT: String(workerMetricsPort),
