@@ -21,6 +21,8 @@ export interface DevServerOptions {
   ui?: boolean;
   /** Where the Web UI sends payloads to be decoded (Hotpath's codec endpoint). */
   uiCodecEndpoint?: string;
+  /** SQLite pragmas of a file-backed server (default WAL with synchronous=normal). */
+  sqlitePragmas?: string[];
   /** More `start-dev` arguments, e.g. `--dynamic-config-value key=value`. */
   extraArgs?: string[];
   log?: (line: string) => void;
@@ -61,7 +63,7 @@ export async function startTemporalDevServer(options: DevServerOptions = {}): Pr
     args.push('--db-filename', options.dbFilename);
     // Without these every history write waits for an fsync in rollback-journal mode: a workflow start took
     // ~300 ms. WAL with synchronous=NORMAL keeps the file consistent across crashes of the dev server.
-    args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+    for (const pragma of options.sqlitePragmas ?? ['journal_mode=wal', 'synchronous=normal']) args.push('--sqlite-pragma', pragma);
   }
   const uiPort = options.uiPort ?? (await freePort());
   if (!options.ui) args.push('--headless');

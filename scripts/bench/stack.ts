@@ -88,6 +88,8 @@ export async function bootStack(options: StackOptions): Promise<Stack> {
           : startTemporalDevServer({
               dbFilename: options.temporal === 'file' ? path.join(dir, 'temporal.db') : undefined,
               extraArgs: process.env.BENCH_TEMPORAL_ARGS?.split(' ').filter(Boolean),
+              // BENCH_SQLITE_PRAGMAS=journal_mode=delete,synchronous=full: the dev server's own defaults, for comparison.
+              sqlitePragmas: process.env.BENCH_SQLITE_PRAGMAS?.split(',').filter(Boolean),
               log,
             }),
       external ? Promise.resolve(undefined) : startEmbeddedPostgres(pgDir),
