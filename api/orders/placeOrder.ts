@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { eq, inArray } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/client';
-import { appendOrderEvent } from '../../db/events';
+import { appendOrderEvent, type Executor } from '../../db/events';
 import { orderLines, orders, stock } from '../../db/schema';
 import { orderWorkflowId } from '../../workflows/order/ids';
 import type { OrderInput, SagaPolicy } from '../../workflows/order/types';
@@ -39,26 +39,8 @@ export async function placeOrder(deps: PlaceOrderDeps, idempotencyKey: string, r
   const totalCents = request.lines.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0);
 
   const outcome = await db.transaction(async (tx) => {
-    const [inserted] = await tx
-      .insert(orders)
-      .values({
-        id: orderId,
-        idempotencyKey,
-        requestHash: hash,
-        customerId: request.customerId,
-        email: request.email,
-        currency: request.currency,
-        totalCents,
-        shippingAddress: request.shippingAddress,
-        paymentToken: request.paymentToken,
-        status: 'received',
-        workflowId: orderWorkflowId(orderId),
-        sagaPolicy: deps.sagaPolicy ?? null,
-      })
-      // No conflict target: the id is derived from the key, so a concurrent twin may trip the primary key first.
-      .onConflictDoNothing()
-      .returning({ id: orders.id });
-    if (!inserted) {
+    const created = await persistNewOrder(tx, { orderId, idempotencyKey, requestHash: hash, request, totalCents, sagaPolicy: deps.sagaPolicy });
+    if (!created) {
       const [existing] = await tx.select().from(orders).where(eq(orders.idempotencyKey, idempotencyKey));
       if (!existing) throw new Error('idempotency key conflict without a row');
       if (existing.requestHash !== hash) {
@@ -66,9 +48,6 @@ export async function placeOrder(deps: PlaceOrderDeps, idempotencyKey: string, r
       }
       return { created: false, row: existing };
     }
-    await assertKnownSkus(tx as unknown as Database, request);
-    await tx.insert(orderLines).values(request.lines.map((l, i) => ({ orderId, lineNo: i + 1, ...l })));
-    await appendOrderEvent(tx, { orderId, type: 'order.received', status: 'received', detail: { lines: request.lines.length, totalCents }, dedupeKey: `${orderId}:received` });
     return { created: true, row: undefined };
   });
 
@@ -95,7 +74,45 @@ export function orderIdFor(idempotencyKey: string): string {
   return `ord_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 24)}`;
 }
 
-async function assertKnownSkus(db: Database, request: CreateOrderRequest): Promise<void> {
+/**
+ * The order's rows, as one transaction writes them: the order (nothing when its Idempotency-Key exists
+ * already; answers false), a check that every SKU exists, the lines and the `order.received` event.
+ * `markStarted` is for orders whose saga is started elsewhere (the benchmark's insert-only control): the
+ * outbox dispatcher then leaves them alone.
+ */
+export async function persistNewOrder(
+  tx: Executor,
+  order: { orderId: string; idempotencyKey: string; requestHash: string; request: CreateOrderRequest; totalCents: number; sagaPolicy?: Partial<SagaPolicy>; markStarted?: boolean },
+): Promise<boolean> {
+  const { orderId, request, totalCents } = order;
+  const [inserted] = await tx
+    .insert(orders)
+    .values({
+      id: orderId,
+      idempotencyKey: order.idempotencyKey,
+      requestHash: order.requestHash,
+      customerId: request.customerId,
+      email: request.email,
+      currency: request.currency,
+      totalCents,
+      shippingAddress: request.shippingAddress,
+      paymentToken: request.paymentToken,
+      status: 'received',
+      workflowId: orderWorkflowId(orderId),
+      sagaPolicy: order.sagaPolicy ?? null,
+      ...(order.markStarted ? { workflowStartedAt: sql`now()` } : {}),
+    })
+    // No conflict target: the id is derived from the key, so a concurrent twin may trip the primary key first.
+    .onConflictDoNothing()
+    .returning({ id: orders.id });
+  if (!inserted) return false;
+  await assertKnownSkus(tx, request);
+  await tx.insert(orderLines).values(request.lines.map((l, i) => ({ orderId, lineNo: i + 1, ...l })));
+  await appendOrderEvent(tx, { orderId, type: 'order.received', status: 'received', detail: { lines: request.lines.length, totalCents }, dedupeKey: `${orderId}:received` });
+  return true;
+}
+
+async function assertKnownSkus(db: Executor, request: CreateOrderRequest): Promise<void> {
   const skus = [...new Set(request.lines.map((l) => l.sku))];
   const known = await db.selectDistinct({ sku: stock.sku }).from(stock).where(inArray(stock.sku, skus));
   const unknown = skus.filter((s) => !known.some((k) => k.sku === s));

@@ -27,7 +27,8 @@ import { dataConverterFor } from '../../lib/codec/dataConverter';
 import { loadConfig } from '../../lib/config';
 import { logger } from '../../lib/logger';
 import { DEFAULT_POLICY } from '../../workflows/order/policy';
-import { UnknownSkus, insertOrderRows } from './orders';
+import { insertOrderRows } from './orders';
+import { Problem } from '../../api/problem';
 
 /**
  * The chain's vendor client: the same requests as activities/vendorClient.ts, on an undici Agent without a
@@ -171,7 +172,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       const placed = await insertOrderRows(db, parsed.key, parsed.body);
       res.status(202).json({ orderId: placed.orderId, status: 'received' });
     } catch (err) {
-      if (err instanceof UnknownSkus) res.status(422).json({ detail: err.message });
+      if (err instanceof Problem) res.status(err.status).json({ detail: err.detail });
       else throw err;
     }
   });
