@@ -1,9 +1,8 @@
 import { request } from 'undici';
-import { benchOrder } from './orders';
-import { endpointTarget, keyFor, orderIdFor, type BenchContext, type Endpoint } from './context';
-import { openLoop, type StepResult } from './load';
+import type { BenchContext, Endpoint } from './context';
+import type { StepResult } from './load';
 import { orderWorkflowId } from '../../workflows/order/ids';
-import { sagaStats, settleSagas, type SettleResult } from './saga';
+import { driveOrders, sagaStats, settleSagas, type SettleResult } from './saga';
 import { round, summarize, type Summary } from './stats';
 
 export interface LatencyPlan {
@@ -32,22 +31,8 @@ export interface LatencyResult {
   steps: LatencyStep[];
 }
 
-async function drive(ctx: BenchContext, endpoint: Endpoint, rate: number, warmupSeconds: number, seconds: number, tagPrefix: string = endpoint) {
-  const target = endpointTarget(ctx, endpoint);
-  const tag = `${tagPrefix}${rate}`;
-  const ids: string[] = [];
-  const step = await openLoop({
-    pool: target.pool,
-    path: target.path,
-    headers: (i) => target.headers(keyFor(ctx, tag, i)),
-    body: (i) => JSON.stringify(benchOrder(i)),
-    rate,
-    warmupSeconds,
-    seconds,
-    okStatus: target.okStatus,
-    onSend: (i) => ids.push(orderIdFor(keyFor(ctx, tag, i))),
-  });
-  return { step, ids };
+function drive(ctx: BenchContext, endpoint: Endpoint, rate: number, warmupSeconds: number, seconds: number, tagPrefix: string = endpoint) {
+  return driveOrders(ctx, endpoint, `${tagPrefix}${rate}`, rate, warmupSeconds, seconds);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { historyBreakdown, type HistoryBreakdown } from './history';
 import { benchOrder } from './orders';
-import { criticalPaths, endpointTarget, keyFor, orderIdFor, type BenchContext } from './context';
+import { criticalPaths, endpointTarget, keyFor, orderIdFor, type BenchContext, type Endpoint } from './context';
 import { openLoop, type StepResult } from './load';
 import { sampleRss, treeCpuMs, treeMemoryKb } from './procstat';
 import { round, summarize, type Summary } from './stats';
@@ -128,11 +128,10 @@ export async function sagaStats(ctx: BenchContext, ids: string[]): Promise<SagaS
   };
 }
 
-/** Places Hotpath orders open-loop and returns the step plus the ids of the measured orders and of all orders. */
-export async function driveHotpath(ctx: BenchContext, tag: string, rate: number, warmupSeconds: number, seconds: number) {
-  const target = endpointTarget(ctx, 'hotpath');
-  const warmupCount = Math.round(rate * warmupSeconds);
-  const all: string[] = [];
+/** Places bench orders open-loop on one endpoint; answers the step and the id of every order sent, in order. */
+export async function driveOrders(ctx: BenchContext, endpoint: Endpoint, tag: string, rate: number, warmupSeconds: number, seconds: number) {
+  const target = endpointTarget(ctx, endpoint);
+  const ids: string[] = [];
   const step = await openLoop({
     pool: target.pool,
     path: target.path,
@@ -142,9 +141,15 @@ export async function driveHotpath(ctx: BenchContext, tag: string, rate: number,
     warmupSeconds,
     seconds,
     okStatus: target.okStatus,
-    onSend: (i) => all.push(orderIdFor(keyFor(ctx, tag, i))),
+    onSend: (i) => ids.push(orderIdFor(keyFor(ctx, tag, i))),
   });
-  return { step, all, measured: all.slice(warmupCount) };
+  return { step, ids };
+}
+
+/** Places Hotpath orders open-loop and returns the step plus the ids of the measured orders and of all orders. */
+export async function driveHotpath(ctx: BenchContext, tag: string, rate: number, warmupSeconds: number, seconds: number) {
+  const { step, ids } = await driveOrders(ctx, 'hotpath', tag, rate, warmupSeconds, seconds);
+  return { step, all: ids, measured: ids.slice(Math.round(rate * warmupSeconds)) };
 }
 
 export interface ThroughputPlan {
