@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { parse } from 'yaml';
 import { freePort } from '../db/embedded';
 import { resolveTemporalCli } from './temporalCli';
 import { SEARCH_ATTRIBUTES } from './searchAttributes';
@@ -29,11 +30,19 @@ export interface DevServerOptions {
 }
 
 /**
- * Eager activity execution: the server hands a scheduled activity straight back to the worker that completed
- * the workflow task, instead of queueing it for a poller. Measured: orchestration overhead to the WMS handoff
- * at 2 orders/s fell from p95 278 ms to 95 ms (docs/benchmarks.md). Off by default in the server.
+ * The server settings Hotpath is tuned for (eager activities, transfer-task load rate), read from the dynamic config
+ * file that docker-compose.yml also mounts, as `--dynamic-config-value key=<json>` arguments for `start-dev`.
  */
-export const DEV_DYNAMIC_CONFIG = ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'];
+export const DEV_DYNAMIC_CONFIG: string[] = dynamicConfigArgs(readFileSync(new URL('./temporal-dynamic-config.yaml', import.meta.url), 'utf8'));
+
+export function dynamicConfigArgs(yamlText: string): string[] {
+  const file = (parse(yamlText) ?? {}) as Record<string, { value: unknown; constraints?: unknown }[]>;
+  return Object.entries(file).flatMap(([key, entries]) => {
+    const unconstrained = entries.filter((e) => !e.constraints || Object.keys(e.constraints as object).length === 0);
+    if (unconstrained.length !== 1) throw new Error(`dynamic config ${key}: expected one value without constraints, found ${unconstrained.length}`);
+    return ['--dynamic-config-value', `${key}=${JSON.stringify(unconstrained[0]!.value)}`];
+  });
+}
 
 /** Starts `temporal server start-dev`, a full Temporal server with SQLite, and waits until it answers. */
 export async function startTemporalDevServer(options: DevServerOptions = {}): Promise<RunningTemporal> {

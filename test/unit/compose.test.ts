@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { DEV_DYNAMIC_CONFIG, dynamicConfigArgs } from '../../lib/temporalServer';
 
 /** No Docker engine runs in CI: check that the compose file parses and is wired the way the docs say. */
 describe('docker-compose.yml', () => {
@@ -26,6 +27,22 @@ describe('docker-compose.yml', () => {
     expect(compose.services.temporal.environment.DB).toBe('postgres12');
     expect(compose.services.temporal.environment.POSTGRES_SEEDS).toBe('temporal-postgres');
     expect(compose.services.worker.deploy.replicas).toBeGreaterThan(1);
+  });
+
+  it("gives the cluster the dev server's dynamic config: the file start-dev reads, mounted where the server looks", () => {
+    const temporal = compose.services.temporal;
+    const mount = temporal.volumes.find((v: string) => v.startsWith('./lib/temporal-dynamic-config.yaml:'));
+    expect(mount).toBeDefined();
+    const inContainer = mount.split(':')[1];
+    expect(`/etc/temporal/${temporal.environment.DYNAMIC_CONFIG_FILE_PATH}`).toBe(inContainer);
+    const file = parse(readFileSync(new URL('../../lib/temporal-dynamic-config.yaml', import.meta.url), 'utf8'));
+    expect(file).toMatchObject({ 'system.enableActivityEagerExecution': [{ value: true }], 'history.transferProcessorMaxPollRPS': [{ value: expect.any(Number) }] });
+    expect(DEV_DYNAMIC_CONFIG).toEqual(Object.entries(file).flatMap(([key, [entry]]: [string, any]) => ['--dynamic-config-value', `${key}=${JSON.stringify(entry.value)}`]));
+  });
+
+  it('refuses dynamic config it cannot pass to start-dev (constrained or repeated values)', () => {
+    expect(() => dynamicConfigArgs('a.b:\n  - value: 1\n    constraints: { namespace: x }\n')).toThrow(/a.b/);
+    expect(dynamicConfigArgs('a.b:\n  - value: 1\n    constraints: {}\n')).toEqual(['--dynamic-config-value', 'a.b=1']);
   });
 
   it('points api and worker at the same Temporal, Postgres and vendor URLs, and starts the right entry points', () => {
