@@ -70,6 +70,37 @@ export function treeCpuMs(pid: number | undefined): number | null {
   return (total * 1000) / clockTicks();
 }
 
+/**
+ * CPU milliseconds of every thread of a process tree, summed by thread name (`/proc/<pid>/task/<tid>/comm`, digits
+ * dropped: "tokio-runtime-w", "V8 DefaultWorke", "libuv-worker", the main thread under the process name). Says
+ * which part of a Node process burns its CPU: the JS main thread, a worker_thread, the SDK's Rust core, V8's GC.
+ * Threads that ended before the reading are missing (their time is only in the process total).
+ */
+export function threadCpuMs(pid: number | undefined): Record<string, number> | null {
+  if (!pid || !readStat(pid)) return null;
+  const byName: Record<string, number> = {};
+  for (const p of processTree(pid)) {
+    let tids: string[] = [];
+    try {
+      tids = readdirSync(`/proc/${p}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        const raw = readFileSync(`/proc/${p}/task/${tid}/stat`, 'utf8');
+        const name = raw.slice(raw.indexOf('(') + 1, raw.lastIndexOf(')')).replace(/[\d#-]+$/, '').trim() || 'unnamed';
+        const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+        const ticksUsed = Number(fields[11]) + Number(fields[12]);
+        byName[name] = (byName[name] ?? 0) + (ticksUsed * 1000) / clockTicks();
+      } catch {
+        // thread ended between listing and reading
+      }
+    }
+  }
+  return byName;
+}
+
 /** VmRSS (now) and VmHWM (peak over the process's life) in KiB, summed over the process tree. */
 export function treeMemoryKb(pid: number | undefined): { rssKb: number; hwmKb: number } | null {
   if (!pid || !readStat(pid)) return null;

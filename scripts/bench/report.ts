@@ -23,6 +23,7 @@ before/after numbers of the same section from two result files, and whether it w
 ${TUNING_END}`;
 
 const n = (v: number | null | undefined, unit = '') => (v === null || v === undefined ? 'n/a' : `${v}${unit}`);
+const threadList = (rows: Record<string, number>) => Object.entries(rows).map(([name, ms]) => '`' + name + '` ' + ms + ' ms').join(', ');
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const failed = (name: string, s: Failed) => `**${name} failed** in this run: \`${cell(s.error.split('\n')[0] ?? '')}\`\n`;
@@ -231,6 +232,7 @@ export function renderMarkdown(r: BenchResult, options: { svgHref: string; resul
     L.push(`| create-order p50 / p99 during the run | ${n(su.createOrder.latencyMs.p50)} / ${n(su.createOrder.latencyMs.p99)} ms |`);
     L.push(`| **worker CPU per saga** | ${n(su.cpuMsPerSaga.worker, ' ms')} |`);
     L.push(`| CPU per saga, other processes | ${Object.entries(su.cpuMsPerSaga).filter(([k]) => k !== 'worker').map(([k, v]) => `${k} ${n(v, ' ms')}`).join(', ')} |`);
+    if (su.workerThreadCpuMsPerSaga) L.push(`| worker CPU per saga by thread | ${threadList(su.workerThreadCpuMsPerSaga)} |`);
     L.push(`| **worker RSS** peak during the run (sampled every 0.5 s) / high-water mark | ${n(su.workerPeakRssMiB, ' MiB')} / ${n(su.workerRssHighWaterMiB, ' MiB')} |`);
     L.push('');
     L.push('CPU is user + system time from `/proc/<pid>/stat` (the process and its descendants), read when the sustained run starts and after its last saga finished, divided by the sagas completed.', '');
@@ -249,6 +251,7 @@ export function renderMarkdown(r: BenchResult, options: { svgHref: string; resul
     L.push(`| order → saga started (outbox mark) | ${ov.saga.startDelayMs.n} | ${pcts(ov.saga.startDelayMs)} |`);
     L.push('');
     L.push(`CPU per saga at this rate: ${Object.entries(ov.cpuMsPerSaga).map(([k, v]) => `${k} ${n(v, ' ms')}`).join(', ')}.`, '');
+    if (ov.workerThreadCpuMsPerSaga) L.push(`The worker's share by thread: ${threadList(ov.workerThreadCpuMsPerSaga)}.`, '');
     const h = ov.history;
     if ('error' in h) L.push(`Workflow-history breakdown failed: \`${cell(h.error)}\``, '');
     else {

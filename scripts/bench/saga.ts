@@ -3,7 +3,7 @@ import { historyBreakdown, type HistoryBreakdown } from './history';
 import { benchOrder } from './orders';
 import { criticalPaths, endpointTarget, keyFor, orderIdFor, type BenchContext, type Endpoint } from './context';
 import { openLoop, type StepResult } from './load';
-import { sampleRss, treeCpuMs, treeMemoryKb } from './procstat';
+import { sampleRss, threadCpuMs, treeCpuMs, treeMemoryKb } from './procstat';
 import { round, summarize, type Summary } from './stats';
 
 const TERMINAL = ['completed', 'rejected', 'failed', 'cancelled'];
@@ -188,6 +188,8 @@ export interface ThroughputResult {
     why: string;
     cpuMs: Record<string, number | null>;
     cpuMsPerSaga: Record<string, number | null>;
+    /** The worker's CPU per saga by thread (JS main thread, workflow thread, Rust core, V8 helpers). */
+    workerThreadCpuMsPerSaga: Record<string, number> | null;
     workerPeakRssMiB: number | null;
     workerRssHighWaterMiB: number | null;
   };
@@ -235,6 +237,7 @@ export async function sagaThroughput(ctx: BenchContext, plan: ThroughputPlan): P
   ctx.log(`throughput: sustaining ${highestGoodRate} orders/s for ${plan.sustainSeconds} s`);
   const pids = ctx.stack.pids();
   const cpuBefore = cpuSnapshot(ctx);
+  const threadsBefore = threadCpuMs(pids.worker);
   const rss = sampleRss(pids.worker);
   const { step, all } = await driveHotpath(ctx, `sustain${highestGoodRate}`, highestGoodRate, 0, plan.sustainSeconds);
   const drain = await waitForOrders(ctx, all, plan.drainCapSeconds);
@@ -243,6 +246,7 @@ export async function sagaThroughput(ctx: BenchContext, plan: ThroughputPlan): P
   const full = await sagaStats(ctx, all);
   const saga = strip(full);
   const { total: cpuMs, perSaga: cpuMsPerSaga } = cpuDelta(cpuBefore, cpuAfter, saga.completed);
+  const workerThreadCpuMsPerSaga = threadDelta(threadsBefore, threadCpuMs(pids.worker), saga.completed);
   const windowEnd = step.measuredToEpochMs + 1000 / highestGoodRate;
   const inWindow = full.timings.filter((t) => t.completed !== null && t.completed >= step.measuredFromEpochMs && t.completed <= windowEnd).length;
   const firstCreated = Math.min(...full.timings.map((t) => t.created));
@@ -266,6 +270,7 @@ export async function sagaThroughput(ctx: BenchContext, plan: ThroughputPlan): P
       ...verdict,
       cpuMs,
       cpuMsPerSaga,
+      workerThreadCpuMsPerSaga,
       workerPeakRssMiB: peak.peakRssKb === null ? null : round(peak.peakRssKb / 1024, 1),
       workerRssHighWaterMiB: hwm ? round(hwm.hwmKb / 1024, 1) : null,
     },
@@ -288,6 +293,7 @@ export interface OverheadResult {
   history: HistoryBreakdown | { error: string };
   /** CPU of each process from the first order to the last saga's end, per completed saga (warm-up included). */
   cpuMsPerSaga: Record<string, number | null>;
+  workerThreadCpuMsPerSaga: Record<string, number> | null;
 }
 
 function cpuSnapshot(ctx: BenchContext) {
@@ -307,12 +313,28 @@ function cpuDelta(before: Record<string, number | null>, after: Record<string, n
   return { total, perSaga };
 }
 
+/** Per-saga CPU by thread name between two readings, largest first; threads under 0.5 ms/saga are folded into "other". */
+function threadDelta(before: Record<string, number> | null, after: Record<string, number> | null, sagas: number): Record<string, number> | null {
+  if (!before || !after || sagas === 0) return null;
+  const rows = Object.entries(after).map(([name, ms]) => [name, (ms - (before[name] ?? 0)) / sagas] as const);
+  const out: Record<string, number> = {};
+  let other = 0;
+  for (const [name, perSaga] of rows.sort((a, b) => b[1] - a[1])) {
+    if (perSaga >= 0.5) out[name] = Math.round(perSaga * 100) / 100;
+    else other += Math.max(0, perSaga);
+  }
+  if (other > 0) out.other = Math.round(other * 100) / 100;
+  return out;
+}
+
 export async function orchestrationOverhead(ctx: BenchContext, rate: number, rateSource: string, warmupSeconds: number, seconds: number, drainCapSeconds: number): Promise<OverheadResult> {
   ctx.log(`overhead: ${rate} orders/s for ${warmupSeconds} + ${seconds} s`);
   const cpuBefore = cpuSnapshot(ctx);
+  const threadsBefore = threadCpuMs(ctx.stack.pids().worker);
   const { step, all, measured } = await driveHotpath(ctx, `overhead${rate}`, rate, warmupSeconds, seconds);
   const drain = await waitForOrders(ctx, all, drainCapSeconds);
   const cpuAfter = cpuSnapshot(ctx);
+  const threadsAfter = threadCpuMs(ctx.stack.pids().worker);
   const completedAll = (await sagaStats(ctx, all)).completed;
   const full = await sagaStats(ctx, measured);
   const saga = strip(full);
@@ -333,5 +355,6 @@ export async function orchestrationOverhead(ctx: BenchContext, rate: number, rat
     saga,
     history,
     cpuMsPerSaga: cpuDelta(cpuBefore, cpuAfter, completedAll).perSaga,
+    workerThreadCpuMsPerSaga: threadDelta(threadsBefore, threadsAfter, completedAll),
   };
 }
