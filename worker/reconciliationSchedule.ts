@@ -1,4 +1,6 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { UndecryptablePayloadError } from '../lib/codec/aesGcmCodec';
+import { logger } from '../lib/logger';
 import type { reconciliationWorkflow } from '../workflows';
 
 export const RECONCILIATION_SCHEDULE_ID = 'stock-reconciliation';
@@ -7,7 +9,7 @@ export const RECONCILIATION_SCHEDULE_ID = 'stock-reconciliation';
  * Creates the reconciliation schedule, or brings an existing one to the configured interval. Safe to call
  * from every worker at every start.
  */
-export async function ensureReconciliationSchedule(client: Client, options: { taskQueue: string; everyMs: number }): Promise<void> {
+export async function ensureReconciliationSchedule(client: Client, options: { taskQueue: string; everyMs: number; scheduleId?: string }): Promise<void> {
   const action = {
     type: 'startWorkflow' as const,
     workflowType: 'reconciliationWorkflow',
@@ -16,15 +18,22 @@ export async function ensureReconciliationSchedule(client: Client, options: { ta
     args: [{ trigger: 'schedule' }] as Parameters<typeof reconciliationWorkflow>,
   };
   const spec = { intervals: [{ every: options.everyMs }] };
+  const scheduleId = options.scheduleId ?? RECONCILIATION_SCHEDULE_ID;
+  const create = () => client.schedule.create({ scheduleId, spec, action, policies: { overlap: ScheduleOverlapPolicy.SKIP } });
   try {
-    await client.schedule.create({
-      scheduleId: RECONCILIATION_SCHEDULE_ID,
-      spec,
-      action,
-      policies: { overlap: ScheduleOverlapPolicy.SKIP },
-    });
+    await create();
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await client.schedule.getHandle(RECONCILIATION_SCHEDULE_ID).update((previous) => ({ ...previous, spec, action }));
+    const handle = client.schedule.getHandle(scheduleId);
+    try {
+      await handle.update((previous) => ({ ...previous, spec, action }));
+    } catch (updateErr) {
+      if (!(updateErr instanceof UndecryptablePayloadError)) throw updateErr;
+      // Sealed with a payload key this worker does not hold (rotated out, or another environment's key): the
+      // schedule is entirely defined here, so it is replaced rather than left to crash every worker start.
+      logger.warn({ scheduleId, keyId: updateErr.keyId }, 'reconciliation schedule is sealed with an unknown payload key: recreating it');
+      await handle.delete();
+      await create();
+    }
   }
 }

@@ -15,6 +15,14 @@ export interface PayloadKeys {
   keys: Map<string, Buffer>;
 }
 
+/** A payload this process cannot decrypt: sealed with a key it does not hold, or with another key under the same id. */
+export class UndecryptablePayloadError extends Error {
+  constructor(readonly keyId: string, reason: string) {
+    super(`cannot decrypt a payload sealed with key ${keyId}: ${reason}`);
+    this.name = 'UndecryptablePayloadError';
+  }
+}
+
 /**
  * Encrypts every payload (workflow inputs and results, activity arguments, signals, queries, memos) with
  * AES-256-GCM before it leaves the process, so e-mail and address never sit in plaintext in Temporal's
@@ -43,11 +51,16 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       if (new TextDecoder().decode(payload.metadata?.encoding ?? new Uint8Array()) !== ENCODING) return payload;
       const keyId = new TextDecoder().decode(payload.metadata?.[KEY_ID] ?? new Uint8Array());
       const key = this.keys.keys.get(keyId);
-      if (!key) throw new Error(`cannot decrypt a payload sealed with unknown key ${keyId}`);
+      if (!key) throw new UndecryptablePayloadError(keyId, 'unknown key id');
       const data = Buffer.from(payload.data ?? new Uint8Array());
       const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
       decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
-      const plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
+      let plain: Buffer;
+      try {
+        plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
+      } catch {
+        throw new UndecryptablePayloadError(keyId, 'authentication failed (a different key under this id, or tampered data)');
+      }
       return proto.temporal.api.common.v1.Payload.decode(plain);
     });
   }

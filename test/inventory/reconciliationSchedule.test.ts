@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { UndecryptablePayloadError } from '../../lib/codec/aesGcmCodec';
+import { dataConverterFor } from '../../lib/codec/dataConverter';
+import { ensureReconciliationSchedule } from '../../worker/reconciliationSchedule';
+
+/** Clients of the run's Temporal that seal payloads with one given key, as workers of two deployments would. */
+async function clientWithKey(keyId: string, fill: number) {
+  const env = await TestWorkflowEnvironment.createFromExistingServer({
+    address: inject('temporalAddress'),
+    client: { dataConverter: dataConverterFor({ PAYLOAD_KEYS: `${keyId}:${Buffer.alloc(32, fill).toString('base64')}` }) },
+  });
+  envs.push(env);
+  return env.client;
+}
+const envs: TestWorkflowEnvironment[] = [];
+afterAll(async () => {
+  for (const env of envs) await env.teardown();
+});
+
+describe('the reconciliation schedule at worker start', () => {
+  it('is brought to the configured interval when it already exists', async () => {
+    const scheduleId = `reconcile-${randomUUID()}`;
+    const client = await clientWithKey('k1', 1);
+    await ensureReconciliationSchedule(client, { taskQueue: 'orders-elsewhere', everyMs: 3_600_000, scheduleId });
+    await ensureReconciliationSchedule(client, { taskQueue: 'orders-elsewhere', everyMs: 600_000, scheduleId });
+    const handle = client.schedule.getHandle(scheduleId);
+    const described = await handle.describe();
+    expect(described.spec.intervals).toMatchObject([{ every: 600_000 }]);
+    await handle.delete();
+  });
+
+  it('is recreated, not a crash, when it was sealed with a payload key this worker does not hold', async () => {
+    const scheduleId = `reconcile-${randomUUID()}`;
+    // Same key id, different key: what a bench run against a long-lived cluster, or a botched rotation, produces.
+    const before = await clientWithKey('k1', 1);
+    const after = await clientWithKey('k1', 2);
+    await ensureReconciliationSchedule(before, { taskQueue: 'orders-elsewhere', everyMs: 3_600_000, scheduleId });
+    await expect(after.schedule.getHandle(scheduleId).describe()).rejects.toBeInstanceOf(UndecryptablePayloadError);
+
+    await ensureReconciliationSchedule(after, { taskQueue: 'orders-elsewhere', everyMs: 600_000, scheduleId });
+    const described = await after.schedule.getHandle(scheduleId).describe();
+    expect(described.spec.intervals).toMatchObject([{ every: 600_000 }]);
+    expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'reconciliationWorkflow', args: [{ trigger: 'schedule' }] });
+    await after.schedule.getHandle(scheduleId).delete();
+  });
+
+  it('still fails loudly on anything else (an unreachable key is not the only way to fail)', async () => {
+    const client = await clientWithKey('k3', 3);
+    await expect(ensureReconciliationSchedule(client, { taskQueue: 'orders-elsewhere', everyMs: -5, scheduleId: `reconcile-${randomUUID()}` })).rejects.toThrow();
+  });
+});
