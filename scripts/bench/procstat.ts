@@ -72,7 +72,7 @@ export function treeCpuMs(pid: number | undefined): number | null {
 
 /**
  * CPU milliseconds of every thread of a process tree, summed by thread name (`/proc/<pid>/task/<tid>/comm`, digits
- * dropped: "tokio-runtime-w", "V8 DefaultWorke", "libuv-worker", the main thread under the process name). Says
+ * dropped: "tokio-runtime-w", "V8 DefaultWorke", "libuv-worker"; the main thread is marked). Says
  * which part of a Node process burns its CPU: the JS main thread, a worker_thread, the SDK's Rust core, V8's GC.
  * Threads that ended before the reading are missing (their time is only in the process total).
  */
@@ -89,7 +89,8 @@ export function threadCpuMs(pid: number | undefined): Record<string, number> | n
     for (const tid of tids) {
       try {
         const raw = readFileSync(`/proc/${p}/task/${tid}/stat`, 'utf8');
-        const name = raw.slice(raw.indexOf('(') + 1, raw.lastIndexOf(')')).replace(/[\d#-]+$/, '').trim() || 'unnamed';
+        const comm = raw.slice(raw.indexOf('(') + 1, raw.lastIndexOf(')')).replace(/[\d#-]+$/, '').trim() || 'unnamed';
+        const name = Number(tid) === p ? `${comm} (main thread)` : comm;
         const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
         const ticksUsed = Number(fields[11]) + Number(fields[12]);
         byName[name] = (byName[name] ?? 0) + (ticksUsed * 1000) / clockTicks();

@@ -46,7 +46,7 @@ export interface Stack {
   resumeWorker(): Promise<void>;
   /** The env the worker and the API run with (secrets redacted), the worker's effective options. */
   recordedConfig(): Promise<Record<string, unknown>>;
-  pids(): Record<'worker' | 'api' | 'temporal' | 'postgres' | 'sim' | 'baselines', number | undefined>;
+  pids(): Record<'worker' | 'api' | 'temporal' | 'postgres' | 'sim' | 'baselines', number | undefined> & { temporalDb?: number };
   bootSeconds: number;
   stop(): Promise<void>;
 }
@@ -100,7 +100,11 @@ export async function bootStack(options: StackOptions): Promise<Stack> {
     await migrateDatabase(databaseUrl);
     const database = openDatabase(databaseUrl, { max: 5 });
     cleanups.push(() => database.close());
-    const temporalPid = temporal && options.temporal !== 'external' ? (findChild(process.pid, ['start-dev']) ?? findChild(process.pid, ['temporal'])) : undefined;
+    // An external Temporal's CPU is measured only when its pid is given (BENCH_TEMPORAL_PID), and its own database's
+    // with BENCH_TEMPORAL_DB_PID (the postmaster: every backend is its child).
+    const pidFromEnv = (name: string) => (process.env[name] ? Number(process.env[name]) || undefined : undefined);
+    const temporalPid = temporal && options.temporal !== 'external' ? (findChild(process.pid, ['start-dev']) ?? findChild(process.pid, ['temporal'])) : pidFromEnv('BENCH_TEMPORAL_PID');
+    const temporalDbPid = pidFromEnv('BENCH_TEMPORAL_DB_PID');
     const postgresPid = () => {
       if (external) return undefined;
       try {
@@ -210,7 +214,7 @@ export async function bootStack(options: StackOptions): Promise<Stack> {
           () => 'unknown (the worker options probe wrote nothing)',
         ),
       }),
-      pids: () => ({ worker: pidOf(worker), api: pidOf(api), temporal: temporalPid, postgres: postgresPid(), sim: pidOf(sim), baselines: pidOf(baselines) }),
+      pids: () => ({ worker: pidOf(worker), api: pidOf(api), temporal: temporalPid, ...(temporalDbPid ? { temporalDb: temporalDbPid } : {}), postgres: postgresPid(), sim: pidOf(sim), baselines: pidOf(baselines) }),
       bootSeconds: (Date.now() - started) / 1000,
       stop,
     };
