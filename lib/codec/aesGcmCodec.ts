@@ -17,8 +17,8 @@ export interface PayloadKeys {
 
 /** A payload this process cannot decrypt: sealed with a key it does not hold, or with another key under the same id. */
 export class UndecryptablePayloadError extends Error {
-  constructor(readonly keyId: string, reason: string) {
-    super(`cannot decrypt a payload sealed with key ${keyId}: ${reason}`);
+  constructor(readonly keyId: string, message: string) {
+    super(message);
     this.name = 'UndecryptablePayloadError';
   }
 }
@@ -51,7 +51,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       if (new TextDecoder().decode(payload.metadata?.encoding ?? new Uint8Array()) !== ENCODING) return payload;
       const keyId = new TextDecoder().decode(payload.metadata?.[KEY_ID] ?? new Uint8Array());
       const key = this.keys.keys.get(keyId);
-      if (!key) throw new UndecryptablePayloadError(keyId, 'unknown key id');
+      if (!key) throw new UndecryptablePayloadError(keyId, `cannot decrypt a payload sealed with unknown key ${keyId}`);
       const data = Buffer.from(payload.data ?? new Uint8Array());
       const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
       decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
@@ -59,7 +59,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       try {
         plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
       } catch {
-        throw new UndecryptablePayloadError(keyId, 'authentication failed (a different key under this id, or tampered data)');
+        throw new UndecryptablePayloadError(keyId, `cannot decrypt a payload sealed with key ${keyId}: authentication failed (another key under this id, or tampered data)`);
       }
       return proto.temporal.api.common.v1.Payload.decode(plain);
     });
