@@ -166,6 +166,7 @@ export async function bootStack(options: StackOptions): Promise<Stack> {
       // Worker tuning under test (WORKER_DB_POOL_MAX, WORKER_*_SLOTS, …), passed through and recorded.
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('WORKER_') && k !== 'WORKER_METRICS_PORT')),
       ...(process.env.BENCH_WORKER_CPU_PROFILE ? { BENCH_WORKER_CPU_PROFILE: process.env.BENCH_WORKER_CPU_PROFILE } : {}),
+      ...(process.env.BENCH_WORKER_CPU_PROFILE_WINDOW ? { BENCH_WORKER_CPU_PROFILE_WINDOW: process.env.BENCH_WORKER_CPU_PROFILE_WINDOW } : {}),
       // The worker serves /metrics as in production, on a free port (the default 9464 may be taken by another stack).
       WORKER_METRICS_PORT: String(workerMetricsPort),
     };

@@ -3,7 +3,7 @@
 // BENCH_WORKER_OPTIONS_FILE, so each result file records the worker configuration it was measured with.
 // Plain JS because it loads before tsx does. It changes nothing else in the worker.
 import { writeFileSync } from 'node:fs';
-import { Worker } from '@temporalio/worker';
+import { isMainThread, threadId } from 'node:worker_threads';
 
 const file = process.env.BENCH_WORKER_OPTIONS_FILE;
 const SKIP = new Set(['workflowBundle', 'loadedDataConverter', 'dataConverter', 'interceptors', 'connection', 'sinks', 'bundlerOptions', 'plugins', 'logger']);
@@ -25,7 +25,8 @@ function describe(value, depth = 0) {
   return out;
 }
 
-if (file) {
+if (file && isMainThread) {
+  const { Worker } = await import('@temporalio/worker');
   const create = Worker.create;
   Worker.create = async function (...args) {
     const worker = await create.apply(this, args);
@@ -38,21 +39,36 @@ if (file) {
   };
 }
 
-// BENCH_WORKER_CPU_PROFILE=<file>: a V8 CPU profile of the whole worker process, written when it exits
-// (`node --cpu-prof` is not allowed in NODE_OPTIONS). Open it in Chrome DevTools or summarise it with
-// `npx tsx scripts/bench/profileSummary.ts <file>`.
+// BENCH_WORKER_CPU_PROFILE=<file>: a V8 CPU profile of the worker's main thread, written when it exits
+// (`node --cpu-prof` is not allowed in NODE_OPTIONS). With BENCH_WORKER_CPU_PROFILE_WINDOW=<after s>:<for s> it covers
+// only that window (steady state, no boot or bundling) and every thread that loads this file does the same: the SDK's
+// workflow worker_thread writes <file>.thread-<id>.cpuprofile. Summarise with
+// `npx tsx scripts/bench/profileSummary.ts <file>`, or open it in Chrome DevTools.
 const profileFile = process.env.BENCH_WORKER_CPU_PROFILE;
-if (profileFile) {
+const profileWindow = process.env.BENCH_WORKER_CPU_PROFILE_WINDOW?.split(':').map(Number);
+if (profileFile && (isMainThread || profileWindow)) {
   const { Session } = await import('node:inspector');
   const session = new Session();
   session.connect();
-  session.post('Profiler.enable');
-  session.post('Profiler.setSamplingInterval', { interval: 1000 });
-  session.post('Profiler.start');
-  process.on('exit', () => {
+  const out = isMainThread ? profileFile : `${profileFile}.thread-${threadId}.cpuprofile`;
+  const stop = () =>
     // The in-process inspector answers synchronously, so the profile is written before the process ends.
     session.post('Profiler.stop', (err, result) => {
-      if (!err) writeFileSync(profileFile, JSON.stringify(result.profile));
+      if (!err) writeFileSync(out, JSON.stringify(result.profile));
     });
-  });
+  const start = () => {
+    session.post('Profiler.enable');
+    session.post('Profiler.setSamplingInterval', { interval: 1000 });
+    session.post('Profiler.start');
+  };
+  if (profileWindow) {
+    const [afterS = 0, forS = 60] = profileWindow;
+    setTimeout(() => {
+      start();
+      setTimeout(stop, forS * 1000).unref();
+    }, afterS * 1000).unref();
+  } else {
+    start();
+    process.on('exit', stop);
+  }
 }
