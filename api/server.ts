@@ -21,7 +21,7 @@ export interface RunningApi {
 
 /** Starts the HTTP API against an existing Postgres and Temporal. */
 export async function startApi(config: Config, options: { port?: number; sagaPolicy?: Partial<SagaPolicy>; temporalUiUrl?: string } = {}): Promise<RunningApi> {
-  const database = openDatabase(requireDatabaseUrl(config), { max: 20 });
+  const database = openDatabase(requireDatabaseUrl(config), { max: config.API_DB_POOL_MAX });
   // Lazy: the API accepts orders even when Temporal is down at start-up; the dispatcher starts their sagas later.
   const connection = Connection.lazy(temporalConnectionOptions(config));
   const dataConverter = dataConverterFor(config);

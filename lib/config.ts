@@ -32,6 +32,8 @@ const schema = z.object({
   LOG_LEVEL: z.string().default('info'),
   /** OpenTelemetry tracing: off, otlp (to OTEL_EXPORTER_OTLP_ENDPOINT, default http://localhost:4318) or console. */
   TRACING_EXPORTER: z.enum(['off', 'otlp', 'console']).default('off'),
+  /** Connections of the API's Postgres pool (one order transaction holds one for ~2–8 ms). */
+  API_DB_POOL_MAX: z.coerce.number().int().positive().default(20),
   /** Worker tuning; unset means the SDK's defaults (recorded by the benchmark). */
   WORKER_DB_POOL_MAX: z.coerce.number().int().positive().default(10),
   WORKER_WORKFLOW_SLOTS: z.coerce.number().int().positive().optional(),

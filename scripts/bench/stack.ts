@@ -55,7 +55,7 @@ export interface Stack {
 const pidOf = (p: ManagedProcess | undefined) => (p as unknown as { child?: ChildProcess } | undefined)?.child?.pid;
 
 const SECRET = /TOKEN|SECRET|KEY|PASSWORD/i;
-const RELEVANT = /^(DATABASE_URL|WORKER_|SESSION_|TEMPORAL_|TASK_QUEUE|API_PORT|SIM_|PAYMENT_URL|CARRIER_URL|WMS_URL|ERP_URL|NOTIFICATIONS_URL|VENDOR_|HOLD_|LOG_LEVEL|DISPATCH_|PAYLOAD_|CODEC_|RECONCILE_|CHECKOUT_|STAFF_|WMS_|RATE_LIMIT|SAGA_POLICY|OTEL_|NODE_|UV_|METRICS|TRACING|BENCH_)/;
+const RELEVANT = /^(DATABASE_URL|WORKER_|SESSION_|TEMPORAL_|TASK_QUEUE|API_|SIM_|PAYMENT_URL|CARRIER_URL|WMS_URL|ERP_URL|NOTIFICATIONS_URL|VENDOR_|HOLD_|LOG_LEVEL|DISPATCH_|PAYLOAD_|CODEC_|RECONCILE_|CHECKOUT_|STAFF_|WMS_|RATE_LIMIT|SAGA_POLICY|OTEL_|NODE_|UV_|METRICS|TRACING|BENCH_)/;
 
 export function redactEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
@@ -178,6 +178,8 @@ export async function bootStack(options: StackOptions): Promise<Stack> {
       WMS_WEBHOOK_SECRET: randomBytes(16).toString('hex'),
       // The bench sends thousands of requests a minute with one credential.
       RATE_LIMIT_PER_MINUTE: '1000000000',
+      // API tuning under test (API_DB_POOL_MAX), passed through and recorded.
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('API_') && k !== 'API_PORT')),
     };
     const baselinesEnv = { ...common, BASELINES_PORT: String(baselinesPort) };
     const worker = new ManagedProcess('worker', 'worker/main.ts', { ...inherited, ...workerEnv }, 'worker polling');
