@@ -1,7 +1,6 @@
 import { request } from 'undici';
 import type { BenchContext, Endpoint } from './context';
 import type { StepResult } from './load';
-import { orderWorkflowId } from '../../workflows/order/ids';
 import { driveOrders, sagaStats, settleSagas, type SettleResult } from './saga';
 import { round, summarize, type Summary } from './stats';
 
@@ -61,7 +60,7 @@ export async function createOrderLatency(ctx: BenchContext, plan: LatencyPlan): 
         const sagas = await sagaStats(ctx, ids);
         result.sagasStartedLate = sagas.startedLate;
         result.sagasCompleted = sagas.completed;
-        result.settle = await settleSagas(ctx, ids.map(orderWorkflowId));
+        result.settle = await settleSagas(ctx, ids);
       }
       steps.push(result);
       const l = step.latencyMs;
@@ -119,7 +118,7 @@ export async function hotPathBreakdown(ctx: BenchContext, plan: { rate: number; 
     // Background starts of these requests end within the start timeout: wait for them to write their timings.
     await new Promise((r) => setTimeout(r, 2500));
     const all = await stats();
-    const settle = await settleSagas(ctx, ids.map(orderWorkflowId));
+    const settle = await settleSagas(ctx, ids);
     // The phases of the measured requests only: the request index is the last part of its Idempotency-Key.
     const warmupCount = Math.round(rate * warmupSeconds);
     const phases = all.filter((p) => Number(p.key.split('-').at(-1)) >= warmupCount) as unknown as Record<string, number | undefined>[];

@@ -180,7 +180,7 @@ export function renderMarkdown(r: BenchResult, options: { svgHref: string; resul
     L.push(`![Create-order latency p50/p95/p99 per arrival rate, log scale](${options.svgHref})`, '');
     L.push('| Rate | Endpoint | n | p50 ms | p95 ms | p99 ms | max ms | errors | generator lag p99 ms | note |', '|---|---|---|---|---|---|---|---|---|---|');
     for (const s of latency.steps) {
-      const note = s.settle ? `${s.sagasCompleted ?? '?'} of ${s.sent} sagas completed by the end of the step, ${s.settle.terminated} still running then terminated${s.sagasStartedLate ? `; ${s.sagasStartedLate} sagas started > 1 s after their commit` : ''}` : '';
+      const note = s.settle ? `${s.sagasCompleted ?? '?'} of ${s.sent} sagas completed by the end of the step, ${s.settle.terminated} still running then terminated${s.settle.neverStarted ? `, ${s.settle.neverStarted} not started by the API in time (deferred to the dispatcher, kept from starting)` : ''}${s.sagasStartedLate ? `; ${s.sagasStartedLate} sagas started > 1 s after their commit` : ''}` : '';
       L.push(`| ${s.rate}/s | ${s.endpoint} | ${s.latencyMs.n} | ${pcts(s.latencyMs)} | ${n(s.latencyMs.max)} | ${s.errors}${s.errorExamples.length ? ` (${cell(s.errorExamples[0]!.slice(0, 60))})` : ''} | ${n(s.sendLagMs.p99)} | ${note} |`);
     }
     L.push('');

@@ -1,4 +1,7 @@
 import { performance } from 'node:perf_hooks';
+import proto from '@temporalio/proto';
+import { BENCH_TASK_QUEUE } from './stack';
+import { orderWorkflowId } from '../../workflows/order/ids';
 import { historyBreakdown, type HistoryBreakdown } from './history';
 import { benchOrder } from './orders';
 import { criticalPaths, endpointTarget, keyFor, orderIdFor, type BenchContext, type Endpoint } from './context';
@@ -32,35 +35,77 @@ export async function waitForOrders(ctx: BenchContext, ids: string[], capSeconds
 export interface SettleResult {
   /** Sagas of the step still running when it ended, terminated so the next step starts on an idle stack. */
   terminated: number;
+  /** Orders of the step whose saga the API had deferred to the dispatcher, kept from starting later. */
+  neverStarted: number;
   seconds: number;
+  /** Workflow tasks still queued in Temporal once settled (0 unless the drain cap passed). */
+  backlogLeft: number | null;
+}
+
+/**
+ * Waits until Temporal's workflow task queue has no backlog. Terminating a saga does not remove its workflow
+ * task from matching's queue: sagas started while the worker was stopped leave thousands of tasks that Temporal
+ * must still pull and discard, and new orders queue behind them (measured: e2e p95 27 s at 2 orders/s).
+ */
+export async function waitForIdleTaskQueue(ctx: BenchContext, capSeconds: number): Promise<number | null> {
+  const client = await ctx.temporal();
+  const started = performance.now();
+  for (;;) {
+    let backlog: number | null = null;
+    try {
+      const answer = await client.workflowService.describeTaskQueue({
+        namespace: client.options.namespace,
+        taskQueue: { name: BENCH_TASK_QUEUE },
+        taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        reportStats: true,
+      });
+      backlog = Number(answer.stats?.approximateBacklogCount ?? 0);
+    } catch {
+      return null; // a Temporal without task queue stats: nothing to wait for
+    }
+    if (backlog === 0 || (performance.now() - started) / 1000 > capSeconds) return backlog;
+    await sleep(1000);
+  }
 }
 
 /**
  * Ends a latency step: terminates its sagas that are still running (a backlog that would otherwise take minutes to
- * drain and compete with the next step), then gives in-flight activities a moment to finish. Those sagas are part
- * of no measurement; saga throughput and overhead are measured in their own sections on sagas that run to the end.
+ * drain and compete with the next step), keeps the dispatcher from starting the ones that never started, and
+ * waits until Temporal's workflow task queue is empty. Those sagas are part of no measurement; saga throughput and
+ * overhead are measured in their own sections on sagas that run to the end.
  */
-export async function settleSagas(ctx: BenchContext, workflowIds: string[]): Promise<SettleResult> {
+export async function settleSagas(ctx: BenchContext, orderIds: string[]): Promise<SettleResult> {
   const started = performance.now();
   const client = await ctx.temporal();
-  let terminated = 0;
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      while (next < workflowIds.length) {
-        const id = workflowIds[next++]!;
-        try {
-          // No describe(): its memo is encrypted and this client has no codec. Terminating an ended run fails harmlessly.
-          await client.workflow.getHandle(id).terminate('bench: latency step over');
-          terminated += 1;
-        } catch {
-          // not started or already ended
+  const terminate = async (ids: string[]) => {
+    const missed: string[] = [];
+    let done = 0;
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < ids.length) {
+          const id = ids[next++]!;
+          try {
+            // No describe(): its memo is encrypted and this client has no codec.
+            await client.workflow.getHandle(orderWorkflowId(id)).terminate('bench: latency step over');
+            done += 1;
+          } catch {
+            missed.push(id); // not started (yet), or already ended
+          }
         }
-      }
-    }),
-  );
-  await sleep(2000);
-  return { terminated, seconds: round((performance.now() - started) / 1000, 1)! };
+      }),
+    );
+    return { done, missed };
+  };
+  const first = await terminate(orderIds);
+  // An overloaded API defers starts to the dispatcher (start deadline 2 s): those orders would start minutes later,
+  // in another section. Mark them started so the dispatcher leaves them, let in-flight API starts end, terminate again.
+  const { sql } = ctx.stack;
+  const neverStarted = await sql`update orders set workflow_started_at = now() where id = any(${sql.array(first.missed)}) and workflow_started_at is null`;
+  await sleep(3000);
+  const second = await terminate(first.missed);
+  const backlogLeft = await waitForIdleTaskQueue(ctx, 300);
+  return { terminated: first.done + second.done, neverStarted: neverStarted.count, seconds: round((performance.now() - started) / 1000, 1)!, backlogLeft };
 }
 
 interface OrderTiming {
@@ -219,6 +264,7 @@ const strip = (s: SagaStats & { timings?: unknown }): SagaStats => {
 };
 
 export async function sagaThroughput(ctx: BenchContext, plan: ThroughputPlan): Promise<ThroughputResult> {
+  await startIdle(ctx, 'throughput');
   const steps: ThroughputStep[] = [];
   for (const rate of plan.stepRates) {
     ctx.log(`throughput: step ${rate} orders/s for ${plan.stepSeconds} s`);
@@ -313,6 +359,12 @@ function cpuDelta(before: Record<string, number | null>, after: Record<string, n
   return { total, perSaga };
 }
 
+async function startIdle(ctx: BenchContext, section: string) {
+  const started = performance.now();
+  const backlog = await waitForIdleTaskQueue(ctx, 300);
+  ctx.log(`${section}: workflow task backlog ${backlog ?? 'unknown'} after ${round((performance.now() - started) / 1000, 1)} s of waiting for an idle Temporal`);
+}
+
 /** Per-saga CPU by thread name between two readings, largest first; threads under 0.5 ms/saga are folded into "other". */
 function threadDelta(before: Record<string, number> | null, after: Record<string, number> | null, sagas: number): Record<string, number> | null {
   if (!before || !after || sagas === 0) return null;
@@ -328,6 +380,7 @@ function threadDelta(before: Record<string, number> | null, after: Record<string
 }
 
 export async function orchestrationOverhead(ctx: BenchContext, rate: number, rateSource: string, warmupSeconds: number, seconds: number, drainCapSeconds: number): Promise<OverheadResult> {
+  await startIdle(ctx, 'overhead');
   ctx.log(`overhead: ${rate} orders/s for ${warmupSeconds} + ${seconds} s`);
   const cpuBefore = cpuSnapshot(ctx);
   const threadsBefore = threadCpuMs(ctx.stack.pids().worker);

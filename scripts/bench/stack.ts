@@ -54,6 +54,8 @@ export interface Stack {
 /** ManagedProcess keeps its child private; the bench needs its pid for /proc readings. */
 const pidOf = (p: ManagedProcess | undefined) => (p as unknown as { child?: ChildProcess } | undefined)?.child?.pid;
 
+export const BENCH_TASK_QUEUE = 'orders-bench';
+
 const SECRET = /TOKEN|SECRET|KEY|PASSWORD/i;
 const RELEVANT = /^(DATABASE_URL|WORKER_|SESSION_|TEMPORAL_|TASK_QUEUE|API_|SIM_|PAYMENT_URL|CARRIER_URL|WMS_URL|ERP_URL|NOTIFICATIONS_URL|VENDOR_|HOLD_|LOG_LEVEL|DISPATCH_|PAYLOAD_|CODEC_|RECONCILE_|CHECKOUT_|STAFF_|WMS_|RATE_LIMIT|SAGA_POLICY|OTEL_|NODE_|UV_|METRICS|TRACING|BENCH_)/;
 
@@ -152,7 +154,7 @@ export async function bootStack(options: StackOptions): Promise<Stack> {
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: 'default',
-      TASK_QUEUE: 'orders-bench',
+      TASK_QUEUE: BENCH_TASK_QUEUE,
       LOG_LEVEL: 'info',
       // Production encrypts Temporal payloads (docs/deploy.md): so does the bench.
       PAYLOAD_KEYS: `bench-1:${randomBytes(32).toString('base64')}`,
