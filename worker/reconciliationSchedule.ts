@@ -1,4 +1,4 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { UndecryptablePayloadError } from '../lib/codec/aesGcmCodec';
 import { logger } from '../lib/logger';
 import type { reconciliationWorkflow } from '../workflows';
@@ -32,8 +32,13 @@ export async function ensureReconciliationSchedule(client: Client, options: { ta
       // Sealed with a payload key this worker does not hold (rotated out, or another environment's key): the
       // schedule is entirely defined here, so it is replaced rather than left to crash every worker start.
       logger.warn({ scheduleId, keyId: updateErr.keyId }, 'reconciliation schedule is sealed with an unknown payload key: recreating it');
-      await handle.delete();
-      await create();
+      // Workers starting together may race here: one deleting or creating first is as good as this one doing it.
+      await handle.delete().catch((e) => {
+        if (!(e instanceof ScheduleNotFoundError)) throw e;
+      });
+      await create().catch((e) => {
+        if (!(e instanceof ScheduleAlreadyRunning)) throw e;
+      });
     }
   }
 }

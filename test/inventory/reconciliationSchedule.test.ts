@@ -47,6 +47,16 @@ describe('the reconciliation schedule at worker start', () => {
     await after.schedule.getHandle(scheduleId).delete();
   });
 
+  it('survives two workers replacing the same unreadable schedule at once', async () => {
+    const scheduleId = `reconcile-${randomUUID()}`;
+    await ensureReconciliationSchedule(await clientWithKey('k1', 1), { taskQueue: 'orders-elsewhere', everyMs: 3_600_000, scheduleId });
+    const [a, b] = [await clientWithKey('k1', 4), await clientWithKey('k1', 4)];
+    await Promise.all([a, b].map((c) => ensureReconciliationSchedule(c, { taskQueue: 'orders-elsewhere', everyMs: 600_000, scheduleId })));
+    const described = await a.schedule.getHandle(scheduleId).describe();
+    expect(described.spec.intervals).toMatchObject([{ every: 600_000 }]);
+    await a.schedule.getHandle(scheduleId).delete();
+  });
+
   it('still fails loudly on anything else (an unreachable key is not the only way to fail)', async () => {
     const client = await clientWithKey('k3', 3);
     await expect(ensureReconciliationSchedule(client, { taskQueue: 'orders-elsewhere', everyMs: -5, scheduleId: `reconcile-${randomUUID()}` })).rejects.toThrow();
