@@ -1,11 +1,16 @@
 /**
- * `npm run bench` (about 15 minutes) / `npm run bench:smoke` (about a minute, for CI): boots the stack with fixed
+ * `npm run bench` (about 11 minutes on 2 cores) / `npm run bench:smoke` (about a minute, for CI): boots the stack with fixed
  * simulated vendor latencies and measures create-order latency (Hotpath vs a synchronous chain vs an insert-only
  * floor), the hot path's phases, saga throughput, orchestration overhead and a flash sale on one hot SKU.
  * Writes JSON to bench-results/ and, for a complete full run, docs/benchmarks.md with its chart.
  *   npm run bench -- [--only latency,breakdown,throughput,overhead,flash] [--out bench-results/x.json]
- *                    [--temporal file|memory] [--overhead-rate 10]
- *   TEMPORAL_ADDRESS=host:port npm run bench   uses that Temporal instead of starting a dev server
+ *                    [--temporal file|memory] [--overhead-rate 10] [--rates 50,100]
+ *   TEMPORAL_ADDRESS=host:port npm run bench   uses that Temporal instead of starting a dev server (for example
+ *     scripts/bench/temporal-postgres.sh); BENCH_TEMPORAL_PID / BENCH_TEMPORAL_DB_PID add its CPU to the results
+ * Knobs for tuning runs, each recorded in the result file: WORKER_* and API_DB_POOL_MAX (passed to the worker / API),
+ *   BENCH_TEMPORAL_ARGS (more `start-dev` arguments), BENCH_SQLITE_PRAGMAS, BENCH_BACKGROUND_NICE,
+ *   BENCH_WORKER_CPU_PROFILE=<file> with BENCH_WORKER_CPU_PROFILE_WINDOW=<after s>:<for s> (V8 profiles of the
+ *   worker's threads; summarise with scripts/bench/profileSummary.ts)
  * Exits non-zero only when the harness itself breaks (boot failure, a section that threw), never for a missed goal.
  */
 import { execFileSync } from 'node:child_process';
