@@ -36,11 +36,14 @@ export interface DevServerOptions {
 export const DEV_DYNAMIC_CONFIG: string[] = dynamicConfigArgs(readFileSync(new URL('./temporal-dynamic-config.yaml', import.meta.url), 'utf8'));
 
 export function dynamicConfigArgs(yamlText: string): string[] {
-  const file = (parse(yamlText) ?? {}) as Record<string, { value: unknown; constraints?: unknown }[]>;
+  const file = (parse(yamlText) ?? {}) as Record<string, unknown>;
   return Object.entries(file).flatMap(([key, entries]) => {
-    const unconstrained = entries.filter((e) => !e.constraints || Object.keys(e.constraints as object).length === 0);
-    if (unconstrained.length !== 1) throw new Error(`dynamic config ${key}: expected one value without constraints, found ${unconstrained.length}`);
-    return ['--dynamic-config-value', `${key}=${JSON.stringify(unconstrained[0]!.value)}`];
+    // start-dev takes one plain value per key: a constrained or second value would exist only in the cluster's copy.
+    const only = Array.isArray(entries) && entries.length === 1 ? (entries[0] as { value?: unknown; constraints?: object }) : undefined;
+    if (!only || !('value' in only) || (only.constraints && Object.keys(only.constraints).length > 0)) {
+      throw new Error(`dynamic config ${key}: expected exactly one value without constraints`);
+    }
+    return ['--dynamic-config-value', `${key}=${JSON.stringify(only.value)}`];
   });
 }
 

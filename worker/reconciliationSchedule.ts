@@ -3,7 +3,13 @@ import { UndecryptablePayloadError } from '../lib/codec/aesGcmCodec';
 import { logger } from '../lib/logger';
 import type { reconciliationWorkflow } from '../workflows';
 
-export const RECONCILIATION_SCHEDULE_ID = 'stock-reconciliation';
+/**
+ * One schedule per task queue: deployments (or a benchmark) sharing a namespace each reconcile through their own
+ * workers, and one never rewrites, or replaces, another's schedule.
+ */
+export function reconciliationScheduleId(taskQueue: string): string {
+  return `stock-reconciliation-${taskQueue}`;
+}
 
 /**
  * Creates the reconciliation schedule, or brings an existing one to the configured interval. Safe to call
@@ -18,7 +24,7 @@ export async function ensureReconciliationSchedule(client: Client, options: { ta
     args: [{ trigger: 'schedule' }] as Parameters<typeof reconciliationWorkflow>,
   };
   const spec = { intervals: [{ every: options.everyMs }] };
-  const scheduleId = options.scheduleId ?? RECONCILIATION_SCHEDULE_ID;
+  const scheduleId = options.scheduleId ?? reconciliationScheduleId(options.taskQueue);
   const create = () => client.schedule.create({ scheduleId, spec, action, policies: { overlap: ScheduleOverlapPolicy.SKIP } });
   try {
     await create();

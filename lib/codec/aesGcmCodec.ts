@@ -53,10 +53,10 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       const key = this.keys.keys.get(keyId);
       if (!key) throw new UndecryptablePayloadError(keyId, `cannot decrypt a payload sealed with unknown key ${keyId}`);
       const data = Buffer.from(payload.data ?? new Uint8Array());
-      const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
-      decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
       let plain: Buffer;
       try {
+        const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
+        decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
         plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
       } catch {
         throw new UndecryptablePayloadError(keyId, `cannot decrypt a payload sealed with key ${keyId}: authentication failed (another key under this id, or tampered data)`);

@@ -30,12 +30,15 @@ LOG_LEVEL="${TEMPORAL_LOG_LEVEL:-warn}"
 command -v go >/dev/null 2>&1 || export PATH="/usr/local/go/bin:$PATH"
 export GOTOOLCHAIN=local CGO_ENABLED=0
 GOBIN_DIR="$(go env GOBIN)"; GOBIN_DIR="${GOBIN_DIR:-$(go env GOPATH)/bin}"
-SERVER="$GOBIN_DIR/server"
-SQL="$GOBIN_DIR/sql"
+# A directory per version under Go's bin dir: the generic names `server` and `sql` are never someone else's binary,
+# and another VERSION builds anew.
+BIN_DIR="$GOBIN_DIR/temporal-server-$VERSION"
+SERVER="$BIN_DIR/server"
+SQL="$BIN_DIR/sql"
 
 # Build the server and the schema tool once (the server takes minutes on 2 cores).
-[ -x "$SERVER" ] || nice -n 19 go install "go.temporal.io/server/cmd/server@$VERSION"
-[ -x "$SQL" ] || nice -n 19 go install "go.temporal.io/server/cmd/tools/sql@$VERSION"
+[ -x "$SERVER" ] || GOBIN="$BIN_DIR" nice -n 19 go install "go.temporal.io/server/cmd/server@$VERSION"
+[ -x "$SQL" ] || GOBIN="$BIN_DIR" nice -n 19 go install "go.temporal.io/server/cmd/tools/sql@$VERSION"
 
 # Versioned schema directories ship in the module source (update-schema embeds only MySQL's).
 MOD_DIR="$(go env GOMODCACHE)/go.temporal.io/server@$VERSION"

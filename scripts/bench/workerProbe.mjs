@@ -46,6 +46,9 @@ if (file && isMainThread) {
 // `npx tsx scripts/bench/profileSummary.ts <file>`, or open it in Chrome DevTools.
 const profileFile = process.env.BENCH_WORKER_CPU_PROFILE;
 const profileWindow = process.env.BENCH_WORKER_CPU_PROFILE_WINDOW?.split(':').map(Number);
+if (profileWindow && (profileWindow.length !== 2 || profileWindow.some((n) => !Number.isFinite(n) || n < 0))) {
+  throw new Error(`BENCH_WORKER_CPU_PROFILE_WINDOW=${process.env.BENCH_WORKER_CPU_PROFILE_WINDOW}: expected <after s>:<for s>`);
+}
 if (profileFile && (isMainThread || profileWindow)) {
   const { Session } = await import('node:inspector');
   const session = new Session();
@@ -62,11 +65,19 @@ if (profileFile && (isMainThread || profileWindow)) {
     session.post('Profiler.start');
   };
   if (profileWindow) {
-    const [afterS = 0, forS = 60] = profileWindow;
+    const [afterS, forS] = profileWindow;
+    let running = false;
+    const stopOnce = () => {
+      if (running) stop();
+      running = false;
+    };
     setTimeout(() => {
       start();
-      setTimeout(stop, forS * 1000).unref();
+      running = true;
+      setTimeout(stopOnce, forS * 1000).unref();
     }, afterS * 1000).unref();
+    // A process that ends inside the window still writes what it has.
+    process.on('exit', stopOnce);
   } else {
     start();
     process.on('exit', stop);

@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunningApi } from '../../api/server';
 import { orderIdFor } from '../../api/orders/placeOrder';
 import { expectMoneyBalanced, stockOf, vendorArtifacts } from '../support/invariants';
 import { clientOf, startOwnApi } from '../support/ownApi';
 import { api, newIdempotencyKey, newSku, nextOrder, orderRequest, placeOrder, sim, waitForStatus } from '../support/stack';
 import { STAFF_TOKEN } from '../support/testPolicy';
+import { reconciliationScheduleId } from '../../worker/reconciliationSchedule';
 
 const asStaff = { authorization: `Bearer ${STAFF_TOKEN}` };
 
@@ -143,7 +144,8 @@ describe('reconciliation with the ERP', () => {
     expect((await api('/admin/reconcile', { body: {}, headers: { authorization: '' } })).status).toBe(401);
     expect((await api('/admin/reconcile', { body: {} })).status).toBe(403);
     const { temporalClient } = await import('../support/stack');
-    const schedule = await (await temporalClient()).schedule.getHandle('stock-reconciliation').describe();
-    expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'reconciliationWorkflow' });
+    const taskQueue = inject('taskQueue');
+    const schedule = await (await temporalClient()).schedule.getHandle(reconciliationScheduleId(taskQueue)).describe();
+    expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'reconciliationWorkflow', taskQueue });
   });
 });

@@ -42,6 +42,8 @@ describe('docker-compose.yml', () => {
 
   it('refuses dynamic config it cannot pass to start-dev (constrained or repeated values)', () => {
     expect(() => dynamicConfigArgs('a.b:\n  - value: 1\n    constraints: { namespace: x }\n')).toThrow(/a.b/);
+    expect(() => dynamicConfigArgs('a.b:\n  - value: 1\n  - value: 2\n    constraints: { namespace: x }\n')).toThrow(/a.b/);
+    expect(() => dynamicConfigArgs('a.b: 1\n')).toThrow(/a.b/);
     expect(dynamicConfigArgs('a.b:\n  - value: 1\n    constraints: {}\n')).toEqual(['--dynamic-config-value', 'a.b=1']);
   });
 
