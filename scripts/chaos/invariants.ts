@@ -25,7 +25,13 @@ export async function checkInvariants(db: Database, sim: SimState, accepted: str
     }
     const key = `${order.status}${order.reason ? `/${order.reason}` : ''}`;
     outcomes[key] = (outcomes[key] ?? 0) + 1;
-    if (!isTerminalStatus(order.status)) violate('every accepted order ends', `${id} is still ${order.status}`);
+    if (!isTerminalStatus(order.status)) {
+      // Why it stopped (a parked order's note names the step and its last error), so a failed run says what to look at.
+      const [last] = await db.execute<{ detail: Record<string, unknown> | null }>(
+        sql`select detail from order_events where order_id = ${id} and type = 'status' order by at desc, id desc limit 1`,
+      );
+      violate('every accepted order ends', `${id} is still ${order.status}${last?.detail?.note ? `: ${String(last.detail.note)}` : ''}`);
+    }
     if (order.status === 'completed' && order.reason) violate('a completed order carries no failure reason', `${id} completed with reason ${order.reason}`);
   }
 

@@ -78,8 +78,10 @@ try {
     DISPATCH_AFTER_MS: '3000',
     DISPATCH_INTERVAL_MS: '1000',
     TEMPORAL_START_TIMEOUT_MS: '1000',
-    // Retries that outlast the 30 s outage: 0.5 s doubling to 5 s, 12 attempts (~47 s).
-    SAGA_POLICY: JSON.stringify({ initialIntervalMs: 500, backoffCoefficient: 2, maximumIntervalMs: 5000, maximumAttempts: 12, compensationAttempts: 12, stepTimeoutMs: 4000 }),
+    // Retries that outlast the 30 s outage: 0.5 s doubling to 5 s, 12 attempts (~47 s). Compensations get 20 (~87 s):
+    // on a slower 2-core machine one compensation used up 12 attempts during the outage, the worker kill and the
+    // Temporal restart, and its order stayed parked (compensation_failed), which this run counts as not ending.
+    SAGA_POLICY: JSON.stringify({ initialIntervalMs: 500, backoffCoefficient: 2, maximumIntervalMs: 5000, maximumAttempts: 12, compensationAttempts: 20, stepTimeoutMs: 4000 }),
   };
   const worker = new ManagedProcess('worker', 'worker/main.ts', env, 'worker polling');
   const api = new ManagedProcess('api', 'api/server.ts', { ...env, API_PORT: String(apiPort), CHECKOUT_TOKENS: `checkout:${secrets.checkout}`, STAFF_TOKENS: `chaos:${secrets.staff}`, WMS_WEBHOOK_SECRET: secrets.webhook, RATE_LIMIT_PER_MINUTE: '1000000' }, 'api listening');
