@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { Agent, request } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 
 export interface VendorResponse<T = Record<string, unknown>> {
   status: number;
@@ -19,6 +19,8 @@ export class VendorClient {
     readonly system: string,
     private readonly baseUrl: string,
     private readonly timeoutMs: number,
+    /** The connection pool; one shared Agent (64 connections per vendor) unless a caller needs its own. */
+    private readonly dispatcher: Dispatcher = agent,
   ) {}
 
   async post<T = Record<string, unknown>>(path: string, body: unknown, idempotencyKey: string): Promise<VendorResponse<T>> {
@@ -35,7 +37,7 @@ export class VendorClient {
     try {
       response = await request(url, {
         method,
-        dispatcher: agent,
+        dispatcher: this.dispatcher,
         headers: { 'content-type': 'application/json', ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
         body: body === undefined ? undefined : JSON.stringify(body),
         headersTimeout: this.timeoutMs,

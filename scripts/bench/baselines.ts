@@ -12,13 +12,12 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { ApplicationFailure } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
 import express, { type Request, type Response } from 'express';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { createOrderActivities } from '../../activities';
 import { nearestSingleWarehouseFirst } from '../../activities/inventory/allocation';
-import type { VendorClient, VendorResponse } from '../../activities/vendorClient';
+import { VendorClient } from '../../activities/vendorClient';
 import { placeOrder } from '../../api/orders/placeOrder';
 import { createSagaLauncher } from '../../api/orders/sagaLauncher';
 import { createOrderSchema, idempotencyKeySchema, type CreateOrderRequest } from '../../api/validation';
@@ -31,42 +30,11 @@ import { insertOrderRows } from './orders';
 import { Problem } from '../../api/problem';
 
 /**
- * The chain's vendor client: the same requests as activities/vendorClient.ts, on an undici Agent without a
- * connection cap. The production client's shared Agent allows 64 connections per vendor, which at 100 orders/s
- * (~90 chained requests in flight, each waiting on a vendor) would queue inside the baseline and inflate it.
+ * The chain's vendor clients: the production client on an undici Agent without a connection cap. The shared
+ * Agent allows 64 connections per vendor, which at 100 orders/s (~90 chained requests in flight, each waiting
+ * on a vendor) would queue inside the baseline and inflate it.
  */
 const chainAgent = new Agent({ keepAliveTimeout: 30_000, connections: null });
-class UncappedVendorClient {
-  constructor(
-    readonly system: string,
-    private readonly baseUrl: string,
-    private readonly timeoutMs: number,
-  ) {}
-  post<T>(path: string, body: unknown, idempotencyKey: string) {
-    return this.send<T>('POST', path, body, idempotencyKey);
-  }
-  get<T>(path: string) {
-    return this.send<T>('GET', path);
-  }
-  private async send<T>(method: 'GET' | 'POST', path: string, body?: unknown, idempotencyKey?: string): Promise<VendorResponse<T>> {
-    let response;
-    try {
-      response = await request(`${this.baseUrl}${path}`, {
-        method,
-        dispatcher: chainAgent,
-        headers: { 'content-type': 'application/json', ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-      });
-    } catch (err) {
-      throw ApplicationFailure.retryable(`${this.system} unreachable: ${(err as Error).message}`, 'VendorUnavailable');
-    }
-    const text = await response.body.text();
-    if (response.statusCode >= 500) throw ApplicationFailure.retryable(`${this.system} answered ${response.statusCode}: ${text.slice(0, 200)}`, 'VendorUnavailable');
-    return { status: response.statusCode, body: (text ? JSON.parse(text) : {}) as VendorResponse<T>['body'] };
-  }
-}
 
 /** Per request, durations (ms) and end times (performance.now()) of the hot path's phases. */
 interface Phases {
@@ -141,13 +109,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const config = loadConfig();
   const database = openDatabase(config.DATABASE_URL!, { max: 20 });
   const { db } = database;
+  const vendor = (system: string, url: string) => new VendorClient(system, url, config.VENDOR_TIMEOUT_MS, chainAgent);
   const vendors = {
-    payment: new UncappedVendorClient('payment', config.PAYMENT_URL, config.VENDOR_TIMEOUT_MS),
-    carrier: new UncappedVendorClient('carrier', config.CARRIER_URL, config.VENDOR_TIMEOUT_MS),
-    wms: new UncappedVendorClient('wms', config.WMS_URL, config.VENDOR_TIMEOUT_MS),
-    erp: new UncappedVendorClient('erp', config.ERP_URL, config.VENDOR_TIMEOUT_MS),
-    notifications: new UncappedVendorClient('notifications', config.NOTIFICATIONS_URL, config.VENDOR_TIMEOUT_MS),
-  } as unknown as Record<'payment' | 'carrier' | 'wms' | 'erp' | 'notifications', VendorClient>;
+    payment: vendor('payment', config.PAYMENT_URL),
+    carrier: vendor('carrier', config.CARRIER_URL),
+    wms: vendor('wms', config.WMS_URL),
+    erp: vendor('erp', config.ERP_URL),
+    notifications: vendor('notifications', config.NOTIFICATIONS_URL),
+  };
   const acts = createOrderActivities({ db, vendors, allocation: nearestSingleWarehouseFirst });
 
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });

@@ -57,7 +57,7 @@ describe('the reconciliation schedule at worker start', () => {
     await a.schedule.getHandle(scheduleId).delete();
   });
 
-  it('still fails loudly on anything else (an unreachable key is not the only way to fail)', async () => {
+  it('fails the worker start, not swallowed, when the server refuses the schedule (a negative interval)', async () => {
     const client = await clientWithKey('k3', 3);
     await expect(ensureReconciliationSchedule(client, { taskQueue: 'orders-elsewhere', everyMs: -5, scheduleId: `reconcile-${randomUUID()}` })).rejects.toThrow();
   });
