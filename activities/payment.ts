@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { appendOrderEvent } from '../db/events';
-import { payments } from '../db/schema';
+import { payments, shipments } from '../db/schema';
 import { stepKey, stepKeys } from '../workflows/order/ids';
 import { BUSINESS_FAILURES } from '../workflows/order/policy';
 import type { Authorization } from '../workflows/order/types';
@@ -12,14 +12,22 @@ import { unexpected } from './vendorClient';
 const authorizationKey = (orderId: string, attempt: number) => (attempt === 1 ? stepKeys.authorize(orderId) : stepKey(orderId, `authorize#${attempt}`));
 
 type MoneyChange = Partial<Record<'authorizedCents' | 'capturedCents' | 'voidedCents' | 'refundedCents', number>>;
+type Tx = Parameters<Parameters<ActivityDeps['db']['transaction']>[0]>[0];
+
+/** One shipment's part of a capture or a refund. */
+export interface ShipmentShare {
+  shipmentId: string;
+  amountCents: number;
+}
 
 export function paymentActivities({ db, vendors }: ActivityDeps) {
   const gateway = vendors.payment;
 
   /** Applies a money movement to the payments row once, keyed like the vendor call that caused it. */
-  async function recordOnce(orderId: string, type: string, key: string, change: MoneyChange, detail: Record<string, unknown>, authorizationId?: string) {
+  async function recordOnce(orderId: string, type: string, key: string, change: MoneyChange, detail: Record<string, unknown>, authorizationId?: string, perShipment?: (tx: Tx) => Promise<void>) {
     await db.transaction(async (tx) => {
       if (await appendOrderEvent(tx, { orderId, type, detail, dedupeKey: key })) {
+        await perShipment?.(tx);
         const increments = Object.fromEntries(Object.entries(change).map(([k, v]) => [k, sql`${payments[k as keyof MoneyChange]} + ${v}`]));
         await tx
           .insert(payments)
@@ -68,15 +76,46 @@ export function paymentActivities({ db, vendors }: ActivityDeps) {
       return { status: res.body.status };
     },
 
-    async capturePayment(input: { orderId: string; authorizationId: string; amountCents: number }): Promise<number> {
+    /**
+     * Captures once, for what the order ships: the gateway finalizes the authorization at its first capture and
+     * releases the rest, which the books record as voided. `shares` records each shipment's part.
+     */
+    async capturePayment(input: { orderId: string; authorizationId: string; amountCents: number; shares?: ShipmentShare[] }): Promise<number> {
       const key = `${stepKeys.capture(input.orderId)}:${input.authorizationId}`;
-      const res = await gateway.post<{ capturedCents: number }>(`/authorizations/${input.authorizationId}/capture`, { reference: input.orderId, amountCents: input.amountCents }, key);
+      const res = await gateway.post<{ capturedCents: number; releasedCents?: number }>(`/authorizations/${input.authorizationId}/capture`, { reference: input.orderId, amountCents: input.amountCents }, key);
       if (res.status === 409 && res.body.error?.code === 'authorization_expired') {
         throw ApplicationFailure.nonRetryable('the authorization expired before capture', BUSINESS_FAILURES.authorizationExpired);
       }
       if (res.status !== 200 && res.status !== 201) throw unexpected('payment', res);
-      await recordOnce(input.orderId, 'payment.captured', key, { capturedCents: res.body.capturedCents }, { authorizationId: input.authorizationId, capturedCents: res.body.capturedCents });
+      const releasedCents = res.body.releasedCents ?? 0;
+      await recordOnce(
+        input.orderId,
+        'payment.captured',
+        key,
+        { capturedCents: res.body.capturedCents, voidedCents: releasedCents },
+        { authorizationId: input.authorizationId, capturedCents: res.body.capturedCents, releasedCents, shares: input.shares },
+        undefined,
+        (tx) => addToShipments(tx, input.orderId, input.shares ?? [], 'capturedCents'),
+      );
       return res.body.capturedCents;
+    },
+
+    /** Refunds one shipment's share of a capture (a shipment cancelled after the money was taken), once. */
+    async refundShipment(input: { orderId: string; authorizationId: string; shipmentId: string; amountCents: number }): Promise<{ refundedCents: number }> {
+      if (input.amountCents <= 0) return { refundedCents: 0 };
+      const key = `${stepKeys.refund(input.orderId)}:${input.authorizationId}:${input.shipmentId}`;
+      const res = await gateway.post<{ amountCents: number }>('/refunds', { reference: input.orderId, authorizationId: input.authorizationId, amountCents: input.amountCents }, key);
+      if (res.status !== 201 && res.status !== 200) throw unexpected('payment', res);
+      await recordOnce(
+        input.orderId,
+        'payment.refunded',
+        key,
+        { refundedCents: res.body.amountCents },
+        { authorizationId: input.authorizationId, shipmentId: input.shipmentId, amountCents: res.body.amountCents },
+        undefined,
+        (tx) => addToShipments(tx, input.orderId, [{ shipmentId: input.shipmentId, amountCents: res.body.amountCents }], 'refundedCents'),
+      );
+      return { refundedCents: res.body.amountCents };
     },
 
     /** Compensation of a capture: refunds what was captured and not yet refunded; nothing if the capture never happened. */
@@ -95,4 +134,13 @@ export function paymentActivities({ db, vendors }: ActivityDeps) {
       return { refundedCents: res.body.amountCents };
     },
   };
+}
+
+async function addToShipments(tx: Tx, orderId: string, shares: readonly ShipmentShare[], column: 'capturedCents' | 'refundedCents') {
+  for (const share of shares) {
+    await tx
+      .update(shipments)
+      .set({ [column]: sql`${shipments[column]} + ${share.amountCents}`, updatedAt: sql`now()` })
+      .where(and(eq(shipments.id, share.shipmentId), eq(shipments.orderId, orderId)));
+  }
 }

@@ -133,10 +133,12 @@ export function paymentRouter(state: SimState): Router {
       const message = `Cannot capture ${capturedCents}, only ${auth.amountCents} authorized`;
       throw new VendorError(400, 'amount_too_large', message);
     }
+    // One capture finalizes the authorization, as at most gateways: the uncaptured rest is released.
     auth.status = 'captured';
     auth.capturedCents = capturedCents;
+    auth.voidedCents = auth.amountCents - capturedCents;
     auth.capture = { reference: auth.reference, idempotencyKey, createdAt: isoAt(state.now()) };
-    return ok(200, { id: auth.id, status: auth.status, capturedCents });
+    return ok(200, { id: auth.id, status: auth.status, capturedCents, releasedCents: auth.voidedCents });
   };
 
   // Addressed by the authorization's Idempotency-Key: a timed-out authorize may
