@@ -1,9 +1,9 @@
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, eq, lt, notInArray, sql } from 'drizzle-orm';
 import { appendOrderEvent } from '../db/events';
 import { orders } from '../db/schema';
 import type { ActivityDeps } from './deps';
 import { orderTransitions, ordersFinished } from '../lib/metrics';
-import { isTerminalStatus } from '../workflows/order/types';
+import { isTerminalStatus, TERMINAL_STATUSES } from '../workflows/order/types';
 
 export function orderRecordActivities({ db }: ActivityDeps) {
   return {
@@ -27,7 +27,8 @@ export function orderRecordActivities({ db }: ActivityDeps) {
           await tx
             .update(orders)
             .set({ status: input.status, statusSeq: input.seq, ...(input.reason || input.replacesReason ? { reason: input.reason } : {}), updatedAt: sql`now()` })
-            .where(and(eq(orders.id, input.orderId), lt(orders.statusSeq, input.seq)));
+            // Only a newer transition of a saga that has not ended moves the row: an ended order stays ended.
+            .where(and(eq(orders.id, input.orderId), lt(orders.statusSeq, input.seq), notInArray(orders.status, [...TERMINAL_STATUSES])));
         }
         return appended;
       });

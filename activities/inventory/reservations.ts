@@ -100,7 +100,7 @@ async function liveHold(db: Database, orderId: string): Promise<Hold | undefined
   const plans = await db.select().from(shipments).where(eq(shipments.orderId, orderId)).orderBy(asc(shipments.id));
   const expiries = rows.map((r) => r.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY);
   return {
-    shipments: plans.map((s) => ({ shipmentId: s.id, warehouse: s.warehouse, lines: s.lines, amountCents: s.amountCents, pricedLines: s.pricedLines ?? undefined })),
+    shipments: plans.map((s) => ({ shipmentId: s.id, warehouse: s.warehouse, lines: s.lines, pricedLines: s.pricedLines ?? [], amountCents: s.amountCents })),
     expiresAt: Number.isFinite(Math.min(...expiries)) ? new Date(Math.min(...expiries)).toISOString() : new Date(8.64e15).toISOString(),
   };
 }

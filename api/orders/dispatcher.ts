@@ -1,4 +1,4 @@
-import { and, asc, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/client';
 import { orders } from '../../db/schema';
@@ -12,13 +12,18 @@ import { sagaInputFor, startOrderSaga, type SagaStarter } from './startSaga';
  */
 export async function dispatchUnstartedOrders(db: Database, starter: SagaStarter, options: { olderThanMs: number; batch: number }): Promise<number> {
   const pending = await db
-    .select({ id: orders.id, workflowId: orders.workflowId })
+    .select({ id: orders.id, workflowId: orders.workflowId, statusSeq: orders.statusSeq })
     .from(orders)
     .where(and(isNull(orders.workflowStartedAt), lt(orders.createdAt, sql`now() - make_interval(secs => ${options.olderThanMs / 1000})`)))
     .orderBy(asc(orders.createdAt))
     .limit(options.batch);
   let started = 0;
   for (const order of pending) {
+    // A saga that already recorded a transition has run (its start's mark was lost): mark it, never start it again.
+    if (order.statusSeq > 0) {
+      await db.update(orders).set({ workflowStartedAt: sql`now()` }).where(eq(orders.id, order.id));
+      continue;
+    }
     const input = await sagaInputFor(db, order.id);
     if (!input) continue;
     await startOrderSaga(db, starter, order.workflowId, input);
@@ -37,7 +42,7 @@ export function runDispatcher(db: Database, starter: SagaStarter, log: Logger, o
       const started = await dispatchUnstartedOrders(db, starter, { ...options, batch: 200 });
       if (started > 0) log.info({ started }, 'dispatcher started sagas left behind');
     } catch (err) {
-      log.warn({ err: (err as Error).message }, 'dispatcher round failed; will retry');
+      log.warn({ error: (err as Error).message }, 'dispatcher round failed; will retry');
     }
     if (!stopped) timer = setTimeout(round, options.intervalMs);
   };

@@ -53,8 +53,9 @@ export async function placeOrder(deps: PlaceOrderDeps, idempotencyKey: string, r
 
   if (!outcome.created) {
     const row = outcome.row!;
-    // A repeat of a request whose saga never started (crash or Temporal outage) starts it now.
-    if (!row.workflowStartedAt) {
+    // A repeat of a request whose saga never started (crash or Temporal outage) starts it now; one that has
+    // recorded a transition has run, whatever became of its start's mark.
+    if (!row.workflowStartedAt && row.statusSeq === 0) {
       const input = await sagaInputFor(db, row.id);
       if (input) deps.launcher.launch(input);
     }

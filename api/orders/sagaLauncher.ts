@@ -31,7 +31,7 @@ export function createSagaLauncher(db: Database, starter: SagaStarter, log: Logg
     } catch (err) {
       suspendedUntil = Date.now() + START_BREAKER_MS;
       sagaStarts.inc({ by: 'api', result: 'deferred' });
-      log.warn({ orderId: input.orderId, err: (err as Error).message }, 'saga start deferred to the dispatcher');
+      log.warn({ orderId: input.orderId, error: (err as Error).message }, 'saga start deferred to the dispatcher');
     }
   };
 

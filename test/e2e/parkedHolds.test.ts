@@ -8,7 +8,8 @@ import { expectMoneyBalanced, expectStockBalanced, stockOf } from '../support/in
 import { api, newIdempotencyKey, newSku, orderRequest, sim, simUrl, testDb } from '../support/stack';
 import { STAFF_TOKEN } from '../support/testPolicy';
 
-const HOLD_TTL_MS = 2_000;
+// Long enough that a step exhausting its retries parks the order before the hold would expire, on a busy machine too.
+const HOLD_TTL_MS = 4_000;
 const asStaff = { authorization: `Bearer ${STAFF_TOKEN}` };
 let ownApi: RunningApi;
 let call: ReturnType<typeof clientOf>['call'];
@@ -22,7 +23,7 @@ const holdsOf = (orderId: string, warehouse?: string) =>
 const reconcile = (sku: string) => api('/admin/reconcile', { body: { skus: [sku] }, headers: asStaff });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Orders of this API park a step that exhausts its retries, and hold their units for two seconds until each shipment's handoff. */
+/** Orders of this API park a step that exhausts its retries, and hold their units for four seconds until each shipment's handoff. */
 describe('holds wait for a human', () => {
   beforeAll(async () => {
     ownApi = await startOwnApi({ policy: { onStepExhausted: 'park', holdTtlMs: HOLD_TTL_MS } });
@@ -80,6 +81,24 @@ describe('holds wait for a human', () => {
     expect(await stockOf(sku)).toEqual({ 'wh-east': { onHand: 0, reserved: 0 }, 'wh-west': { onHand: 0, reserved: 0 } });
     await expectMoneyBalanced(orderId);
     await expectStockBalanced([sku]);
+  });
+
+  it('two shipments stuck at once park the order once, and one human decision resumes both', async () => {
+    const sku = await newSku({ 'wh-east': 1, 'wh-west': 1 });
+    const key = newIdempotencyKey();
+    const orderId = orderIdFor(key);
+    await sim('/_sim/carrier/behavior', { scope: orderId, outage: true });
+    expect((await call('/orders', orderRequest({ lines: [{ sku, quantity: 2, unitPriceCents: 500 }] }), { 'idempotency-key': key })).status).toBe(202);
+    await statusOf(orderId, ['needs_attention']);
+    await expect
+      .poll(async () => (await call(`/orders/${orderId}`)).body.history.filter((e: { type: string; status: string }) => e.type === 'status' && e.status === 'needs_attention').length, { timeout: 5000 })
+      .toBe(1);
+    await fetch(`${simUrl()}/_sim/carrier/behavior?scope=${orderId}`, { method: 'DELETE' });
+    expect((await call(`/orders/${orderId}/resolve`, { action: 'retry' }, asStaff)).status).toBe(202);
+    const order = await statusOf(orderId, ['completed', 'failed', 'cancelled']);
+    expect(order).toMatchObject({ status: 'completed', reason: null });
+    expect(order.shipments.map((s: { status: string }) => s.status)).toEqual(['handed_off', 'handed_off']);
+    await expectMoneyBalanced(orderId);
   });
 
   it('without a human in the way the TTL still applies, shipment by shipment: an expired one is given up and the rest ships', async () => {

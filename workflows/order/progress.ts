@@ -22,7 +22,10 @@ export interface ParkingHooks {
 export class OrderProgress {
   readonly state: OrderState;
   private transitions = 0;
-  private resolution?: ResolveRequest;
+  private decisions = 0;
+  private lastDecision?: ResolveRequest;
+  private waiting = 0;
+  private resumeTo?: { status: OrderStatus; reason?: FailureReason };
   parking?: ParkingHooks;
 
   constructor(orderId: string) {
@@ -60,24 +63,37 @@ export class OrderProgress {
 
   /**
    * Parks the order for a human and waits for their decision (the durable dead-letter queue), or until
-   * `interrupted()` says the wait has become moot (a staff cancellation changed what is left to do).
+   * `interrupted()` says the wait has become moot (a staff cancellation changed what is left to do). Several
+   * steps may wait at once (shipments run in parallel): the order is parked once, and one decision answers them all.
    */
   async park(why: string, reason: FailureReason, interrupted: () => boolean = () => false): Promise<ResolveRequest | 'interrupted'> {
-    const resumeStatus = this.state.status;
-    const resumeReason = this.state.reason;
-    this.resolution = undefined;
-    await this.moveTo('needs_attention', { reason, note: why });
-    await this.parking?.beforeWait();
-    await condition(() => this.resolution !== undefined || interrupted());
-    const decision: ResolveRequest | 'interrupted' = (this.resolution as ResolveRequest | undefined) ?? 'interrupted';
-    this.resolution = undefined;
-    if (decision !== 'interrupted') this.stepDone('resolved', { action: decision.action, by: decision.by });
-    await this.parking?.afterWait();
-    await this.moveTo(resumeStatus, { reason: resumeReason, note: decision === 'interrupted' ? 'resumed: a cancellation changed what is left to do' : `${decision.action} requested by ${decision.by}` });
+    const seen = this.decisions;
+    this.waiting += 1;
+    if (this.waiting === 1) {
+      this.resumeTo = { status: this.state.status, reason: this.state.reason };
+      await this.moveTo('needs_attention', { reason, note: why });
+      await this.parking?.beforeWait();
+    } else {
+      this.stepDone('also waiting for a human', { note: why });
+    }
+    try {
+      await condition(() => this.decisions > seen || interrupted());
+    } finally {
+      this.waiting -= 1;
+    }
+    const decision = this.decisions > seen ? this.lastDecision! : 'interrupted';
+    if (this.waiting === 0 && this.state.status === 'needs_attention') {
+      await this.parking?.afterWait();
+      const resume = this.resumeTo!;
+      await this.moveTo(resume.status, { reason: resume.reason, note: decision === 'interrupted' ? 'resumed: a cancellation changed what is left to do' : `${decision.action} requested by ${decision.by}` });
+    }
     return decision;
   }
 
   resolve(request: ResolveRequest): void {
-    if (this.state.status === 'needs_attention') this.resolution = request;
+    if (this.state.status !== 'needs_attention') return;
+    this.decisions += 1;
+    this.lastDecision = request;
+    this.stepDone('resolved', { action: request.action, by: request.by });
   }
 }

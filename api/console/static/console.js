@@ -301,7 +301,9 @@
     ]);
 
     const shipments = $('shipments').tBodies[0];
-    shipments.replaceChildren(...o.shipments.map((s) => row([s.shipmentId, s.warehouse, s.status, s.trackingNumber, s.labelId, s.wmsTaskId])));
+    shipments.replaceChildren(
+      ...o.shipments.map((s) => row([s.shipmentId, s.warehouse, s.status, money(s.amountCents || 0, o.currency), money(s.capturedCents || 0, o.currency), money(s.refundedCents || 0, o.currency), s.trackingNumber, s.labelId, s.wmsTaskId])),
+    );
     show($('shipments'), o.shipments.length > 0);
     show($('no-shipments'), o.shipments.length === 0);
 
@@ -337,7 +339,8 @@
     const result = $('cancel-result');
     try {
       const answer = await call('POST', `/orders/${encodeURIComponent(orderId)}/cancel`, { reason });
-      result.textContent = `Cancellation accepted: the order is ${answer.status}; compensations follow in the timeline.`;
+      const refused = (answer.refused || []).map((r) => `${r.shipmentId} (${r.reason})`).join(', ');
+      result.textContent = `Cancellation accepted: the order is ${answer.status}; compensations follow in the timeline.${(answer.cancelled || []).length ? ` Cancelled: ${answer.cancelled.join(', ')}.` : ''}${refused ? ` Refused: ${refused}.` : ''}`;
       result.className = 'notice ok';
       $('cancel-reason').value = '';
     } catch (err) {
