@@ -1,6 +1,5 @@
 import {
   ActivityCancellationType,
-  ApplicationFailure,
   CancellationScope,
   allHandlersFinished,
   condition,
@@ -13,15 +12,16 @@ import {
 } from '@temporalio/workflow';
 import type { OrderActivities } from '../../activities';
 import type { ErpRecord } from '../../activities/erp';
+import { Compensations, describeFailures } from './compensations';
 import { failureMessage, failureType, isBusinessFailure, outcomeOf } from './failures';
-import { cancelOrderUpdate, orderStateQuery, resolveParkedOrderSignal, type CancelRequest, type CancelResult } from './messages';
+import { cancelOrderUpdate, orderStateQuery, resolveParkedOrderSignal } from './messages';
 import { BUSINESS_FAILURES, compensationOptions, resolvePolicy, stepOptions } from './policy';
 import { OrderProgress } from './progress';
-import { Saga, runCompensations, type FailedCompensation } from './saga';
+import { Saga, runCompensations } from './saga';
 import { Shipment } from './shipment';
+import { StaffCancellations } from './staffCancellation';
 import { stepSummary } from './summaries';
 import type { Authorization, FailureReason, OrderInput, OrderState, OrderStatus } from './types';
-import { TERMINAL_STATUSES } from './types';
 
 /** A parked step given up because a cancellation made it moot (not a failure of the order). */
 class StepAbandoned extends Error {}
@@ -52,28 +52,23 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
   let notified = false;
   // What the ERP holds: known (null = nothing) or, after an attempt whose answer was lost, to be asked.
   const erp: { known: boolean; record: ErpRecord | null } = { known: true, record: null };
-  let cancelsInFlight = 0;
-  let cancelEpoch = 0;
   let closing = false;
   let holdTimer: CancellationScope | undefined;
 
   upsertSearchAttributes({ CustomerId: [order.customerId] });
   setHandler(orderStateQuery, () => progress.state);
   setHandler(resolveParkedOrderSignal, (request) => progress.resolve(request));
-  setHandler(cancelOrderUpdate, cancel, {
-    validator: (request: CancelRequest) => {
-      if (!request?.by || !request?.reason) throw new Error('a cancellation needs who (by) and why (reason)');
-      if (TERMINAL_STATUSES.includes(progress.status)) throw new Error(`the order is already ${progress.status}`);
-      if (closing) throw new Error('the order is already being closed: every shipment is settled');
-      if (progress.status === 'compensating') throw new Error('the order is already being compensated');
-      if (progress.state.cancellation || cancelsInFlight > 0) throw new Error('a cancellation is already in progress');
-      if (request.shipmentIds) {
-        if (shipments.length === 0) throw new Error('no shipment is allocated yet: cancel the whole order');
-        const unknown = request.shipmentIds.filter((id) => !shipments.some((s) => s.id === id));
-        if (unknown.length > 0) throw new Error(`the order has no shipment ${unknown.join(', ')}`);
-      }
-    },
+  const cancellations = new StaffCancellations({
+    progress,
+    shipments: () => shipments,
+    stopBeforeAllocation: () => fulfilment.cancel(),
+    askWarehouse: (shipmentId) =>
+      undo.requestShipmentCancellation
+        .executeWithOptions({ summary: stepSummary.askWarehouseToCancelShipment(shipmentId) }, [{ orderId, shipmentId }])
+        .catch((err) => ({ confirmed: false, reason: `the warehouse could not be asked: ${failureMessage(err)}` })),
+    closing: () => closing,
   });
+  setHandler(cancelOrderUpdate, (request) => cancellations.handle(request), { validator: (request) => cancellations.validate(request) });
 
   progress.parking = {
     // While a human decides, nothing may release the units still waiting for their handoff.
@@ -87,65 +82,6 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
       watchHoldExpiry();
     },
   };
-
-  // ── Staff cancellation ────────────────────────────────────────────────────────────────────────────
-  async function cancel(request: CancelRequest): Promise<CancelResult> {
-    cancelsInFlight += 1;
-    try {
-      const who = { by: request.by, reason: request.reason };
-      if (shipments.length === 0) {
-        // Nothing is allocated yet: stop the reservation and the authorization, and undo what they did.
-        progress.state.cancellation = who;
-        progress.stepDone('cancellation accepted', who);
-        fulfilment.cancel();
-        return { status: 'compensating', cancelled: [], refused: [] };
-      }
-      const targets = request.shipmentIds ? shipments.filter((s) => request.shipmentIds!.includes(s.id)) : shipments;
-      const cancelled: string[] = [];
-      const refused: { shipmentId: string; reason: string }[] = [];
-      for (const shipment of targets) {
-        const refusal = await cancelShipment(shipment, who);
-        if (refusal) refused.push({ shipmentId: shipment.id, reason: refusal });
-        else cancelled.push(shipment.id);
-      }
-      if (cancelled.length === 0) {
-        throw ApplicationFailure.create({
-          type: BUSINESS_FAILURES.cancellationRefused,
-          message: `nothing could be cancelled: ${refused.map((r) => `${r.shipmentId}: ${r.reason}`).join('; ')}`,
-          details: [refused],
-          nonRetryable: true,
-        });
-      }
-      if (!request.shipmentIds) progress.state.cancellation = who;
-      cancelEpoch += 1;
-      progress.stepDone('cancellation accepted', { ...who, cancelled, refused });
-      return { status: progress.status, cancelled, refused };
-    } finally {
-      cancelsInFlight -= 1;
-    }
-  }
-
-  /** Accepts one shipment's cancellation, or says why not. After the handoff the warehouse decides. */
-  async function cancelShipment(shipment: Shipment, who: { by: string; reason: string }): Promise<string | undefined> {
-    if (!shipment.isLive) return 'already cancelled';
-    if (shipment.status === 'shipped') return 'already shipped';
-    shipment.stopRequested = true;
-    return shipment.exclusively(async () => {
-      if (!shipment.isLive) return 'already cancelled';
-      if (shipment.isHandedOff) {
-        const answer = await undo.requestShipmentCancellation
-          .executeWithOptions({ summary: stepSummary.askWarehouseToCancelShipment(shipment.id) }, [{ orderId, shipmentId: shipment.id }])
-          .catch((err) => ({ confirmed: false, reason: `the warehouse could not be asked: ${failureMessage(err)}` }));
-        if (!answer.confirmed) {
-          if (answer.reason === 'already_shipped') shipment.status = 'shipped';
-          return answer.reason === 'already_shipped' ? 'already shipped' : `the warehouse refused: ${answer.reason}`;
-        }
-        shipment.status = 'wms_cancelled';
-      }
-      shipment.accept({ kind: 'staff', ...who });
-      return undefined;
-    });
-  }
 
   // ── The hold's time to live: per shipment, until that shipment is handed off; paused while parked ──
   const holdsAwaitHandoff = () => shipments.some((s) => s.isLive && !s.isHandedOff);
@@ -182,49 +118,7 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
     }
   }
 
-  // ── Compensations: each a job that may need several passes (it remembers what still failed). One pass runs
-  // every job, so one vendor that stays down does not hold back the others; then the order parks until a human
-  // has it fixed, and the next pass retries only what failed.
-  type Job = () => Promise<string[]>;
-  const jobs = new Map<string, { run: Job; done: boolean }>();
-  const onUndone = (name: string) => progress.stepDone(`undone: ${name}`);
-  const describe = (failed: readonly FailedCompensation[]) => failed.map((f) => `${f.name}: ${f.error}`);
-
-  function job(name: string, make: () => Job): string {
-    if (!jobs.has(name)) jobs.set(name, { run: make(), done: false });
-    return name;
-  }
-
-  /** A job of one compensation activity, with what to note once it succeeded. */
-  const single = (name: string, undoIt: () => Promise<unknown>, then: () => void = () => {}): Job => async () => {
-    const failed = await runCompensations([{ name, undo: undoIt }], onUndone);
-    if (failed.length === 0) then();
-    return describe(failed);
-  };
-
-  /** A saga's undo log as one job: the first pass runs it in reverse, later passes retry what failed. */
-  const undoLog = (log: Saga, after?: (failed: readonly FailedCompensation[]) => Promise<string[]>): Job => {
-    let failed: FailedCompensation[] | undefined;
-    return async () => {
-      failed = failed === undefined ? await log.compensate(onUndone) : await runCompensations(failed, onUndone);
-      return after ? after(failed) : describe(failed);
-    };
-  };
-
-  async function compensateAll(names: readonly string[]): Promise<void> {
-    let pending = names.filter((name) => !jobs.get(name)!.done);
-    while (pending.length > 0) {
-      const errors: string[] = [];
-      for (const name of pending) {
-        const entry = jobs.get(name)!;
-        const failed = await entry.run();
-        if (failed.length === 0) entry.done = true;
-        else errors.push(...failed);
-      }
-      pending = pending.filter((name) => !jobs.get(name)!.done);
-      if (pending.length > 0) await progress.park(`compensation failed: ${errors.join('; ')}`, 'compensation_failed');
-    }
-  }
+  const compensations = new Compensations(progress);
 
   // ── The order's own steps ─────────────────────────────────────────────────────────────────────────
   const authorize = (attempt: number) =>
@@ -327,9 +221,9 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
 
   /** A cancelled shipment's own undo log (WMS task, label), then its units back: after the WMS let go, never before. */
   const undoShipment = (shipment: Shipment): string =>
-    job(`undo ${shipment.id}`, () =>
-      undoLog(shipment.saga, async (failed) => {
-        if (failed.some((f) => f.name === wmsStep(shipment.id))) return [...describe(failed), `release ${shipment.id}: waits until its WMS task is cancelled`];
+    compensations.job(`undo ${shipment.id}`, () =>
+      compensations.undoLog(shipment.saga, async (failed) => {
+        if (failed.some((f) => f.name === wmsStep(shipment.id))) return [...describeFailures(failed), `release ${shipment.id}: waits until its WMS task is cancelled`];
         if (!shipment.isCancelled) {
           const release = await runCompensations(
             [
@@ -341,20 +235,20 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
                   ]),
               },
             ],
-            onUndone,
+            compensations.undone,
           );
-          if (release.length > 0) return [...describe(failed), ...describe(release)];
+          if (release.length > 0) return [...describeFailures(failed), ...describeFailures(release)];
           shipment.status = 'cancelled';
         }
-        return describe(failed);
+        return describeFailures(failed);
       }),
     );
 
   /** A cancelled shipment's share of the capture goes back, once (its own idempotency key). */
   const refundShipment = (shipment: Shipment): string => {
     const owed = shipment.state.capturedCents - shipment.state.refundedCents;
-    return job(`refund ${shipment.id}`, () =>
-      single(
+    return compensations.job(`refund ${shipment.id}`, () =>
+      compensations.single(
         `refund ${shipment.id}`,
         () =>
           undo.refundShipment.executeWithOptions({ summary: stepSummary.refundShipment(shipment.id, owed, currency) }, [
@@ -367,8 +261,8 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
 
   /** A recorded shipment cancelled later: the ERP gets a credit that reverses it, exactly once. */
   const creditShipment = (shipment: Shipment, record: ErpRecord): string =>
-    job(`ERP credit ${shipment.id}`, () =>
-      single(
+    compensations.job(`ERP credit ${shipment.id}`, () =>
+      compensations.single(
         `ERP credit ${shipment.id}`,
         () => undo.creditShipmentInErp.executeWithOptions({ summary: stepSummary.creditErp(shipment.id) }, [{ orderId, shipmentId: shipment.id, reason: 'cancelled' }]),
         () => record.creditedShipmentIds.push(shipment.id),
@@ -376,7 +270,7 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
     );
 
   /** The order's own steps, in reverse: whatever the gateway took if the capture never answered, the authorization, the held units. */
-  const undoOrder = (): string => job('undo order', () => undoLog(saga));
+  const undoOrder = (): string => compensations.job('undo order', () => compensations.undoLog(saga));
 
   async function captureWhatShips(): Promise<void> {
     const live = shipments.filter((s) => s.isLive);
@@ -402,7 +296,7 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
    * cancellation accepted meanwhile makes the wait moot, and settlement runs again.
    */
   async function recordInErp(shipping: boolean): Promise<void> {
-    const epoch = cancelEpoch;
+    const epoch = cancellations.epoch;
     try {
       await persevere(
         'record in ERP',
@@ -419,7 +313,7 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
           erp.record = { erpOrderId, shipmentIds, creditedShipmentIds: [] };
           erp.known = true;
         },
-        { mode: 'park', moot: () => cancelEpoch !== epoch },
+        { mode: 'park', moot: () => cancellations.epoch !== epoch },
       );
     } catch (err) {
       if (!(err instanceof StepAbandoned)) throw err;
@@ -432,8 +326,8 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
    */
   async function settle(shipping: boolean): Promise<void> {
     for (;;) {
-      await condition(() => cancelsInFlight === 0);
-      const epoch = cancelEpoch;
+      await condition(() => cancellations.inFlight === 0);
+      const epoch = cancellations.epoch;
       if (shipping) {
         await captureWhatShips();
         await notifyCustomer();
@@ -441,13 +335,13 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
       await recordInErp(shipping);
       const given = shipments.filter((s) => !s.isLive);
       const record = erp.record;
-      await compensateAll([
+      await compensations.runAll([
         ...[...given].reverse().map(undoShipment),
         ...given.filter((s) => s.state.capturedCents > s.state.refundedCents).map(refundShipment),
         ...(record ? given.filter((s) => record.shipmentIds.includes(s.id) && !record.creditedShipmentIds.includes(s.id)).map((s) => creditShipment(s, record)) : []),
         ...(shipments.some((s) => s.isLive) ? [] : [undoOrder()]),
       ]);
-      if (cancelsInFlight === 0 && epoch === cancelEpoch && erp.known) {
+      if (cancellations.inFlight === 0 && epoch === cancellations.epoch && erp.known) {
         closing = true;
         return;
       }

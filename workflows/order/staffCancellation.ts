@@ -1,0 +1,104 @@
+import { ApplicationFailure } from '@temporalio/workflow';
+import type { CancelRequest, CancelResult } from './messages';
+import { BUSINESS_FAILURES } from './policy';
+import type { OrderProgress } from './progress';
+import type { Shipment } from './shipment';
+import { TERMINAL_STATUSES } from './types';
+
+export interface StaffCancellationDeps {
+  progress: OrderProgress;
+  shipments: () => readonly Shipment[];
+  /** Nothing is allocated yet: stop the reservation and the authorization in flight, and undo what they did. */
+  stopBeforeAllocation: () => void;
+  /** After the handoff the warehouse decides: it confirms, or refuses with its reason. */
+  askWarehouse: (shipmentId: string) => Promise<{ confirmed: boolean; reason?: string }>;
+  /** The order is closing: every shipment is settled and the outcome decided. */
+  closing: () => boolean;
+}
+
+type Who = { by: string; reason: string };
+
+/**
+ * The `cancelOrder` update: staff cancel the whole order or named shipments. Each shipment is accepted (its
+ * pipeline stops before its next step; the saga then settles it) or refused with why. Accepting is all the
+ * handler does, so it answers quickly; `epoch` counts accepted cancellations, so a parked wait and a settlement
+ * pass know something changed, and `inFlight` keeps the order from closing while one is being decided.
+ */
+export class StaffCancellations {
+  inFlight = 0;
+  epoch = 0;
+
+  constructor(private readonly deps: StaffCancellationDeps) {}
+
+  validate(request: CancelRequest): void {
+    const { progress } = this.deps;
+    const shipments = this.deps.shipments();
+    if (!request?.by || !request?.reason) throw new Error('a cancellation needs who (by) and why (reason)');
+    if (TERMINAL_STATUSES.includes(progress.status)) throw new Error(`the order is already ${progress.status}`);
+    if (this.deps.closing()) throw new Error('the order is already being closed: every shipment is settled');
+    if (progress.status === 'compensating') throw new Error('the order is already being compensated');
+    if (progress.state.cancellation || this.inFlight > 0) throw new Error('a cancellation is already in progress');
+    if (request.shipmentIds) {
+      if (shipments.length === 0) throw new Error('no shipment is allocated yet: cancel the whole order');
+      const unknown = request.shipmentIds.filter((id) => !shipments.some((s) => s.id === id));
+      if (unknown.length > 0) throw new Error(`the order has no shipment ${unknown.join(', ')}`);
+    }
+  }
+
+  async handle(request: CancelRequest): Promise<CancelResult> {
+    const { progress } = this.deps;
+    this.inFlight += 1;
+    try {
+      const who = { by: request.by, reason: request.reason };
+      const shipments = this.deps.shipments();
+      if (shipments.length === 0) {
+        progress.state.cancellation = who;
+        progress.stepDone('cancellation accepted', who);
+        this.deps.stopBeforeAllocation();
+        return { status: 'compensating', cancelled: [], refused: [] };
+      }
+      const targets = request.shipmentIds ? shipments.filter((s) => request.shipmentIds!.includes(s.id)) : shipments;
+      const cancelled: string[] = [];
+      const refused: { shipmentId: string; reason: string }[] = [];
+      for (const shipment of targets) {
+        const refusal = await this.cancelShipment(shipment, who);
+        if (refusal) refused.push({ shipmentId: shipment.id, reason: refusal });
+        else cancelled.push(shipment.id);
+      }
+      if (cancelled.length === 0) {
+        throw ApplicationFailure.create({
+          type: BUSINESS_FAILURES.cancellationRefused,
+          message: `nothing could be cancelled: ${refused.map((r) => `${r.shipmentId}: ${r.reason}`).join('; ')}`,
+          details: [refused],
+          nonRetryable: true,
+        });
+      }
+      if (!request.shipmentIds) progress.state.cancellation = who;
+      this.epoch += 1;
+      progress.stepDone('cancellation accepted', { ...who, cancelled, refused });
+      return { status: progress.status, cancelled, refused };
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+
+  /** Accepts one shipment's cancellation, or says why not. */
+  private async cancelShipment(shipment: Shipment, who: Who): Promise<string | undefined> {
+    if (!shipment.isLive) return 'already cancelled';
+    if (shipment.status === 'shipped') return 'already shipped';
+    shipment.stopRequested = true;
+    return shipment.exclusively(async () => {
+      if (!shipment.isLive) return 'already cancelled';
+      if (shipment.isHandedOff) {
+        const answer = await this.deps.askWarehouse(shipment.id);
+        if (!answer.confirmed) {
+          if (answer.reason === 'already_shipped') shipment.status = 'shipped';
+          return answer.reason === 'already_shipped' ? 'already shipped' : `the warehouse refused: ${answer.reason}`;
+        }
+        shipment.status = 'wms_cancelled';
+      }
+      shipment.accept({ kind: 'staff', ...who });
+      return undefined;
+    });
+  }
+}
