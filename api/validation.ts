@@ -22,7 +22,10 @@ export const createOrderSchema = z
       postalCode: text(20),
       country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as US'),
     }),
-    paymentToken: z.string().regex(/^tok_[A-Za-z0-9_]{1,100}$/, 'must be a payment token (tok_…); card data is never accepted'),
+    paymentToken: z
+      .string()
+      .regex(/^(pm|tok)_[A-Za-z0-9_]{1,100}$/, 'must be a payment method (pm_…) or token (tok_…); card data is never accepted')
+      .meta({ description: 'A gateway payment method id (`pm_…`) or token alias (`tok_…`); card data is never accepted.', example: 'tok_visa' }),
   })
   .refine((order) => order.lines.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0) <= 100_000_000, {
     message: 'the order total must be at most 100000000 cents',
@@ -35,6 +38,14 @@ export const idempotencyKeySchema = z
   .string({ error: 'the Idempotency-Key header is required' })
   .regex(/^[\x21-\x7e]{1,200}$/, 'the Idempotency-Key header must be 1-200 visible ASCII characters');
 
-export const cancelSchema = z.strictObject({ reason: text(500) });
+export const cancelSchema = z.strictObject({
+  reason: text(500).meta({ description: 'Why, recorded with who cancelled.', example: 'customer changed their mind' }),
+  shipmentIds: z
+    .array(z.string().min(1).max(200))
+    .min(1, 'must name at least one shipment')
+    .max(20, 'must name at most 20 shipments')
+    .optional()
+    .meta({ description: 'Cancel only these shipments (partial cancellation); all of the order when absent.' }),
+});
 
 export const resolveSchema = z.strictObject({ action: z.enum(['retry', 'compensate'], 'must be retry or compensate') });
