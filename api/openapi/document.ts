@@ -71,7 +71,14 @@ const orderIdParam = z.object({ id: z.string().meta({ description: 'An order id 
 const codecRequest = wirePayloads.meta({ id: 'CodecRequest' });
 const signInRequest = signInSchema.meta({ id: 'SignInRequest', example: { token: 'dev-staff-token' } });
 
-const op = (o: ZodOpenApiOperationObject): ZodOpenApiOperationObject => o;
+const unexpected = problem('An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key.', {
+  title: 'Internal error',
+  status: 500,
+  detail: 'something went wrong on our side; the request can be retried with the same Idempotency-Key',
+});
+
+/** Every JSON operation also describes the last-resort 500 as its `default`. */
+const op = (o: ZodOpenApiOperationObject): ZodOpenApiOperationObject => ({ ...o, responses: { ...o.responses, default: unexpected } });
 
 /**
  * Hotpath's OpenAPI 3.1 document, generated from the zod schemas the routes validate with and the response

@@ -76,6 +76,11 @@ describe('input that cannot break us: 400 naming the field, never a 5xx, never a
     expectProblem(await post(valid(), newIdempotencyKey(), { authorization: [`Bearer ${CHECKOUT_TOKEN}`, 'Bearer other'] }), 400, /^header authorization: send the header once/);
   });
 
+  it('a header block larger than Node accepts still gets a problem answer (431), not a bare reset', async () => {
+    const res = await post(valid(), newIdempotencyKey(), Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`x-pad-${i}`, 'p'.repeat(8000)])));
+    expectProblem(res, 431);
+  });
+
   it('an oversized body is a 413, a wrong content type a 415, a foreign charset a 415', async () => {
     expectProblem(await post(withText(['"cust-42"', JSON.stringify('x'.repeat(70_000))])), 413);
     expectProblem(await post(valid(), newIdempotencyKey(), { 'content-type': 'text/plain' }), 415, /^content-type:/);

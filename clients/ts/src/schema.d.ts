@@ -851,6 +851,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     placeOrder: {
@@ -1024,6 +1041,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getOrder: {
@@ -1133,6 +1167,23 @@ export interface operations {
                      *       "title": "Too many requests",
                      *       "status": 429,
                      *       "detail": "more than 1200 requests a minute; slow down"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1310,6 +1361,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     resolveOrder: {
@@ -1482,6 +1550,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listInventory: {
@@ -1580,6 +1665,23 @@ export interface operations {
                      *       "title": "Too many requests",
                      *       "status": 429,
                      *       "detail": "more than 1200 requests a minute; slow down"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1693,6 +1795,23 @@ export interface operations {
                      *       "title": "Too many requests",
                      *       "status": 429,
                      *       "detail": "more than 1200 requests a minute; slow down"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1850,6 +1969,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listReconciliations: {
@@ -1939,6 +2075,23 @@ export interface operations {
                      *       "title": "Too many requests",
                      *       "status": 429,
                      *       "detail": "more than 1200 requests a minute; slow down"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2052,6 +2205,23 @@ export interface operations {
                      *       "title": "Too many requests",
                      *       "status": 429,
                      *       "detail": "more than 1200 requests a minute; slow down"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2206,6 +2376,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     codecDecode: {
@@ -2355,6 +2542,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     consolePage: {
@@ -2373,6 +2577,23 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
+                };
+            };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2424,6 +2645,23 @@ export interface operations {
                      *       "title": "Too many requests",
                      *       "status": 429,
                      *       "detail": "more than 1200 requests a minute; slow down"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2546,6 +2784,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     signOut: {
@@ -2599,6 +2854,23 @@ export interface operations {
                      *       "title": "Too many requests",
                      *       "status": 429,
                      *       "detail": "more than 1200 requests a minute; slow down"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2736,6 +3008,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     health: {
@@ -2788,6 +3077,23 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     openApiDocument: {
@@ -2810,6 +3116,23 @@ export interface operations {
                     };
                 };
             };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     apiReference: {
@@ -2828,6 +3151,23 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
+                };
+            };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
