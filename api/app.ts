@@ -1,5 +1,5 @@
 import express from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { rateLimit } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import { sql } from 'drizzle-orm';
 import { orderRoutes } from './orders/routes';
@@ -9,10 +9,15 @@ import { adminRoutes } from './admin/routes';
 import { codecRoutes } from './codec/routes';
 import type { PayloadCodec } from '@temporalio/common';
 import type { PlaceOrderDeps } from './orders/placeOrder';
-import { staffSessions, type Credential } from './auth';
+import { authenticate, clientAddress, staffSessions, verifiedPrincipal, type Credential } from './auth';
+import { authFailureGuard } from './authFailures';
+import { requestBody } from './input/requestBody';
+import { requestChecks } from './input/requestChecks';
+import { DEFAULT_JSON_LIMITS } from './input/strictJson';
+import { openApiRoutes } from './openapi/routes';
 import { consoleRoutes } from './console/routes';
 import { Problem, problemHandler, sendProblem } from './problem';
-import { metricsRoutes, requestMetrics } from './metrics';
+import { requestMetrics } from './metrics';
 import { requestTracing } from '../lib/tracing';
 
 export interface AppDeps extends PlaceOrderDeps {
@@ -20,7 +25,12 @@ export interface AppDeps extends PlaceOrderDeps {
   temporalUiUrl?: string;
   credentials: Credential[];
   wmsWebhookSecret?: string;
+  /** General budget: requests a minute per verified principal, per client address when anonymous (per process). */
   rateLimitPerMinute: number;
+  /** Strict budget: failed bearer tokens and sign-ins a minute per address, shared by every replica (Postgres). */
+  authFailuresPerMinute?: number;
+  /** Express `trust proxy` (TRUST_PROXY): which X-Forwarded-For names the client address. */
+  trustProxy?: string;
   codec?: PayloadCodec;
   codecCorsOrigins?: string[];
   /** Key of the staff console's session cookie (SESSION_SECRET); a random one per process when absent. */
@@ -33,19 +43,16 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  if (deps.trustProxy) app.set('trust proxy', trustProxySetting(deps.trustProxy));
   if (deps.traceRequests) app.use(requestTracing());
   app.use(requestMetrics);
-  app.use(metricsRoutes());
-  // A page of history decoded by the Web UI can be large; everything else stays small.
-  app.use('/codec', express.json({ limit: '8mb' }));
+  app.use(requestChecks);
   app.use(
-    express.json({
-      limit: '64kb',
-      strict: true,
-      // Webhook signatures are computed over the exact bytes received.
-      verify: (req, _res, buf) => {
-        (req as unknown as { rawBody: Buffer }).rawBody = buf;
-      },
+    requestBody({
+      rules: { limit: '64kb', json: DEFAULT_JSON_LIMITS },
+      // A page of history decoded by the Web UI can be large; everything else stays small.
+      overrides: [{ prefix: '/codec/', rules: { limit: '8mb', json: { maxDepth: 8, maxStringLength: 8 * 1024 * 1024 } } }],
+      formRoutes: ['POST /console/session'],
     }),
   );
 
@@ -63,21 +70,29 @@ export function createApp(deps: AppDeps): express.Express {
     res.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'degraded', checks });
   });
 
+  // Who is calling, verified before the limits: the console's cookie, or the bearer token (wrong ones spend the
+  // address's strict failure budget).
+  const sessions = staffSessions(deps.credentials, deps.sessionSecret);
+  const guard = authFailureGuard(deps.db, { limit: deps.authFailuresPerMinute ?? 10, windowMs: 60_000 });
+  app.use(sessions.read);
+  app.use(authenticate(deps.credentials, guard));
   app.use(
     rateLimit({
       windowMs: 60_000,
       limit: deps.rateLimitPerMinute,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
-      // Per credential when one is presented, else per client address.
-      keyGenerator: (req) => req.headers.authorization ?? ipKeyGenerator(req.ip ?? 'unknown'),
+      // Per verified principal; anonymous requests, and any that sent a wrong credential, per client address.
+      keyGenerator: (req, res) => {
+        const principal = verifiedPrincipal(res);
+        return principal ? `principal:${principal}` : `address:${clientAddress(req)}`;
+      },
       handler: (_req, res) => sendProblem(res, new Problem(429, 'Too many requests', `more than ${deps.rateLimitPerMinute} requests a minute; slow down`)),
     }),
   );
-  // Staff console: the sign-in cookie is read for every router below (requireRole accepts it as staff); the page and sign-in.
-  const sessions = staffSessions(deps.credentials, deps.sessionSecret);
-  app.use(sessions.read);
-  app.use(consoleRoutes({ credentials: deps.credentials, sessions }));
+  app.use(openApiRoutes());
+  // Staff console: the page and sign-in.
+  app.use(consoleRoutes({ credentials: deps.credentials, sessions, guard }));
   app.use(orderRoutes(deps));
   app.use(codecRoutes(deps.codec, deps.credentials, deps.codecCorsOrigins ?? []));
   app.use(wmsWebhookRoutes(deps.db, deps.wmsWebhookSecret));
@@ -86,4 +101,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.use((req, res) => sendProblem(res, new Problem(404, 'Not found', `no route ${req.method} ${req.path}`)));
   app.use(problemHandler((err) => deps.log.error({ err }, 'unhandled error')));
   return app;
+}
+
+/** TRUST_PROXY as Express reads it: `true`/`false`, a hop count, or addresses and subnets. */
+function trustProxySetting(value: string): boolean | number | string {
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : value;
 }

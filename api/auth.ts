@@ -1,5 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
+import { ipKeyGenerator } from 'express-rate-limit';
+import type { AuthFailureGuard } from './authFailures';
 import { parse as parseCookies, serialize as serializeCookie } from 'cookie';
 import { Problem } from './problem';
 
@@ -29,6 +31,11 @@ function sameSecret(a: string, b: string): boolean {
   const right = Buffer.from(b);
   // Compare equal-length buffers in constant time; the length check leaks only the length.
   return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** The credential a bearer token belongs to, if any. */
+export function credentialFor(credentials: readonly Credential[], token: string): Credential | undefined {
+  return credentials.find((c) => sameSecret(c.token, token));
 }
 
 /** The staff credential a token belongs to, if any. */
@@ -117,6 +124,60 @@ export const overHttps = (req: { secure: boolean; headers: Record<string, string
   req.secure || req.headers['x-forwarded-proto'] === 'https';
 
 // ---------------------------------------------------------------------------------------------------------
+// Who is calling: verified once per request, before the rate limits, which are keyed on the answer.
+
+/** A verified caller: a bearer token's credential or a console session. */
+export interface Identity {
+  principal: string;
+  role: Role;
+  by: 'bearer' | 'session';
+}
+
+/** The client's address as the limits count it (IPv6 by /56, as one household or host would hold). */
+export const clientAddress = (req: Request) => ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+
+export function tooManyFailures(retryAfterSeconds: number): Problem {
+  return new Problem(429, 'Too many failed credentials', `too many wrong tokens or sign-ins from this address; try again in ${retryAfterSeconds} s`, {
+    retryAfterSeconds,
+  });
+}
+
+const bearerToken = (header: string) => (header.startsWith('Bearer ') ? header.slice(7).trim() || undefined : undefined);
+
+/**
+ * Verifies the Authorization header, when one is sent, and puts the caller on `res.locals.identity` (a console
+ * session is read by `staffSessions().read`). A wrong or malformed credential is counted against the address's
+ * strict failure budget; past that budget every credential from the address is refused with 429, a right one
+ * too, so guessing learns nothing. Routes then decide with `requireRole`.
+ */
+export function authenticate(credentials: readonly Credential[], guard: AuthFailureGuard): RequestHandler {
+  return async (req, res, next) => {
+    const header = req.headers.authorization;
+    if (!header) {
+      const session = res.locals.session as StaffSession | undefined;
+      if (session) res.locals.identity = { principal: session.principal, role: 'staff', by: 'session' } satisfies Identity;
+      return next();
+    }
+    const address = clientAddress(req);
+    const wait = guard.blockedHere(address);
+    if (wait !== undefined) throw tooManyFailures(wait);
+    const token = bearerToken(header);
+    const match = token ? credentialFor(credentials, token) : undefined;
+    if (match) {
+      res.locals.identity = { principal: match.principal, role: match.role, by: 'bearer' } satisfies Identity;
+      return next();
+    }
+    const failure = await guard.recordFailure(address);
+    if (failure.overBudget) throw tooManyFailures(failure.retryAfterSeconds ?? 60);
+    res.locals.authFailure = token ? 'the bearer token is not valid' : 'the Authorization header must be "Bearer <token>"';
+    next();
+  };
+}
+
+/** The principal the general rate limit counts a request against, or undefined for an anonymous one. */
+export const verifiedPrincipal = (res: Response): string | undefined => (res.locals.identity as Identity | undefined)?.principal;
+
+// ---------------------------------------------------------------------------------------------------------
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -141,6 +202,15 @@ export function requireRoleWith(options: RoleOptions, credentials: readonly Cred
   return (req, res, next) => {
     const header = req.headers.authorization;
     const session = res.locals.session as StaffSession | undefined;
+    const identity = res.locals.identity as Identity | undefined;
+    if (header && identity?.by === 'bearer') {
+      if (!roles.includes(identity.role)) throw new Problem(403, 'Forbidden', `this action needs the ${roles.join(' or ')} role`);
+      res.locals.principal = identity.principal;
+      res.locals.role = identity.role;
+      res.locals.authenticatedBy = 'bearer';
+      return next();
+    }
+    if (header && typeof res.locals.authFailure === 'string') throw new Problem(401, 'Unauthorized', res.locals.authFailure);
     if (!header && session) {
       if (!roles.includes('staff')) throw new Problem(403, 'Forbidden', `this action needs the ${roles.join(' or ')} role`);
       if (!options.changesNothing && STATE_CHANGING.has(req.method) && req.get(CONSOLE_HEADER) !== '1') {
@@ -153,7 +223,7 @@ export function requireRoleWith(options: RoleOptions, credentials: readonly Cred
     }
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     if (!token) throw new Problem(401, 'Unauthorized', 'send a bearer token in the Authorization header (staff: or sign in at /console)');
-    const match = credentials.find((c) => sameSecret(c.token, token));
+    const match = credentialFor(credentials, token);
     if (!match) throw new Problem(401, 'Unauthorized', 'the bearer token is not valid');
     if (!roles.includes(match.role)) throw new Problem(403, 'Forbidden', `this action needs the ${roles.join(' or ')} role`);
     res.locals.principal = match.principal;

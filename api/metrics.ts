@@ -1,5 +1,5 @@
-import { Router, type RequestHandler } from 'express';
-import { httpRequestDuration, metricsRegistry, metricsText } from '../lib/metrics';
+import type { RequestHandler } from 'express';
+import { httpRequestDuration } from '../lib/metrics';
 
 /**
  * Times each request by its route pattern (`/orders/:id`, never the id itself, so label cardinality stays
@@ -13,12 +13,3 @@ export const requestMetrics: RequestHandler = (req, res, next) => {
   });
   next();
 };
-
-/** Prometheus scrape endpoint. Holds no PII; keep it on the internal network all the same. */
-export function metricsRoutes(): Router {
-  const router = Router();
-  router.get('/metrics', async (_req, res) => {
-    res.type(metricsRegistry.contentType).send(await metricsText());
-  });
-  return router;
-}

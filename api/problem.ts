@@ -14,10 +14,12 @@ export class Problem extends Error {
 }
 
 export function sendProblem(res: Response, problem: Problem): void {
+  if (typeof problem.extra.retryAfterSeconds === 'number') res.set('retry-after', String(problem.extra.retryAfterSeconds));
   res
     .status(problem.status)
     .type('application/problem+json')
-    .json({ type: 'about:blank', title: problem.title, status: problem.status, detail: problem.detail, ...problem.extra });
+    // Extension members never replace the standard ones.
+    .json({ type: 'about:blank', ...problem.extra, title: problem.title, status: problem.status, detail: problem.detail });
 }
 
 export function invalidInput(error: z.ZodError): Problem {

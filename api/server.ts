@@ -1,5 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { serveMetrics } from '../lib/metricsServer';
 import { Client, Connection } from '@temporalio/client';
 import { openDatabase } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
@@ -16,6 +18,8 @@ import { temporalConnectionOptions } from '../lib/temporalConnection';
 
 export interface RunningApi {
   url: string;
+  /** The API's Prometheus endpoint (API_METRICS_PORT, loopback by default), when on. */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -28,6 +32,7 @@ export async function startApi(config: Config, options: { port?: number; sagaPol
   const tracing = startTracing(config, 'hotpath-api');
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter, plugins: tracing ? [tracing.plugin] : [] });
   const log = logger.child({ component: 'api' });
+  const credentials = [...parseCredentials(config.CHECKOUT_TOKENS, 'checkout'), ...parseCredentials(config.STAFF_TOKENS, 'staff')];
   const saga = { client, taskQueue: config.TASK_QUEUE, startTimeoutMs: config.TEMPORAL_START_TIMEOUT_MS };
   const launcher = createSagaLauncher(database.db, saga, log);
   const app = createApp({
@@ -38,20 +43,27 @@ export async function startApi(config: Config, options: { port?: number; sagaPol
     log,
     traceRequests: Boolean(tracing),
     temporalUiUrl: options.temporalUiUrl,
-    credentials: [...parseCredentials(config.CHECKOUT_TOKENS, 'checkout'), ...parseCredentials(config.STAFF_TOKENS, 'staff')],
+    credentials,
     wmsWebhookSecret: config.WMS_WEBHOOK_SECRET,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
+    trustProxy: config.TRUST_PROXY,
+    legacyOrderOwner: config.LEGACY_ORDER_OWNER ?? credentials.find((c) => c.role === 'checkout')?.principal,
     codec: dataConverter?.payloadCodecs?.[0],
     codecCorsOrigins: config.CODEC_CORS_ORIGINS.split(',').map((o) => o.trim()),
     sessionSecret: config.SESSION_SECRET,
   });
   const server: Server = createServer(app);
   server.keepAliveTimeout = 65_000;
+  server.on('clientError', answerMalformedRequest);
   await new Promise<void>((resolve) => server.listen(options.port ?? config.API_PORT, '0.0.0.0', resolve));
   const { port } = server.address() as AddressInfo;
+  const metrics = await serveMetrics(config.API_METRICS_PORT, config.API_METRICS_HOST);
   return {
     url: `http://127.0.0.1:${port}`,
+    metricsUrl: metrics.url,
     close: async () => {
+      await metrics.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
@@ -62,6 +74,18 @@ export async function startApi(config: Config, options: { port?: number; sagaPol
       await tracing?.flush();
     },
   };
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Express sees them (a header block over Node's limit, bytes that
+ * are not HTTP) still get a problem+json answer, never a bare reset.
+ */
+function answerMalformedRequest(err: Error & { code?: string }, socket: Duplex) {
+  if (!socket.writable || err.code === 'ECONNRESET') return socket.destroy();
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const title = status === 431 ? 'Request header fields too large' : 'Bad request';
+  const body = JSON.stringify({ type: 'about:blank', title, status, detail: status === 431 ? 'the headers are larger than the server accepts' : 'the request is not valid HTTP' });
+  socket.end(`HTTP/1.1 ${status} ${title}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

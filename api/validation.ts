@@ -22,7 +22,10 @@ export const createOrderSchema = z
       postalCode: text(20),
       country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as US'),
     }),
-    paymentToken: z.string().regex(/^tok_[A-Za-z0-9_]{1,100}$/, 'must be a payment token (tok_…); card data is never accepted'),
+    paymentToken: z
+      .string()
+      .regex(/^(pm|tok)_[A-Za-z0-9_]{1,100}$/, 'must be a payment method (pm_…) or token (tok_…); card data is never accepted')
+      .meta({ description: 'A gateway payment method id (`pm_…`) or token alias (`tok_…`); card data is never accepted.', example: 'tok_visa' }),
   })
   .refine((order) => order.lines.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0) <= 100_000_000, {
     message: 'the order total must be at most 100000000 cents',
@@ -36,13 +39,14 @@ export const idempotencyKeySchema = z
   .regex(/^[\x21-\x7e]{1,200}$/, 'the Idempotency-Key header must be 1-200 visible ASCII characters');
 
 export const cancelSchema = z.strictObject({
-  reason: text(500),
+  reason: text(500).meta({ description: 'Why, recorded with who cancelled.', example: 'customer changed their mind' }),
   shipmentIds: z
     .array(z.string().regex(/^ord_[a-z0-9]{1,40}-s[0-9]{1,3}$/, 'must be shipment ids of the order (ord_…-s1)'))
     .min(1, 'must name at least one shipment, or be left out to cancel the whole order')
     .max(20, 'must have at most 20 shipment ids')
     .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a shipment id')
-    .optional(),
+    .optional()
+    .meta({ description: 'Cancel only these shipments (partial cancellation); the whole order when absent.', example: ['ord_3f0c9a1b2d4e5f60718293a4-s2'] }),
 });
 
 export const resolveSchema = z.strictObject({ action: z.enum(['retry', 'compensate'], 'must be retry or compensate') });

@@ -18,6 +18,9 @@ export const orders = pgTable(
   {
     id: text('id').primaryKey(),
     idempotencyKey: text('idempotency_key').notNull(),
+    // The checkout credential (principal) that placed the order. Null for orders placed before owners were
+    // recorded: those belong to the owner named by LEGACY_ORDER_OWNER (default: the first checkout credential).
+    owner: text('owner'),
     requestHash: text('request_hash').notNull(),
     customerId: text('customer_id').notNull(),
     email: text('email').notNull(),
@@ -38,7 +41,9 @@ export const orders = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex('orders_idempotency_key_uq').on(t.idempotencyKey),
+    // Keys are scoped to their owner: the order id is derived from (owner, key), so the primary key is what
+    // makes a key name one order; this index finds an owner's key.
+    index('orders_owner_idempotency_key_idx').on(t.owner, t.idempotencyKey),
     // Customer and status lookups, and the staff search's newest-first pages (GET /orders), are index scans.
     index('orders_customer_created_idx').on(t.customerId, t.createdAt),
     index('orders_status_created_idx').on(t.status, t.createdAt),
@@ -168,6 +173,21 @@ export interface ShippingAddress {
   postalCode: string;
   country: string;
 }
+
+/**
+ * Failed credentials (wrong bearer tokens, failed console sign-ins) per client address, one row per failure:
+ * the strict per-address budget is counted here, so every API replica shares it. Successful requests never
+ * write here; rows older than the budget's window are deleted as new failures arrive.
+ */
+export const authFailures = pgTable(
+  'auth_failures',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    address: text('address').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('auth_failures_address_at_idx').on(t.address, t.at)],
+);
 
 /** One reconciliation of Hotpath's stock with the ERP: what was checked, corrected and released. */
 export const reconciliationRuns = pgTable('reconciliation_runs', {

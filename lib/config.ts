@@ -43,8 +43,24 @@ const schema = z.object({
     .enum(['true', 'false'])
     .optional()
     .transform((v) => (v === undefined ? undefined : v === 'true')),
-  /** Where a worker started alone (`npm run worker`) serves Prometheus /metrics; the API serves its own on API_PORT. */
+  /** Where a worker serves Prometheus /metrics (0: off), on WORKER_METRICS_HOST (default loopback only). */
   WORKER_METRICS_PORT: z.coerce.number().int().nonnegative().default(9464),
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Where the API serves Prometheus /metrics (0: off): never on the public API_PORT; loopback unless API_METRICS_HOST says otherwise. */
+  API_METRICS_PORT: z.coerce.number().int().nonnegative().default(9465),
+  API_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /**
+   * Express's `trust proxy`: which proxies' X-Forwarded-For names the client address the limits count
+   * (e.g. `loopback`, `10.0.0.0/8`, a hop count, `true`). Unset: the TCP peer is the client.
+   */
+  TRUST_PROXY: z.string().optional(),
+  /** Failed bearer tokens and console sign-ins an address may send a minute; then 429 for every credential it sends. */
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(10),
+  /**
+   * Owner of orders placed before orders recorded one (default: the first CHECKOUT_TOKENS name). Its keys keep
+   * the unscoped order-id derivation, so do not change it once orders were placed under it.
+   */
+  LEGACY_ORDER_OWNER: z.string().min(1).optional(),
   /** How long the hot path waits for Temporal to start a saga before leaving it to the dispatcher. */
   TEMPORAL_START_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
   /** The dispatcher starts sagas of orders committed this long ago and still not started. */
@@ -61,7 +77,7 @@ const schema = z.object({
   CHECKOUT_TOKENS: z.string().optional(),
   /** Shared secret the WMS signs its callbacks with; webhooks are refused without it. */
   WMS_WEBHOOK_SECRET: z.string().optional(),
-  /** Requests a minute per credential (or per address without one). */
+  /** Requests a minute per verified principal (per client address when anonymous), counted per API process. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
   /** Staff credentials as `name:token,name:token`; the name is recorded as who cancelled. */
   STAFF_TOKENS: z.string().optional(),

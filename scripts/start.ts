@@ -99,7 +99,7 @@ Hotpath is up in ${((Date.now() - started) / 1000).toFixed(1)} s${seeded ? ` (se
   API              http://localhost:${config.API_PORT}
   Support console  http://localhost:${config.API_PORT}/console   (sign in with dev-staff-token; the Web UI's codec then
                    decodes payloads once "Include cross-origin credentials" is on in its codec settings)
-  Metrics          http://localhost:${config.API_PORT}/metrics
+  Metrics          ${api.metricsUrl ?? "off (API_METRICS_PORT=0)"}
   Temporal Web UI  ${temporal.uiUrl ?? '(external cluster)'}
   Temporal         ${temporal.address}
   Simulators       ${sim.url}   (POST /_sim/:system/behavior to inject faults)

@@ -12,7 +12,7 @@ await migrateDatabase(databaseUrl);
 const database = openDatabase(databaseUrl, { max: config.WORKER_DB_POOL_MAX });
 const { worker, connection } = await createWorker({ config, db: database.db });
 const stopDuties = await startBackgroundDuties(config, database.db);
-const stopMetrics = await serveWorkerMetrics(config.WORKER_METRICS_PORT);
+const stopMetrics = await serveWorkerMetrics(config.WORKER_METRICS_PORT, config.WORKER_METRICS_HOST);
 logger.info({ taskQueue: config.TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker polling');
 const running = worker.run();
 onShutdown(async () => {

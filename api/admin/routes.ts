@@ -8,7 +8,7 @@ import type { reconciliationWorkflow } from '../../workflows';
 import { requireRole, type Credential } from '../auth';
 import { Problem, invalidInput } from '../problem';
 
-const reconcileSchema = z.strictObject({ skus: z.array(z.string().min(1).max(64)).min(1).max(500).optional() });
+export const reconcileSchema = z.strictObject({ skus: z.array(z.string().min(1).max(64)).min(1).max(500).optional() });
 
 export function adminRoutes(deps: { db: Database; client: Client; taskQueue: string; credentials: Credential[] }): Router {
   const router = Router();

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { requireRoleWith, type Credential } from '../auth';
 import { Problem, invalidInput } from '../problem';
 
-const wirePayloads = z.object({
+export const wirePayloads = z.object({
   payloads: z.array(z.object({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() })).max(1000),
 });
 type WirePayloads = z.infer<typeof wirePayloads>['payloads'];

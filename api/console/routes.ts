@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { overHttps, staffCredentialFor, type Credential, type StaffSession, type StaffSessions } from '../auth';
+import { clientAddress, overHttps, staffCredentialFor, tooManyFailures, type Credential, type StaffSession, type StaffSessions } from '../auth';
+import type { AuthFailureGuard } from '../authFailures';
 import { Problem, invalidInput, sendProblem } from '../problem';
 
 const staticDir = fileURLToPath(new URL('./static/', import.meta.url));
@@ -30,13 +31,13 @@ const consoleHeaders: RequestHandler = (_req, res, next) => {
   next();
 };
 
-const signInSchema = z.strictObject({ token: z.string('must be a staff token').trim().min(1, 'must not be empty').max(512, 'must be at most 512 characters') });
+export const signInSchema = z.strictObject({ token: z.string('must be a staff token').trim().min(1, 'must not be empty').max(512, 'must be at most 512 characters') });
 
 /**
  * The support console: `GET /console` (a static page, no build step) and its sign-in,
  * `POST|GET|DELETE /console/session`, which trades a staff token for an HttpOnly session cookie.
  */
-export function consoleRoutes(deps: { credentials: readonly Credential[]; sessions: StaffSessions }): Router {
+export function consoleRoutes(deps: { credentials: readonly Credential[]; sessions: StaffSessions; guard: AuthFailureGuard }): Router {
   const router = Router();
   router.use('/console', consoleHeaders);
 
@@ -47,14 +48,23 @@ export function consoleRoutes(deps: { credentials: readonly Credential[]; sessio
   });
 
   // A JSON `{token}` (the page) or a form post `token=…`.
-  router.post('/console/session', express.urlencoded({ extended: false, limit: '4kb' }), (req, res) => {
+  // The body is parsed (and checked) by the app's requestBody, which accepts a form here only.
+  router.post('/console/session', async (req, res) => {
     if (!req.is('application/json') && !req.is('application/x-www-form-urlencoded')) {
       throw new Problem(415, 'Unsupported media type', 'send {"token": "…"} as application/json or token=… as a form');
     }
     const body = signInSchema.safeParse(req.body ?? {});
     if (!body.success) throw invalidInput(body.error);
+    // Sign-ins are rare: every one asks Postgres whether this address spent its failure budget on any replica.
+    const address = clientAddress(req);
+    const wait = deps.guard.blockedHere(address) ?? (await deps.guard.blockedAnywhere(address));
+    if (wait !== undefined) throw tooManyFailures(wait);
     const credential = staffCredentialFor(deps.credentials, body.data.token);
-    if (!credential) throw new Problem(401, 'Unauthorized', 'that is not a valid staff token');
+    if (!credential) {
+      const failure = await deps.guard.recordFailure(address);
+      if (failure.overBudget) throw tooManyFailures(failure.retryAfterSeconds ?? 60);
+      throw new Problem(401, 'Unauthorized', 'that is not a valid staff token');
+    }
     const { value, session } = deps.sessions.sign(credential);
     res
       .status(200)

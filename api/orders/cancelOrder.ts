@@ -6,17 +6,23 @@ import { orders, shipments } from '../../db/schema';
 import { cancelOrderUpdate } from '../../workflows/order/messages';
 import { isTerminalStatus } from '../../workflows/order/types';
 import { Problem } from '../problem';
+import { mayAccess, type Viewer } from './ownership';
 
 /**
- * Staff cancellation of the whole order or of named shipments: sent to the saga as a Temporal update, so the
- * answer says which shipments the saga cancelled and which were refused (already shipped, the warehouse said
- * no). It is a 409 only when nothing could be cancelled.
+/**
+ * Cancellation of the whole order or of named shipments, by staff or by the checkout service that placed the
+ * order: sent to the saga as a Temporal update, so the answer says which shipments the saga cancelled and which
+ * were refused (already shipped, the warehouse said no). It is a 409 only when nothing could be cancelled.
  */
-export async function cancelOrder(deps: { db: Database; client: Client }, orderId: string, request: { by: string; reason: string; shipmentIds?: string[] }) {
-  const [order] = await deps.db.select({ status: orders.status, workflowId: orders.workflowId, startedAt: orders.workflowStartedAt }).from(orders).where(eq(orders.id, orderId));
-  if (!order) throw new Problem(404, 'Order not found', `no order ${orderId}`);
+export async function cancelOrder(deps: { db: Database; client: Client; legacyOwner?: string }, orderId: string, viewer: Viewer, request: { reason: string; shipmentIds?: string[] }) {
+  const [order] = await deps.db
+    .select({ status: orders.status, workflowId: orders.workflowId, startedAt: orders.workflowStartedAt, owner: orders.owner })
+    .from(orders)
+    .where(eq(orders.id, orderId));
+  // A checkout credential cancels only its own orders; another's is answered as unknown.
+  if (!order || !mayAccess(viewer, order.owner, deps.legacyOwner)) throw new Problem(404, 'Order not found', `no order ${orderId}`);
   if (isTerminalStatus(order.status)) {
-    throw new Problem(409, 'Cannot cancel', `the order is already ${order.status}`, { status: order.status });
+    throw new Problem(409, 'Cannot cancel', `the order is already ${order.status}`, { orderStatus: order.status });
   }
   if (request.shipmentIds) {
     const known = new Set((await deps.db.select({ id: shipments.id }).from(shipments).where(eq(shipments.orderId, orderId))).map((s) => s.id));
@@ -25,7 +31,7 @@ export async function cancelOrder(deps: { db: Database; client: Client }, orderI
     if (unknown.length > 0) throw new Problem(400, 'Invalid input', `shipmentIds: the order has no shipment ${unknown.join(', ')}`);
   }
   try {
-    const result = await deps.client.workflow.getHandle(order.workflowId).executeUpdate(cancelOrderUpdate, { args: [request] });
+    const result = await deps.client.workflow.getHandle(order.workflowId).executeUpdate(cancelOrderUpdate, { args: [{ by: viewer.principal, ...request }] });
     return { orderId, status: result.status, cancelled: result.cancelled ?? [], refused: result.refused ?? [] };
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {

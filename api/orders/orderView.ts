@@ -1,11 +1,16 @@
 import { asc, eq } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { orderEvents, orderLines, orders, payments, shipments } from '../../db/schema';
+import { mayAccess, ownerOf, type Viewer } from './ownership';
 
-/** Everything support and the checkout service may read about one order; no payment token, ever. */
-export async function orderView(db: Database, orderId: string) {
+/**
+ * Everything support and the checkout service may read about one order; no payment token, ever. A checkout
+ * credential sees only its own orders: another's is answered as unknown.
+ */
+export async function orderView(db: Database, orderId: string, access: { viewer?: Viewer; legacyOwner?: string } = {}) {
   const [order] = await db.select().from(orders).where(eq(orders.id, orderId));
   if (!order) return undefined;
+  if (access.viewer && !mayAccess(access.viewer, order.owner, access.legacyOwner)) return undefined;
   const [lines, parcels, [payment], events] = await Promise.all([
     db.select().from(orderLines).where(eq(orderLines.orderId, orderId)).orderBy(asc(orderLines.lineNo)),
     db.select().from(shipments).where(eq(shipments.orderId, orderId)).orderBy(asc(shipments.id)),
@@ -17,6 +22,7 @@ export async function orderView(db: Database, orderId: string) {
     status: order.status,
     reason: order.reason,
     customerId: order.customerId,
+    owner: ownerOf(order.owner, access.legacyOwner),
     currency: order.currency,
     totalCents: order.totalCents,
     createdAt: order.createdAt.toISOString(),

@@ -11,6 +11,7 @@ import { ordersPlaced } from '../../lib/metrics';
 import type { CreateOrderRequest } from '../validation';
 import { requestHash } from './canonicalJson';
 import { sagaInputFor, type SagaStarter } from './startSaga';
+import { keyScope, ownerOf } from './ownership';
 import type { SagaLauncher } from './sagaLauncher';
 
 export interface PlaceOrderDeps {
@@ -19,6 +20,8 @@ export interface PlaceOrderDeps {
   launcher: SagaLauncher;
   sagaPolicy?: Partial<SagaPolicy>;
   log: Logger;
+  /** Owner of the orders placed before owners were recorded (LEGACY_ORDER_OWNER). */
+  legacyOrderOwner?: string;
 }
 
 export interface PlacedOrder {
@@ -29,20 +32,23 @@ export interface PlacedOrder {
 
 /**
  * The hot path: persist the order, then hand its saga to the launcher, which starts it after the answer.
- * The same Idempotency-Key with the same body returns the first order and starts nothing new; with a
- * different body it is refused.
+ * The same Idempotency-Key from the same owner with the same body returns the first order and starts nothing
+ * new; with a different body it is refused. Another owner's same key is another order.
  */
-export async function placeOrder(deps: PlaceOrderDeps, idempotencyKey: string, request: CreateOrderRequest): Promise<PlacedOrder> {
+export async function placeOrder(deps: PlaceOrderDeps, idempotencyKey: string, request: CreateOrderRequest, owner?: string): Promise<PlacedOrder> {
   const { db } = deps;
   const hash = requestHash(request);
-  const orderId = orderIdFor(idempotencyKey);
+  const orderId = orderIdFor(idempotencyKey, keyScope(owner, deps.legacyOrderOwner));
   const totalCents = request.lines.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0);
 
   const outcome = await db.transaction(async (tx) => {
-    const created = await persistNewOrder(tx, { orderId, idempotencyKey, requestHash: hash, request, totalCents, sagaPolicy: deps.sagaPolicy });
+    const created = await persistNewOrder(tx, { orderId, idempotencyKey, requestHash: hash, request, totalCents, sagaPolicy: deps.sagaPolicy, owner });
     if (!created) {
-      const [existing] = await tx.select().from(orders).where(eq(orders.idempotencyKey, idempotencyKey));
-      if (!existing) throw new Error('idempotency key conflict without a row');
+      const [existing] = await tx.select().from(orders).where(eq(orders.id, orderId));
+      if (!existing) throw new Error('order id conflict without a row');
+      // The id is a hash of (owner, key): a row of another owner under it would be a hash collision.
+      const sameOwner = ownerOf(existing.owner, deps.legacyOrderOwner) === ownerOf(owner ?? null, deps.legacyOrderOwner);
+      if (!sameOwner || existing.idempotencyKey !== idempotencyKey) throw new Error(`order id ${orderId} collides with another owner's key`);
       if (existing.requestHash !== hash) {
         throw new Problem(409, 'Idempotency-Key reused', `the Idempotency-Key was already used for order ${existing.id} with a different body`, { orderId: existing.id });
       }
@@ -68,11 +74,15 @@ export async function placeOrder(deps: PlaceOrderDeps, idempotencyKey: string, r
 }
 
 /**
- * The order id is derived from the Idempotency-Key: a repeated request names the same order by
- * construction, and a client (or a test) knows the id before the first response arrives.
+ * The order id is derived from the Idempotency-Key and the scope of its owner (see `keyScope`): a repeated
+ * request names the same order by construction, a client (or a test) knows the id before the first response
+ * arrives, and two clients' equal keys name two orders. Without a scope (the legacy owner) it is the
+ * derivation from before keys were scoped, so old keys still find their orders.
  */
-export function orderIdFor(idempotencyKey: string): string {
-  return `ord_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 24)}`;
+export function orderIdFor(idempotencyKey: string, scope?: string): string {
+  // Keys are visible ASCII, so a newline cannot occur in one: scope and key never run into each other.
+  const material = scope === undefined ? idempotencyKey : `${scope}\n${idempotencyKey}`;
+  return `ord_${createHash('sha256').update(material).digest('hex').slice(0, 24)}`;
 }
 
 /**
@@ -83,7 +93,7 @@ export function orderIdFor(idempotencyKey: string): string {
  */
 export async function persistNewOrder(
   tx: Executor,
-  order: { orderId: string; idempotencyKey: string; requestHash: string; request: CreateOrderRequest; totalCents: number; sagaPolicy?: Partial<SagaPolicy>; markStarted?: boolean },
+  order: { orderId: string; idempotencyKey: string; requestHash: string; request: CreateOrderRequest; totalCents: number; sagaPolicy?: Partial<SagaPolicy>; markStarted?: boolean; owner?: string },
 ): Promise<boolean> {
   const { orderId, request, totalCents } = order;
   const [inserted] = await tx
@@ -91,6 +101,7 @@ export async function persistNewOrder(
     .values({
       id: orderId,
       idempotencyKey: order.idempotencyKey,
+      owner: order.owner ?? null,
       requestHash: order.requestHash,
       customerId: request.customerId,
       email: request.email,

@@ -7,7 +7,7 @@ import { shipments } from '../../db/schema';
 import { SIGNATURE_HEADER, verifySignature } from '../../lib/webhookSignature';
 import { Problem, invalidInput } from '../problem';
 
-const shippedEvent = z.object({
+export const shippedEvent = z.object({
   event: z.literal('task.shipped'),
   taskId: z.string().min(1).max(200),
   reference: z.string().min(1).max(200),

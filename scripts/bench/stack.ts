@@ -182,6 +182,8 @@ export async function bootStack(options: StackOptions): Promise<Stack> {
       RATE_LIMIT_PER_MINUTE: '1000000000',
       // API tuning under test (API_DB_POOL_MAX), passed through and recorded.
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('API_') && k !== 'API_PORT')),
+      // The API's metrics listener is off: the default 9465 may be taken by another stack.
+      API_METRICS_PORT: '0',
     };
     const baselinesEnv = { ...common, BASELINES_PORT: String(baselinesPort) };
     const worker = new ManagedProcess('worker', 'worker/main.ts', { ...inherited, ...workerEnv }, 'worker polling');

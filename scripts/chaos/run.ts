@@ -84,7 +84,7 @@ try {
     SAGA_POLICY: JSON.stringify({ initialIntervalMs: 500, backoffCoefficient: 2, maximumIntervalMs: 5000, maximumAttempts: 12, compensationAttempts: 20, stepTimeoutMs: 4000 }),
   };
   const worker = new ManagedProcess('worker', 'worker/main.ts', env, 'worker polling');
-  const api = new ManagedProcess('api', 'api/server.ts', { ...env, API_PORT: String(apiPort), CHECKOUT_TOKENS: `checkout:${secrets.checkout}`, STAFF_TOKENS: `chaos:${secrets.staff}`, WMS_WEBHOOK_SECRET: secrets.webhook, RATE_LIMIT_PER_MINUTE: '1000000' }, 'api listening');
+  const api = new ManagedProcess('api', 'api/server.ts', { ...env, API_PORT: String(apiPort), CHECKOUT_TOKENS: `checkout:${secrets.checkout}`, STAFF_TOKENS: `chaos:${secrets.staff}`, WMS_WEBHOOK_SECRET: secrets.webhook, RATE_LIMIT_PER_MINUTE: '1000000', API_METRICS_PORT: '0' }, 'api listening');
   cleanups.push(() => worker.stop(), () => api.stop());
   await worker.start();
   await api.start();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { expectMoneyBalanced, expectStockBalanced, stockOf, vendorArtifacts } from '../support/invariants';
 import { orderStateQuery } from '../../workflows/order/messages';
 import { api, newSku, nextOrder, orderRequest, placeOrder, sim, simUrl, temporalClient, waitForStatus } from '../support/stack';
-import { CHECKOUT_TOKEN, PAYLOAD_KEYS, STAFF_TOKEN, WMS_WEBHOOK_SECRET } from '../support/testPolicy';
+import { OTHER_CHECKOUT_TOKEN, PAYLOAD_KEYS, STAFF_TOKEN, WMS_WEBHOOK_SECRET } from '../support/testPolicy';
 import { dataConverterFor } from '../../lib/codec/dataConverter';
 import { SIGNATURE_HEADER, signPayload } from '../../lib/webhookSignature';
 
@@ -104,13 +104,15 @@ describe('support staff cancel an order', () => {
     expect(res.body.detail).toMatch(/already completed/);
   });
 
-  it('needs a staff credential and a reason', async () => {
+  it('needs staff or the checkout credential that placed it, and a reason', async () => {
     const sku = await newSku({ 'wh-east': 3 });
     const placed = await placeOrder(orderRequest({ lines: [{ sku, quantity: 1, unitPriceCents: 300 }] }));
     const orderId = placed.body.orderId;
     expect((await cancel(orderId, 'x', { authorization: '' })).status).toBe(401);
-    // The checkout service may place orders, not cancel them.
-    expect((await cancel(orderId, 'x', { authorization: `Bearer ${CHECKOUT_TOKEN}` })).status).toBe(403);
+    // Another checkout service cannot cancel it: to it, the order does not exist.
+    const foreign = await cancel(orderId, 'x', { authorization: `Bearer ${OTHER_CHECKOUT_TOKEN}` });
+    expect(foreign.status).toBe(404);
+    expect(foreign.contentType).toContain('application/problem+json');
     expect((await cancel(orderId, 'x', { authorization: 'Bearer wrong-token' })).status).toBe(401);
     const empty = await cancel(orderId, '');
     expect(empty.status).toBe(400);

@@ -4,9 +4,9 @@ import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { orderIdFor } from '../../api/orders/placeOrder';
 import { orders } from '../../db/schema';
-import { SIGNATURE_HEADER } from '../../lib/webhookSignature';
+import { SIGNATURE_HEADER, signPayload } from '../../lib/webhookSignature';
 import { api, apiUrl, newSku, orderRequest, testDb } from '../support/stack';
-import { CHECKOUT_TOKEN, STAFF_TOKEN } from '../support/testPolicy';
+import { CHECKOUT_TOKEN, STAFF_TOKEN, WMS_WEBHOOK_SECRET } from '../support/testPolicy';
 
 const ALLOWED = [202, 400, 401, 403, 404, 409, 413, 415, 422];
 let sku = '';
@@ -36,7 +36,8 @@ const mutatedOrder = () =>
   fc
     .tuple(
       fc.constantFrom('customerId', 'email', 'currency', 'lines', 'shippingAddress', 'paymentToken', 'lines.0.sku', 'lines.0.quantity', 'lines.0.unitPriceCents', 'shippingAddress.country', 'shippingAddress.postalCode', 'extra'),
-      fc.oneof(fc.anything(), fc.integer({ min: -1e12, max: 1e12 }), fc.double(), fc.string({ unit: 'grapheme' }), fc.constant(0), fc.constant(-1), fc.constant(1e9), fc.constant(null)),
+      // Full Unicode: 'binary' strings hold any code unit, lone surrogates and NUL included.
+      fc.oneof(fc.anything({ stringUnit: 'binary' }), fc.integer({ min: -1e12, max: 1e12 }), fc.double(), fc.string({ unit: 'binary' }), fc.constant(0), fc.constant(-1), fc.constant(1e9), fc.constant(null)),
     )
     .map(([path, value]) => {
       const order: any = orderRequest({ lines: [{ sku, quantity: 1, unitPriceCents: 100 }] });
@@ -62,9 +63,25 @@ describe('fuzzing the API (property-based): never a 5xx, never a partial write',
     );
   });
 
+  it('POST /orders with arbitrary full-Unicode text in every text field', async () => {
+    const textFields = ['customerId', 'email', 'paymentToken', 'shippingAddress.name', 'shippingAddress.line1', 'shippingAddress.city', 'shippingAddress.postalCode', 'shippingAddress.country', 'lines.0.sku'];
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...textFields), fc.string({ unit: 'binary', maxLength: 300 }), async (path, text) => {
+        const order: any = orderRequest({ lines: [{ sku, quantity: 1, unitPriceCents: 100 }] });
+        const parts = path.split('.');
+        let target = order;
+        for (const part of parts.slice(0, -1)) target = target[part];
+        target[parts.at(-1)!] = text;
+        const key = `fuzz-${process.pid}-${keyCounter++}`;
+        await expectCleanAnswer(await send(JSON.stringify(order), { 'content-type': 'application/json', 'idempotency-key': key }), key);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('POST /orders with arbitrary JSON and arbitrary bytes', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.json(), fc.string({ unit: 'binary' }), fc.string()), async (body) => {
+      fc.asyncProperty(fc.oneof(fc.json({ stringUnit: 'binary' }), fc.string({ unit: 'binary' }), fc.uint8Array().map((b) => Buffer.from(b).toString('latin1'))), async (body) => {
         const key = `fuzz-${process.pid}-${keyCounter++}`;
         await expectCleanAnswer(await send(body, { 'content-type': 'application/json', 'idempotency-key': key }), key);
       }),
@@ -119,11 +136,12 @@ describe('fuzzing the API (property-based): never a 5xx, never a partial write',
 
   it('GET /orders/:id, cancel and webhooks with arbitrary input', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string({ minLength: 1, maxLength: 80 }), fc.anything(), async (id, body) => {
-        const path = `/orders/${encodeURIComponent(id)}`;
+      fc.asyncProperty(fc.string({ unit: 'binary', minLength: 1, maxLength: 80 }), fc.anything({ stringUnit: 'binary' }), async (id, body) => {
+        // encodeURIComponent refuses lone surrogates: send their UTF-8-like bytes percent-encoded as a client could.
+        const path = `/orders/${encodeURIComponent(id.replace(/[\ud800-\udfff]/g, '')) || 'x'}${/[\ud800-\udfff]/.test(id) ? '%ED%A0%80' : ''}`;
         const read = await api(path);
         const cancel = await api(`${path}/cancel`, { body: JSON.stringify(body ?? null), headers: { 'content-type': 'application/json', authorization: `Bearer ${STAFF_TOKEN}` } });
-        const hook = await api('/webhooks/wms', { body: JSON.stringify(body ?? null), headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: `t=${id},v1=${id}` } });
+        const hook = await api('/webhooks/wms', { body: JSON.stringify(body ?? null), headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: `t=${id.replace(/[^\x21-\x7e]/g, "")},v1=${id.replace(/[^\x21-\x7e]/g, "")}` } });
         for (const res of [read, cancel, hook]) {
           expect(res.status).toBeGreaterThanOrEqual(400);
           expect(res.status).toBeLessThan(500);
@@ -131,6 +149,42 @@ describe('fuzzing the API (property-based): never a 5xx, never a partial write',
         }
       }),
       { numRuns: 100 },
+    );
+  });
+
+  it('correctly signed WMS callbacks with arbitrary full-Unicode content', async () => {
+    const event = fc.record({
+      event: fc.oneof(fc.constant('task.shipped'), fc.string({ unit: 'binary' })),
+      taskId: fc.string({ unit: 'binary' }),
+      reference: fc.string({ unit: 'binary' }),
+      shipmentId: fc.string({ unit: 'binary' }),
+      trackingNumber: fc.option(fc.string({ unit: 'binary' })),
+      shippedAt: fc.option(fc.string({ unit: 'binary' })),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(event, fc.anything({ stringUnit: 'binary' })), async (body) => {
+        const text = JSON.stringify(body ?? null);
+        const res = await fetch(`${apiUrl()}/webhooks/wms`, { method: 'POST', headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signPayload(WMS_WEBHOOK_SECRET, text) }, body: text });
+        expect(res.status).toBeGreaterThanOrEqual(400);
+        expect(res.status).toBeLessThan(500);
+        expect(res.headers.get('content-type')).toContain('application/problem+json');
+        await res.arrayBuffer();
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('every route with arbitrary full-Unicode bodies', async () => {
+    // (/admin/reconcile is left out: an empty body is a valid request for a full reconciliation.)
+    const routes = ['/orders/ord_abc/cancel', '/orders/ord_abc/resolve', '/codec/decode', '/console/session'];
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...routes), fc.anything({ stringUnit: 'binary' }), async (route, body) => {
+        const res = await fetch(`${apiUrl()}${route}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${STAFF_TOKEN}` }, body: JSON.stringify(body ?? null) });
+        expect(res.status, route).toBeLessThan(500);
+        if (res.status >= 400) expect(res.headers.get('content-type')).toContain('application/problem+json');
+        await res.arrayBuffer();
+      }),
+      { numRuns: 150 },
     );
   });
 

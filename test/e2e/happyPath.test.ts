@@ -1,20 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { stockOf } from '../support/invariants';
-import { newSku, orderRequest, placeOrder, sim, waitForStatus } from '../support/stack';
+import { newIdempotencyKey, newSku, orderRequest, sim, typedClient, waitForStatus } from '../support/stack';
 
 describe('an order placed over HTTP', () => {
   it('completes with a tracking number, a captured payment and a record in the ERP', async () => {
     const sku = await newSku({ 'wh-east': 10, 'wh-west': 10 });
-    const placed = await placeOrder(orderRequest({ lines: [{ sku, quantity: 2, unitPriceCents: 1500 }] }));
-    expect(placed.status).toBe(202);
-    expect(placed.body).toMatchObject({ orderId: expect.stringMatching(/^ord_/), status: 'received', links: { self: `/orders/${placed.body.orderId}` } });
+    // As a checkout service would, through the typed client (its answers are checked against the contract).
+    const client = typedClient();
+    const placed = await client.POST('/orders', {
+      params: { header: { 'idempotency-key': newIdempotencyKey() } },
+      body: orderRequest({ lines: [{ sku, quantity: 2, unitPriceCents: 1500 }] }) as never,
+    });
+    expect(placed.response.status).toBe(202);
+    expect(placed.data).toMatchObject({ orderId: expect.stringMatching(/^ord_/), status: 'received', links: { self: `/orders/${placed.data!.orderId}` } });
 
-    const order = await waitForStatus(placed.body.orderId);
+    await waitForStatus(placed.data!.orderId);
+    const order = (await client.GET('/orders/{id}', { params: { path: { id: placed.data!.orderId } } })).data!;
     expect(order.status).toBe('completed');
     expect(order.shipments).toHaveLength(1);
     expect(order.shipments[0]).toMatchObject({ warehouse: 'wh-east', trackingNumber: expect.stringMatching(/^1Z/), wmsTaskId: expect.stringMatching(/^task_/) });
     expect(order.payment).toMatchObject({ authorizedCents: 3000, capturedCents: 3000, voidedCents: 0, refundedCents: 0 });
-    const steps = order.history.map((e: { type: string; status: string | null }) => e.status ?? e.type);
+    const steps = order.history.map((e) => e.status ?? e.type);
     expect(steps).toEqual(expect.arrayContaining(['received', 'processing', 'inventory.reserved', 'payment.authorized', 'label.created', 'shipment.handed_off', 'payment.captured', 'customer.notified', 'erp.recorded', 'completed']));
 
     const erp = await sim(`/_sim/erp/records?reference=${order.orderId}`);

@@ -1,10 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, inject } from 'vitest';
 import { api, apiUrl, newSku, nextOrder, orderRequest, placeOrder, sim, waitForStatus } from '../support/stack';
 import { parsePromText, sampleKey } from '../support/promText';
 import { STAFF_TOKEN } from '../support/testPolicy';
 
 async function scrape() {
-  const res = await fetch(`${apiUrl()}/metrics`);
+  const res = await fetch(inject('apiMetricsUrl'));
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toContain('text/plain');
   return parsePromText(await res.text());
@@ -17,6 +17,14 @@ function grew(before: Map<string, number>, after: Map<string, number>, name: str
 }
 
 describe('Prometheus /metrics', () => {
+  it('is served on API_METRICS_PORT, on loopback, and not on the public API port', async () => {
+    expect(new URL(inject('apiMetricsUrl')).hostname).toBe('127.0.0.1');
+    expect(new URL(inject('apiMetricsUrl')).port).not.toBe(new URL(apiUrl()).port);
+    const publicPort = await fetch(`${apiUrl()}/metrics`);
+    expect(publicPort.status).toBe(404);
+    expect(publicPort.headers.get('content-type')).toContain('application/problem+json');
+  });
+
   it('counts the order, times the API and every saga step, and includes the SDK worker metrics', async () => {
     const before = await scrape();
     const sku = await newSku({ 'wh-east': 5 });

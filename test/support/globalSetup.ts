@@ -21,6 +21,7 @@ declare module 'vitest' {
     databaseUrl: string;
     taskQueue: string;
     temporalUiUrl: string;
+    apiMetricsUrl: string;
   }
 }
 
@@ -59,7 +60,7 @@ export default async function setup(project: TestProject) {
     stops.push(sim.close);
 
     const taskQueue = `orders-test-${process.pid}`;
-    const config = loadConfig({ ...process.env, ...vendorUrlsFor(sim.url), DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE: taskQueue, LOG_LEVEL: 'error', ...TEST_API_ENV, CODEC_CORS_ORIGINS: `http://localhost:8233,${temporal.uiUrl!}` });
+    const config = loadConfig({ ...process.env, ...vendorUrlsFor(sim.url), DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE: taskQueue, LOG_LEVEL: 'error', ...TEST_API_ENV, API_METRICS_PORT: String(await freePort()), CODEC_CORS_ORIGINS: `http://localhost:8233,${temporal.uiUrl!}` });
     const database = openDatabase(databaseUrl);
     stops.push(database.close);
     const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } });
@@ -83,6 +84,7 @@ export default async function setup(project: TestProject) {
     project.provide('databaseUrl', databaseUrl);
     project.provide('taskQueue', taskQueue);
     project.provide('temporalUiUrl', temporal.uiUrl!);
+    project.provide('apiMetricsUrl', api.metricsUrl!);
     log(`stack ready in ${Date.now() - started} ms (temporal ${temporal.address}, api ${api.url}, sim ${sim.url})`);
   } catch (err) {
     await stopAll(stops);

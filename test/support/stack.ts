@@ -4,9 +4,11 @@ import { inject } from 'vitest';
 import { openDatabase } from '../../db/client';
 import { stock } from '../../db/schema';
 import { orderIdFor } from '../../api/orders/placeOrder';
-import { CHECKOUT_TOKEN, PAYLOAD_KEYS } from './testPolicy';
+import { CHECKOUT_TOKEN, PAYLOAD_KEYS, STAFF_TOKEN } from './testPolicy';
 import { TERMINAL_STATUSES } from '../../workflows/order/types';
 import { dataConverterFor } from '../../lib/codec/dataConverter';
+import { createHotpathClient } from '@hotpath/client';
+import { contractFetch, expectDocumentedResponse } from './contract';
 
 export const apiUrl = () => inject('apiUrl');
 export const simUrl = () => inject('simUrl');
@@ -33,7 +35,16 @@ export async function api(path: string, init: { method?: string; body?: unknown;
     body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
   });
   const text = await res.text();
-  return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: (text ? JSON.parse(text) : undefined) as any };
+  const contentType = res.headers.get('content-type') ?? '';
+  const body = (text && contentType.includes('json') ? JSON.parse(text) : text || undefined) as any;
+  // Every answer the tests see must be one the OpenAPI document describes.
+  expectDocumentedResponse(init.method ?? (init.body === undefined ? 'GET' : 'POST'), path, res.status, contentType, body);
+  return { status: res.status, contentType, body };
+}
+
+/** The typed client (clients/ts) on the run's API, as a checkout service (or `token`) would use it; answers are checked against the document. */
+export function typedClient(token = CHECKOUT_TOKEN) {
+  return createHotpathClient({ baseUrl: apiUrl(), token, fetch: contractFetch });
 }
 
 export async function sim(path: string, body?: unknown, method = body === undefined ? 'GET' : 'POST') {
@@ -85,7 +96,8 @@ export function nextOrder() {
 export async function waitForStatus(orderId: string, statuses: readonly string[] = TERMINAL_STATUSES, timeoutMs = 90_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const res = await api(`/orders/${orderId}`);
+    // As staff, who read every client's orders.
+    const res = await api(`/orders/${orderId}`, { headers: { authorization: `Bearer ${STAFF_TOKEN}` } });
     if (res.status === 200 && statuses.includes(res.body.status)) return res.body;
     if (Date.now() > deadline) throw new Error(`order ${orderId} is ${res.body?.status}, not ${statuses.join('|')}, after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));

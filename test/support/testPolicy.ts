@@ -14,6 +14,9 @@ export const STAFF_TOKEN = 'test-staff-token';
 export const STAFF_CREDENTIAL = `support-alice:${STAFF_TOKEN}`;
 export const CHECKOUT_TOKEN = 'test-checkout-token';
 export const CHECKOUT_CREDENTIAL = `checkout-web:${CHECKOUT_TOKEN}`;
+/** A second checkout service: its Idempotency-Keys and orders are its own. */
+export const OTHER_CHECKOUT_TOKEN = 'test-checkout-token-2';
+export const OTHER_CHECKOUT_CREDENTIAL = `checkout-app:${OTHER_CHECKOUT_TOKEN}`;
 export const WMS_WEBHOOK_SECRET = 'test-wms-webhook-secret';
 
 /** A fixed test key: the run's Temporal histories hold only ciphertext, as in production. */
@@ -23,7 +26,12 @@ export const PAYLOAD_KEYS = `test-key-1:${Buffer.alloc(32, 7).toString('base64')
 export const TEST_API_ENV = {
   PAYLOAD_KEYS,
   STAFF_TOKENS: STAFF_CREDENTIAL,
-  CHECKOUT_TOKENS: CHECKOUT_CREDENTIAL,
+  // The first checkout credential owns the orders placed before owners were recorded (LEGACY_ORDER_OWNER's default).
+  CHECKOUT_TOKENS: `${CHECKOUT_CREDENTIAL},${OTHER_CHECKOUT_CREDENTIAL}`,
   WMS_WEBHOOK_SECRET,
   RATE_LIMIT_PER_MINUTE: '1000000',
+  // Every test sends from 127.0.0.1: the strict budget is tested by its own API, with addresses of its own.
+  AUTH_FAILURES_PER_MINUTE: '1000000',
+  // APIs started by tests serve no metrics port unless they ask for one (the run's API gets a free port).
+  API_METRICS_PORT: '0',
 };

@@ -1,3 +1,9 @@
+CREATE TABLE "auth_failures" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"address" text NOT NULL,
+	"at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "reconciliation_releases" (
 	"run_id" text NOT NULL,
 	"order_id" text NOT NULL,
@@ -5,10 +11,14 @@ CREATE TABLE "reconciliation_releases" (
 	CONSTRAINT "reconciliation_releases_run_id_order_id_pk" PRIMARY KEY("run_id","order_id")
 );
 --> statement-breakpoint
+DROP INDEX "orders_idempotency_key_uq";--> statement-breakpoint
 ALTER TABLE "reconciliation_runs" ALTER COLUMN "finished_at" DROP DEFAULT;--> statement-breakpoint
 ALTER TABLE "reconciliation_runs" ALTER COLUMN "finished_at" DROP NOT NULL;--> statement-breakpoint
 ALTER TABLE "reservations" ALTER COLUMN "expires_at" DROP NOT NULL;--> statement-breakpoint
+ALTER TABLE "orders" ADD COLUMN "owner" text;--> statement-breakpoint
 ALTER TABLE "shipments" ADD COLUMN "amount_cents" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "shipments" ADD COLUMN "priced_lines" jsonb;--> statement-breakpoint
 ALTER TABLE "shipments" ADD COLUMN "captured_cents" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
-ALTER TABLE "shipments" ADD COLUMN "refunded_cents" integer DEFAULT 0 NOT NULL;
+ALTER TABLE "shipments" ADD COLUMN "refunded_cents" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+CREATE INDEX "auth_failures_address_at_idx" ON "auth_failures" USING btree ("address","at");--> statement-breakpoint
+CREATE INDEX "orders_owner_idempotency_key_idx" ON "orders" USING btree ("owner","idempotency_key");

@@ -1,0 +1,368 @@
+import { z } from 'zod';
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
+import { reconcileSchema } from '../admin/routes';
+import { wirePayloads } from '../codec/routes';
+import { signInSchema } from '../console/routes';
+import { inventoryQuerySchema } from '../inventory/listInventory';
+import { searchQuerySchema } from '../orders/searchOrders';
+import { cancelSchema, createOrderSchema, idempotencyKeySchema, resolveSchema } from '../validation';
+import { shippedEvent } from '../webhooks/wms';
+import {
+  cancelAcceptedSchema,
+  codecPayloadsSchema,
+  consoleSessionSchema,
+  healthSchema,
+  inventoryItemSchema,
+  inventoryPageSchema,
+  orderPlacedSchema,
+  orderSearchSchema,
+  orderViewSchema,
+  problemSchema,
+  reconciliationReportSchema,
+  reconciliationRunSchema,
+  reconciliationRunsSchema,
+  resolveAcceptedSchema,
+  webhookReceivedSchema,
+} from './schemas';
+
+const problem = (description: string, example: { title: string; status: number; detail: string } & Record<string, unknown>) => ({
+  description,
+  content: { 'application/problem+json': { schema: problemSchema, example: { type: 'about:blank', ...example } } },
+});
+
+/** Every problem+json answer, once; operations name the ones they can give. */
+const problems = {
+  400: problem('Invalid input: a field, header or query parameter is named in `detail` (ill-formed Unicode, NUL, too long, too deep, duplicate keys, unsafe numbers, missing or repeated headers).', {
+    title: 'Invalid input',
+    status: 400,
+    detail: 'shippingAddress.name: holds ill-formed Unicode (a lone surrogate)',
+    issues: [{ field: 'shippingAddress.name', message: 'holds ill-formed Unicode (a lone surrogate)' }],
+  }),
+  401: problem('No credential, or a wrong one.', { title: 'Unauthorized', status: 401, detail: 'the bearer token is not valid' }),
+  403: problem('The credential may not do this, or a cookie-authenticated change lacks X-Hotpath-Console: 1.', { title: 'Forbidden', status: 403, detail: 'this action needs the staff role' }),
+  404: problem('Unknown, or not yours: a checkout credential sees only its own orders.', { title: 'Order not found', status: 404, detail: 'no order ord_3f5a0c1d9e8b7a6f5e4d3c2b' }),
+  409: problem('A conflict with the current state.', { title: 'Cannot cancel', status: 409, detail: 'the order is already completed' }),
+  413: problem('The body is larger than accepted (64 kB; 8 MB for the codec).', { title: 'Payload too large', status: 413, detail: 'the body is larger than 65536 bytes' }),
+  415: problem('The body is not UTF-8 JSON (or, for sign-in, a form).', { title: 'Unsupported media type', status: 415, detail: 'content-type: send the body as application/json' }),
+  422: problem('Valid, yet impossible: an unknown SKU.', { title: 'Unknown SKU', status: 422, detail: 'lines: unknown SKU NO-SUCH-SKU', unknownSkus: ['NO-SUCH-SKU'] }),
+  429: problem('Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address.', {
+    title: 'Too many requests',
+    status: 429,
+    detail: 'more than 1200 requests a minute; slow down',
+  }),
+} as const;
+
+type ProblemStatus = keyof typeof problems;
+const errors = (...statuses: ProblemStatus[]): ZodOpenApiResponsesObject => Object.fromEntries(statuses.map((s) => [String(s), problems[s]]));
+const json = (description: string, schema: z.ZodType) => ({ description, content: { 'application/json': { schema } } });
+
+type Security = Record<string, string[]>[];
+const bearer: Security = [{ bearerAuth: [] }];
+/** A bearer token, or the console's session cookie (staff). */
+const staffOnly: Security = [{ bearerAuth: [] }, { consoleSession: [] }];
+const consoleHeader = z.object({
+  'x-hotpath-console': z
+    .literal('1')
+    .optional()
+    .meta({ description: 'Required when the request is authenticated by the console cookie alone (CSRF defence).' }),
+});
+const orderIdParam = z.object({ id: z.string().meta({ description: 'An order id (`ord_…`).', example: 'ord_3f5a0c1d9e8b7a6f5e4d3c2b' }) });
+
+const codecRequest = wirePayloads.meta({ id: 'CodecRequest' });
+const signInRequest = signInSchema.meta({ id: 'SignInRequest', example: { token: 'dev-staff-token' } });
+
+const unexpected = problem('An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key.', {
+  title: 'Internal error',
+  status: 500,
+  detail: 'something went wrong on our side; the request can be retried with the same Idempotency-Key',
+});
+
+/** Every JSON operation also describes the last-resort 500 as its `default`. */
+const op = (o: ZodOpenApiOperationObject): ZodOpenApiOperationObject => ({ ...o, responses: { ...o.responses, default: unexpected } });
+
+/**
+ * Hotpath's OpenAPI 3.1 document, generated from the zod schemas the routes validate with and the response
+ * schemas in ./schemas. Served at GET /openapi.json; the typed client (clients/ts) is generated from it.
+ */
+export function openApiDocument() {
+  return createDocument(
+    {
+      openapi: '3.1.0',
+      info: {
+        title: 'Hotpath',
+        version: '1',
+        description:
+          'Order fulfilment: a checkout service places orders (answered in milliseconds) and follows them while a durable saga reserves stock, authorizes payment, labels, hands off and captures. Errors are application/problem+json naming the field. Limits: a general per-principal budget (RateLimit headers) and a strict budget of failed credentials per address.',
+      },
+      tags: [
+        { name: 'Orders' },
+        { name: 'Inventory' },
+        { name: 'Staff' },
+        { name: 'Console' },
+        { name: 'Webhooks' },
+        { name: 'Operations' },
+      ],
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'A checkout or staff token: `Authorization: Bearer <token>`.' },
+          consoleSession: { type: 'apiKey', in: 'cookie', name: 'hotpath_session', description: 'The support console session (POST /console/session).' },
+          wmsSignature: { type: 'apiKey', in: 'header', name: 'Hotpath-Signature', description: '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">` under WMS_WEBHOOK_SECRET.' },
+        },
+      },
+      paths: {
+        '/orders': {
+          post: op({
+            tags: ['Orders'],
+            operationId: 'placeOrder',
+            summary: 'Place an order',
+            description:
+              'Idempotent by Idempotency-Key, scoped to the calling checkout credential: the same key and body answer the same order and start nothing new; the same key with another body is a 409. Two credentials with one key place two orders.',
+            security: bearer,
+            requestParams: {
+              header: z.object({
+                'idempotency-key': idempotencyKeySchema.meta({ description: 'One per order attempt, 1–200 visible ASCII characters; send it once.', example: 'checkout-7f3a9c' }),
+              }),
+            },
+            requestBody: {
+              required: true,
+              content: {
+                'application/json': {
+                  schema: createOrderSchema.meta({
+                    id: 'OrderRequest',
+                    example: {
+                      customerId: 'cust-1',
+                      email: 'ada@example.com',
+                      currency: 'USD',
+                      lines: [{ sku: 'TSHIRT-BLK-M', quantity: 2, unitPriceCents: 2500 }],
+                      shippingAddress: { name: 'Ada Lovelace', line1: '12 Analytical St', city: 'Boston', postalCode: '02110', country: 'US' },
+                      paymentToken: 'tok_visa',
+                    },
+                  }),
+                },
+              },
+            },
+            responses: {
+              '202': { ...json('Accepted (or the same order again for a repeated key); follow it at links.self.', orderPlacedSchema), headers: z.object({ location: z.string() }) },
+              ...errors(400, 401, 403, 409, 413, 415, 422, 429),
+            },
+          }),
+          get: op({
+            tags: ['Staff'],
+            operationId: 'searchOrders',
+            summary: 'Search orders (staff)',
+            description: 'Newest first, by customer, status or an id (order id, customer id, tracking number).',
+            security: staffOnly,
+            requestParams: { query: searchQuerySchema },
+            responses: { '200': json('A page of orders.', orderSearchSchema), ...errors(400, 401, 403, 429) },
+          }),
+        },
+        '/orders/{id}': {
+          get: op({
+            tags: ['Orders'],
+            operationId: 'getOrder',
+            summary: 'Read an order',
+            description: 'Status, lines, shipments, payment and the timeline. A checkout credential reads only the orders it placed (404 otherwise); staff read all.',
+            security: staffOnly,
+            requestParams: { path: orderIdParam },
+            responses: { '200': json('The order.', orderViewSchema), ...errors(400, 401, 403, 404, 429) },
+          }),
+        },
+        '/orders/{id}/cancel': {
+          post: op({
+            tags: ['Orders'],
+            operationId: 'cancelOrder',
+            summary: 'Cancel an order',
+            description:
+              'By staff, or by the checkout credential that placed it (404 for anyone else). The saga compensates (releases stock, voids or refunds, cancels label and WMS task). `shipmentIds` (partial cancellation) is described ahead of its release: this build answers 400 to it.',
+            security: staffOnly,
+            requestParams: { path: orderIdParam, header: consoleHeader },
+            requestBody: { required: true, content: { 'application/json': { schema: cancelSchema.meta({ id: 'CancelRequest', example: { reason: 'customer changed their mind' } }) } } },
+            responses: {
+              '202': json('The saga took the cancellation.', cancelAcceptedSchema),
+              ...errors(400, 401, 403, 404, 413, 415, 429),
+              '409': problem('Nothing could be cancelled: already ended, shipped, or refused by the warehouse (`refused` lists why per shipment).', {
+                title: 'Cannot cancel',
+                status: 409,
+                detail: 'the order has already shipped; start a return instead',
+              }),
+            },
+          }),
+        },
+        '/orders/{id}/resolve': {
+          post: op({
+            tags: ['Staff'],
+            operationId: 'resolveOrder',
+            summary: 'Decide on a parked order (staff)',
+            security: staffOnly,
+            requestParams: { path: orderIdParam, header: consoleHeader },
+            requestBody: { required: true, content: { 'application/json': { schema: resolveSchema.meta({ id: 'ResolveRequest', example: { action: 'retry' } }) } } },
+            responses: { '202': json('Sent to the saga.', resolveAcceptedSchema), ...errors(400, 401, 403, 404, 409, 413, 415, 429) },
+          }),
+        },
+        '/inventory': {
+          get: op({
+            tags: ['Inventory'],
+            operationId: 'listInventory',
+            summary: 'List SKUs with availability per warehouse',
+            description: 'SKU order, keyset-paginated: pass `nextCursor` as `cursor` for the next page (stable while stock changes). Filters: SKU prefix, warehouse.',
+            security: staffOnly,
+            requestParams: { query: inventoryQuerySchema },
+            responses: { '200': json('A page of SKUs.', inventoryPageSchema), ...errors(400, 401, 403, 429) },
+          }),
+        },
+        '/inventory/{sku}': {
+          get: op({
+            tags: ['Inventory'],
+            operationId: 'getInventory',
+            summary: "One SKU's availability",
+            security: staffOnly,
+            requestParams: { path: z.object({ sku: z.string().meta({ example: 'TSHIRT-BLK-M' }) }) },
+            responses: { '200': json('Available, on hand and reserved, per warehouse and in total.', inventoryItemSchema), ...errors(400, 401, 403, 404, 429) },
+          }),
+        },
+        '/admin/reconcile': {
+          post: op({
+            tags: ['Staff'],
+            operationId: 'reconcile',
+            summary: 'Reconcile stock with the ERP now (staff)',
+            security: staffOnly,
+            requestParams: { header: consoleHeader },
+            requestBody: { content: { 'application/json': { schema: reconcileSchema.meta({ id: 'ReconcileRequest' }) } } },
+            responses: {
+              '200': json("The run's report.", reconciliationReportSchema),
+              ...errors(400, 401, 403, 413, 415, 429),
+              '502': problem('The reconciliation run failed.', { title: 'Reconciliation failed', status: 502, detail: 'run reconciliation-staff-1 failed: ERP unavailable' }),
+            },
+          }),
+        },
+        '/admin/reconciliations': {
+          get: op({
+            tags: ['Staff'],
+            operationId: 'listReconciliations',
+            summary: 'The latest 50 reconciliation runs (staff)',
+            security: staffOnly,
+            responses: { '200': json('Newest first.', reconciliationRunsSchema), ...errors(400, 401, 403, 429) },
+          }),
+        },
+        '/admin/reconciliations/{id}': {
+          get: op({
+            tags: ['Staff'],
+            operationId: 'getReconciliation',
+            summary: 'One reconciliation run (staff)',
+            security: staffOnly,
+            requestParams: { path: z.object({ id: z.string() }) },
+            responses: { '200': json('The run.', reconciliationRunSchema), ...errors(400, 401, 403, 404, 429) },
+          }),
+        },
+        ...Object.fromEntries(
+          (['encode', 'decode'] as const).map((direction) => [
+            `/codec/${direction}`,
+            {
+              post: op({
+                tags: ['Staff'],
+                operationId: `codec${direction[0]!.toUpperCase()}${direction.slice(1)}`,
+                summary: `Temporal codec server: ${direction} payloads (staff)`,
+                description: 'For the Temporal Web UI. Takes the console cookie without X-Hotpath-Console (it changes nothing); CORS for CODEC_CORS_ORIGINS with credentials.',
+                security: staffOnly,
+                requestBody: { required: true, content: { 'application/json': { schema: codecRequest } } },
+                responses: { '200': json(`The payloads, ${direction}d.`, codecPayloadsSchema), ...errors(400, 401, 403, 404, 413, 415, 429) },
+              }),
+            },
+          ]),
+        ),
+        '/console': {
+          get: op({
+            tags: ['Console'],
+            operationId: 'consolePage',
+            summary: 'The support console (HTML page; it signs in itself)',
+            security: [],
+            responses: { '200': { description: 'The page.', content: { 'text/html': { schema: z.string() } } } },
+          }),
+        },
+        '/console/session': {
+          get: op({
+            tags: ['Console'],
+            operationId: 'getConsoleSession',
+            summary: 'Who is signed in',
+            security: [{ consoleSession: [] }],
+            responses: { '200': json('The session.', consoleSessionSchema), ...errors(401, 429) },
+          }),
+          post: op({
+            tags: ['Console'],
+            operationId: 'signIn',
+            summary: 'Sign in with a staff token',
+            description:
+              'Sets the HttpOnly session cookie. Wrong tokens spend the address\'s strict budget (AUTH_FAILURES_PER_MINUTE, default 10 a minute, shared by every replica); past it every sign-in from the address is a 429 until the minute has passed.',
+            security: [],
+            requestBody: {
+              required: true,
+              content: {
+                'application/json': { schema: signInRequest },
+                'application/x-www-form-urlencoded': { schema: signInRequest },
+              },
+            },
+            responses: {
+              '200': { ...json('Signed in; `Set-Cookie: hotpath_session=…`.', consoleSessionSchema), headers: z.object({ 'set-cookie': z.string() }) },
+              ...errors(400, 401, 413, 415, 429),
+            },
+          }),
+          delete: op({
+            tags: ['Console'],
+            operationId: 'signOut',
+            summary: 'Sign out (clears the cookie)',
+            security: [],
+            responses: { '204': { description: 'Signed out.' }, ...errors(400, 429) },
+          }),
+        },
+        '/webhooks/wms': {
+          post: op({
+            tags: ['Webhooks'],
+            operationId: 'wmsWebhook',
+            summary: 'WMS callback: a parcel shipped',
+            description: 'Signed (Hotpath-Signature); forged, tampered or older than 5 minutes: 401. Delivered at least once: a repeat changes nothing.',
+            security: [{ wmsSignature: [] }],
+            requestBody: {
+              required: true,
+              content: {
+                'application/json': {
+                  schema: shippedEvent.meta({
+                    id: 'WmsShippedEvent',
+                    example: { event: 'task.shipped', taskId: 'wms_1', reference: 'ord_3f5a0c1d9e8b7a6f5e4d3c2b', shipmentId: 'shp_1', trackingNumber: '1Z999', shippedAt: '2026-11-29T12:00:00Z' },
+                  }),
+                },
+              },
+            },
+            responses: { '200': json('Recorded (or a repeat).', webhookReceivedSchema), ...errors(400, 401, 404, 413, 415, 429) },
+          }),
+        },
+        '/healthz': {
+          get: op({
+            tags: ['Operations'],
+            operationId: 'health',
+            summary: 'Postgres and Temporal reachability',
+            security: [],
+            responses: { '200': json('Healthy.', healthSchema), '503': json('Degraded: a check names what is unreachable.', healthSchema), ...errors(400) },
+          }),
+        },
+        '/openapi.json': {
+          get: op({
+            tags: ['Operations'],
+            operationId: 'openApiDocument',
+            summary: 'This document',
+            security: [],
+            responses: { '200': { description: 'OpenAPI 3.1.', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } } },
+          }),
+        },
+        '/docs': {
+          get: op({
+            tags: ['Operations'],
+            operationId: 'apiReference',
+            summary: 'Interactive API reference (HTML, served from this origin)',
+            security: [],
+            responses: { '200': { description: 'The page.', content: { 'text/html': { schema: z.string() } } } },
+          }),
+        },
+      },
+    },
+  );
+}

@@ -1,0 +1,193 @@
+import 'zod-openapi';
+import { z } from 'zod';
+import { ORDER_STATUSES } from '../../workflows/order/types';
+
+/**
+ * The answers' shapes, in zod like the requests': the OpenAPI document is generated from both, and the tests
+ * check real responses against the document. Members the saga's per-shipment money (issue 11) adds are
+ * optional here until it ships.
+ */
+
+const isoTime = z.iso.datetime({ offset: true }).meta({ example: '2026-11-29T12:00:00.000Z' });
+const orderId = z.string().regex(/^ord_[a-z0-9]{1,40}$/).meta({ description: 'Derived from the Idempotency-Key and the checkout credential.', example: 'ord_3f5a0c1d9e8b7a6f5e4d3c2b' });
+const cents = z.int().meta({ description: 'Minor units of the order currency.' });
+const orderStatus = z.enum(ORDER_STATUSES).meta({ id: 'OrderStatus', description: "The saga's state; completed, rejected, failed and cancelled are final." });
+
+export const problemSchema = z
+  .looseObject({
+    type: z.string().meta({ example: 'about:blank' }),
+    title: z.string().meta({ example: 'Invalid input' }),
+    status: z.int().meta({ example: 400 }),
+    detail: z.string().meta({ description: 'Names the field (or header, or query parameter) at fault.', example: 'shippingAddress.name: holds ill-formed Unicode (a lone surrogate)' }),
+    issues: z.array(z.object({ field: z.string(), message: z.string() })).optional().meta({ description: 'Every invalid field (400).' }),
+    orderId: z.string().optional().meta({ description: 'The order an Idempotency-Key was already used for (409).' }),
+    orderStatus: z.string().optional().meta({ description: "The order's status when that is why it was refused (409)." }),
+    unknownSkus: z.array(z.string()).optional().meta({ description: 'SKUs no stock is kept for (422).' }),
+    retryAfterSeconds: z.int().optional().meta({ description: 'When the address may send credentials again (429 after failed credentials).' }),
+    refused: z
+      .array(z.object({ shipmentId: z.string(), reason: z.string() }))
+      .optional()
+      .meta({ description: 'Shipments that could not be cancelled, and why (409 on cancel).' }),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details; every error is one.' });
+
+export const linksSchema = z
+  .object({
+    self: z.string().meta({ example: '/orders/ord_3f5a0c1d9e8b7a6f5e4d3c2b' }),
+    cancel: z.string().meta({ example: '/orders/ord_3f5a0c1d9e8b7a6f5e4d3c2b/cancel' }),
+    workflow: z.string().optional().meta({ description: "The order's workflow in the Temporal Web UI, when TEMPORAL_UI_URL is set." }),
+  })
+  .meta({ id: 'OrderLinks' });
+
+export const orderPlacedSchema = z
+  .object({ orderId, status: orderStatus, links: linksSchema })
+  .meta({ id: 'OrderAccepted', example: { orderId: 'ord_3f5a0c1d9e8b7a6f5e4d3c2b', status: 'received', links: { self: '/orders/ord_3f5a0c1d9e8b7a6f5e4d3c2b', cancel: '/orders/ord_3f5a0c1d9e8b7a6f5e4d3c2b/cancel' } } });
+
+const shipmentStatus = z.enum(['allocated', 'labelled', 'handed_off', 'shipped', 'label_cancelled', 'wms_cancelled', 'cancelled']).meta({ id: 'ShipmentStatus' });
+
+export const orderViewSchema = z
+  .object({
+    orderId,
+    status: orderStatus,
+    reason: z.string().nullable().meta({ description: 'Why the order ended as it did, or is parked.' }),
+    customerId: z.string(),
+    owner: z.string().nullable().meta({ description: 'The checkout credential that placed the order.' }),
+    currency: z.string().meta({ example: 'USD' }),
+    totalCents: cents,
+    createdAt: isoTime,
+    updatedAt: isoTime,
+    workflowId: z.string(),
+    lines: z.array(z.object({ sku: z.string(), quantity: z.int(), unitPriceCents: cents })),
+    shipments: z.array(
+      z
+        .object({
+          shipmentId: z.string(),
+          warehouse: z.string(),
+          lines: z.array(z.object({ sku: z.string(), quantity: z.int() })),
+          status: shipmentStatus,
+          trackingNumber: z.string().nullable(),
+          labelId: z.string().nullable(),
+          wmsTaskId: z.string().nullable(),
+          amountCents: cents.optional(),
+          capturedCents: cents.optional(),
+          refundedCents: cents.optional(),
+        })
+        .meta({ id: 'Shipment' }),
+    ),
+    payment: z.object({
+      authorizationId: z.string().nullable(),
+      authorizedCents: cents,
+      capturedCents: cents,
+      voidedCents: cents,
+      refundedCents: cents,
+    }),
+    amounts: z
+      .object({ shippedOrOpenCents: cents, capturedCents: cents, refundedCents: cents, cancelledCents: cents })
+      .optional()
+      .meta({ description: 'The money per state across shipments.' }),
+    history: z.array(
+      z.object({
+        type: z.string().meta({ example: 'order.received' }),
+        status: z.string().nullable(),
+        detail: z.record(z.string(), z.unknown()).nullable(),
+        at: isoTime,
+      }),
+    ),
+    links: linksSchema,
+  })
+  .meta({ id: 'Order' });
+
+export const orderSearchSchema = z
+  .object({
+    orders: z.array(
+      z.object({
+        orderId,
+        customerId: z.string(),
+        status: orderStatus,
+        reason: z.string().nullable(),
+        totalCents: cents,
+        currency: z.string(),
+        createdAt: isoTime,
+        updatedAt: isoTime,
+      }),
+    ),
+    limit: z.int(),
+  })
+  .meta({ id: 'OrderSearchResult' });
+
+export const cancelAcceptedSchema = z
+  .object({
+    orderId,
+    status: orderStatus,
+    cancelled: z.array(z.string()).optional().meta({ description: 'The shipments cancelled.' }),
+    refused: z.array(z.object({ shipmentId: z.string(), reason: z.string() })).optional().meta({ description: 'The shipments that could not be cancelled, and why.' }),
+    links: linksSchema.optional(),
+  })
+  .meta({ id: 'CancelAccepted' });
+
+export const resolveAcceptedSchema = z.object({ orderId, action: z.enum(['retry', 'compensate']) }).meta({ id: 'ResolveAccepted' });
+
+const warehouseStock = z
+  .object({ warehouse: z.string().meta({ example: 'wh-east' }), onHand: z.int(), reserved: z.int(), available: z.int() })
+  .meta({ id: 'WarehouseStock' });
+
+export const inventoryItemSchema = z
+  .object({ sku: z.string().meta({ example: 'TSHIRT-BLK-M' }), available: z.int(), onHand: z.int(), reserved: z.int(), warehouses: z.array(warehouseStock) })
+  .meta({ id: 'InventoryItem' });
+
+export const inventoryPageSchema = z
+  .object({
+    items: z.array(inventoryItemSchema),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
+    limit: z.int(),
+  })
+  .meta({ id: 'InventoryPage' });
+
+export const reconciliationReportSchema = z
+  .object({
+    runId: z.string(),
+    skusChecked: z.int(),
+    corrections: z.array(
+      z.object({ sku: z.string(), warehouse: z.string(), erpOnHand: z.int(), localOnHand: z.int(), inFlight: z.int(), delta: z.int(), shortfall: z.int() }),
+    ),
+    unitsCorrected: z.int(),
+    variancePct: z.number(),
+    holdsReleased: z.int(),
+    newRows: z.int(),
+  })
+  .meta({ id: 'ReconciliationReport' });
+
+export const reconciliationRunSchema = z
+  .object({
+    id: z.string(),
+    trigger: z.string(),
+    startedAt: isoTime,
+    finishedAt: isoTime,
+    skusChecked: z.int(),
+    corrections: z.int(),
+    unitsCorrected: z.int(),
+    variancePct: z.string(),
+    holdsReleased: z.int(),
+    details: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'ReconciliationRun' });
+
+export const reconciliationRunsSchema = z.object({ runs: z.array(reconciliationRunSchema) }).meta({ id: 'ReconciliationRuns' });
+
+export const codecPayloadsSchema = z
+  .object({
+    payloads: z
+      .array(z.object({ metadata: z.record(z.string(), z.string()).optional().meta({ description: 'base64 values' }), data: z.string().optional().meta({ description: 'base64' }) }))
+      .max(1000),
+  })
+  .meta({ id: 'CodecPayloads', description: "Temporal's codec-server wire format." });
+
+export const consoleSessionSchema = z
+  .object({ principal: z.string().meta({ example: 'support' }), role: z.literal('staff'), expiresAt: isoTime })
+  .meta({ id: 'ConsoleSession' });
+
+export const webhookReceivedSchema = z.object({ received: z.literal(true), duplicate: z.boolean() }).meta({ id: 'WebhookReceived' });
+
+export const healthSchema = z
+  .object({ status: z.enum(['ok', 'degraded']), checks: z.record(z.string(), z.string()).meta({ example: { postgres: 'ok', temporal: 'ok' } }) })
+  .meta({ id: 'Health' });

@@ -1,0 +1,35 @@
+import { mkdir } from 'node:fs/promises';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiUrl } from '../support/stack';
+
+describe('/docs in a browser', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  });
+  afterAll(async () => browser?.close());
+
+  it('renders every operation from this origin alone, with no CSP violation', async () => {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    const foreign: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('request', (r) => {
+      if (!r.url().startsWith(apiUrl()) && !r.url().startsWith('data:')) foreign.push(r.url());
+    });
+    await page.goto(`${apiUrl()}/docs`);
+    await page.waitForSelector('.opblock', { timeout: 20_000 });
+    const operations = await page.locator('.opblock').count();
+    expect(operations).toBe(20);
+    expect(await page.locator('.opblock-summary-path', { hasText: '/inventory' }).count()).toBeGreaterThan(0);
+    await mkdir('test-artifacts', { recursive: true });
+    await page.screenshot({ path: 'test-artifacts/api-docs.png', fullPage: false });
+    expect(foreign).toEqual([]);
+    expect(problems.filter((p) => /Content Security Policy|Refused/i.test(p))).toEqual([]);
+    await page.close();
+  });
+});
