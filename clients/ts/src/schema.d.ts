@@ -384,7 +384,12 @@ export interface components {
              * @example customer changed their mind
              */
             reason: string;
-            /** @description Cancel only these shipments (partial cancellation); all of the order when absent. */
+            /**
+             * @description Cancel only these shipments (partial cancellation); the whole order when absent.
+             * @example [
+             *       "ord_3f0c9a1b2d4e5f60718293a4-s2"
+             *     ]
+             */
             shipmentIds?: string[];
         };
         /**
