@@ -12,9 +12,19 @@ const histories = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
 /** Guards determinism: every committed history must replay on the current workflow code without a non-determinism error. */
 describe('committed workflow histories replay on the current code', () => {
-  it('covers the representative runs: happy, decline, out of stock, staff cancel, vendor failure', () => {
+  it('covers the representative runs: happy, decline, out of stock, staff cancel, vendor failure; per shipment: two shipments, partial cancel, ERP reversal', () => {
     expect(histories).toEqual(
-      expect.arrayContaining(['happy.json', 'payment-declined.json', 'out-of-stock.json', 'staff-cancel.json', 'vendor-transient-failure.json', 'vendor-outage-parked.json']),
+      expect.arrayContaining([
+        'happy.json',
+        'payment-declined.json',
+        'out-of-stock.json',
+        'staff-cancel.json',
+        'vendor-transient-failure.json',
+        'vendor-outage-parked.json',
+        'v2-two-shipments.json',
+        'v2-partial-cancel-after-handoff.json',
+        'v2-erp-answer-lost-then-cancelled.json',
+      ]),
     );
   });
 

@@ -333,6 +333,7 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
         await notifyCustomer();
       }
       await recordInErp(shipping);
+      if (!failure && !shipments.some((s) => s.isLive) && progress.status !== 'compensating') await beginCompensating(endOfAllCancelled(), 'every shipment was given up');
       const given = shipments.filter((s) => !s.isLive);
       const record = erp.record;
       await compensations.runAll([
@@ -346,6 +347,16 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
         return;
       }
     }
+  }
+
+  /** The order as a whole is being undone: say why, and who cancelled it if staff did. */
+  async function beginCompensating(outcome: Outcome, why: string): Promise<void> {
+    const staff = outcome.reason === 'cancelled_by_staff' ? (progress.state.cancellation ?? shipments.find((s) => s.cancellation?.kind === 'staff')?.cancellation) : undefined;
+    await progress.moveTo('compensating', {
+      reason: outcome.reason,
+      note: staff ? `cancelled by ${staff.by}: ${staff.reason}` : why,
+      detail: staff ? { cancelledBy: staff.by, cancelReason: staff.reason } : undefined,
+    });
   }
 
   function endOfAllCancelled(): Outcome {
@@ -382,12 +393,7 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
   await CancellationScope.nonCancellable(async () => {
     holdTimer?.cancel();
     if (failure) {
-      const cancellation = progress.state.cancellation;
-      await progress.moveTo('compensating', {
-        reason: failure.reason,
-        note: cancellation ? `cancelled by ${cancellation.by}: ${cancellation.reason}` : failureMessage(failedWith),
-        detail: cancellation ? { cancelledBy: cancellation.by, cancelReason: cancellation.reason } : undefined,
-      });
+      await beginCompensating(failure, failureMessage(failedWith));
       for (const shipment of shipments) if (shipment.isLive) shipment.accept({ kind: 'order_failed', by: 'saga', reason: failure.reason });
       await settle(false);
     }

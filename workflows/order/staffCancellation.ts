@@ -76,7 +76,8 @@ export class StaffCancellations {
       if (!request.shipmentIds) progress.state.cancellation = who;
       this.epoch += 1;
       progress.stepDone('cancellation accepted', { ...who, cancelled, refused });
-      return { status: progress.status, cancelled, refused };
+      // Nothing left to ship: the order as a whole is being undone.
+      return { status: shipments.some((s) => s.isLive) ? progress.status : 'compensating', cancelled, refused };
     } finally {
       this.inFlight -= 1;
     }
