@@ -22,7 +22,7 @@ export const createOrderSchema = z
       postalCode: text(20),
       country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as US'),
     }),
-    paymentToken: z.string().regex(/^tok_[A-Za-z0-9_]{1,100}$/, 'must be a payment token (tok_…); card data is never accepted'),
+    paymentToken: z.string().regex(/^(pm|tok)_[A-Za-z0-9_]{1,100}$/, 'must be a Stripe PaymentMethod id (pm_…) or test token (tok_…); card data is never accepted'),
   })
   .refine((order) => order.lines.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0) <= 100_000_000, {
     message: 'the order total must be at most 100000000 cents',
