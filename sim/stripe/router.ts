@@ -49,7 +49,8 @@ export function stripeRouter(state: SimState): Router {
   };
 
   const write = (action: KeyedStripeAction, referenceOf: ReferenceOf): express.RequestHandler => vendor(stripeIdempotent(state, action), referenceOf);
-  const read = (action: VendorAction, referenceOf: ReferenceOf): express.RequestHandler => vendor((req) => stripeOutcome(() => action(req)), referenceOf);
+  // Reads follow the system's default rule only, as for every simulated vendor: a scoped fault breaks writes.
+  const read = (action: VendorAction): express.RequestHandler => vendor((req) => stripeOutcome(() => action(req)), () => undefined);
   const intentReference: ReferenceOf = (req) => intents.byId(pathParam(req, 'id'))?.reference;
   const metadataReference: ReferenceOf = (req) => {
     const orderId: unknown = req.body?.metadata?.order_id;
@@ -121,7 +122,7 @@ export function stripeRouter(state: SimState): Router {
       const limit = Number(req.query.limit ?? 10);
       const data = found.slice(0, Number.isInteger(limit) && limit > 0 ? limit : 10).map((pi) => paymentIntentView(pi));
       return ok(200, { object: 'search_result', data, has_more: found.length > data.length, next_page: null, url: '/v1/payment_intents/search' });
-    }, () => undefined),
+    }),
   );
 
   router.get(
@@ -130,7 +131,7 @@ export function stripeRouter(state: SimState): Router {
       const pi = find(pathParam(req, 'id'));
       lapseIfExpired(pi);
       return ok(200, paymentIntentView(pi, expandOf(req.query)));
-    }, intentReference),
+    }),
   );
 
   router.post(
@@ -269,10 +270,14 @@ function metadataOf(value: unknown): Record<string, string> {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
 }
 
+/** `expand[]`: parsed to an array from a form body; flat `expand[0]` keys in a query string (Express 5's simple parser). */
 function expandOf(source: unknown): string[] {
-  const expand = (source as { expand?: unknown } | undefined)?.expand;
-  if (Array.isArray(expand)) return expand.map(String);
-  if (expand && typeof expand === 'object') return Object.values(expand).map(String);
-  return typeof expand === 'string' ? [expand] : [];
+  if (!source || typeof source !== 'object') return [];
+  return Object.entries(source).flatMap(([key, value]) => {
+    if (!/^expand(\[\d*\])?$/.test(key)) return [];
+    if (Array.isArray(value)) return value.map(String);
+    if (value && typeof value === 'object') return Object.values(value).map(String);
+    return typeof value === 'string' ? [value] : [];
+  });
 }
 
