@@ -15,6 +15,7 @@ export const STAFF_CREDENTIAL = `support-alice:${STAFF_TOKEN}`;
 export const CHECKOUT_TOKEN = 'test-checkout-token';
 export const CHECKOUT_CREDENTIAL = `checkout-web:${CHECKOUT_TOKEN}`;
 export const WMS_WEBHOOK_SECRET = 'test-wms-webhook-secret';
+export const STRIPE_WEBHOOK_SECRET = 'whsec_test_hotpath';
 
 /** A fixed test key: the run's Temporal histories hold only ciphertext, as in production. */
 export const PAYLOAD_KEYS = `test-key-1:${Buffer.alloc(32, 7).toString('base64')}`;
@@ -25,5 +26,6 @@ export const TEST_API_ENV = {
   STAFF_TOKENS: STAFF_CREDENTIAL,
   CHECKOUT_TOKENS: CHECKOUT_CREDENTIAL,
   WMS_WEBHOOK_SECRET,
+  STRIPE_WEBHOOK_SECRET,
   RATE_LIMIT_PER_MINUTE: '1000000',
 };
