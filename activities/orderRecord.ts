@@ -17,6 +17,8 @@ export function orderRecordActivities({ db }: ActivityDeps) {
       note: string | null;
       detail: Record<string, unknown> | null;
       dedupeKey: string;
+      /** The transition states the order's whole reason (null clears an earlier one); the first saga type leaves it out. */
+      replacesReason?: boolean;
     }): Promise<void> {
       const appended = await db.transaction(async (tx) => {
         const detail = { ...(input.reason ? { reason: input.reason } : {}), ...(input.note ? { note: input.note } : {}), ...input.detail };
@@ -24,7 +26,7 @@ export function orderRecordActivities({ db }: ActivityDeps) {
         if (appended) {
           await tx
             .update(orders)
-            .set({ status: input.status, statusSeq: input.seq, ...(input.reason ? { reason: input.reason } : {}), updatedAt: sql`now()` })
+            .set({ status: input.status, statusSeq: input.seq, ...(input.reason || input.replacesReason ? { reason: input.reason } : {}), updatedAt: sql`now()` })
             .where(and(eq(orders.id, input.orderId), lt(orders.statusSeq, input.seq)));
         }
         return appended;

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, sql } from 'drizzle-orm';
 import { appendOrderEvent } from '../db/events';
-import { orderEvents, payments } from '../db/schema';
+import { orderEvents, payments, shipments } from '../db/schema';
 import { stepKey, stepKeys } from '../workflows/order/ids';
 import { BUSINESS_FAILURES } from '../workflows/order/policy';
 import type { Authorization } from '../workflows/order/types';
@@ -17,12 +17,20 @@ const SEARCH_TRIES = 4;
 const SEARCH_PAUSE_MS = 250;
 
 type MoneyChange = Partial<Record<'authorizedCents' | 'capturedCents' | 'voidedCents' | 'refundedCents', number>>;
+type Tx = Parameters<Parameters<ActivityDeps['db']['transaction']>[0]>[0];
+
+/** One shipment's part of a capture or a refund. */
+export interface ShipmentShare {
+  shipmentId: string;
+  amountCents: number;
+}
 
 export function paymentActivities({ db, payments: gateway }: ActivityDeps) {
   /** Applies a money movement to the payments row once, keyed like the gateway call that caused it. */
-  async function recordOnce(orderId: string, type: string, key: string, change: MoneyChange, detail: Record<string, unknown>, authorizationId?: string) {
+  async function recordOnce(orderId: string, type: string, key: string, change: MoneyChange, detail: Record<string, unknown>, authorizationId?: string, perShipment?: (tx: Tx) => Promise<void>) {
     await db.transaction(async (tx) => {
       if (await appendOrderEvent(tx, { orderId, type, detail, dedupeKey: key })) {
+        await perShipment?.(tx);
         const increments = Object.fromEntries(Object.entries(change).map(([k, v]) => [k, sql`${payments[k as keyof MoneyChange]} + ${v}`]));
         await tx
           .insert(payments)
@@ -51,14 +59,16 @@ export function paymentActivities({ db, payments: gateway }: ActivityDeps) {
   }
 
   /** Records what a capture moved: the captured amount, and the rest of the hold that the capture released. */
-  async function recordCapture(orderId: string, payment: PaymentSnapshot, recordedBy?: string) {
+  async function recordCapture(orderId: string, payment: PaymentSnapshot, shares: readonly ShipmentShare[], recordedBy?: string) {
     const released = payment.authorizedCents - payment.capturedCents;
     await recordOnce(
       orderId,
       'payment.captured',
       captureKey(orderId, payment.paymentId),
       { capturedCents: payment.capturedCents, voidedCents: released },
-      { authorizationId: payment.paymentId, capturedCents: payment.capturedCents, releasedCents: released, ...(recordedBy ? { recordedBy } : {}) },
+      { authorizationId: payment.paymentId, capturedCents: payment.capturedCents, releasedCents: released, ...(shares.length ? { shares } : {}), ...(recordedBy ? { recordedBy } : {}) },
+      undefined,
+      (tx) => addToShipments(tx, orderId, shares, 'capturedCents'),
     );
   }
 
@@ -109,8 +119,11 @@ export function paymentActivities({ db, payments: gateway }: ActivityDeps) {
       return { status: 'voided' };
     },
 
-    /** One capture per order: it finalizes the PaymentIntent and releases the rest of the hold. */
-    async capturePayment(input: { orderId: string; authorizationId: string; amountCents: number }): Promise<number> {
+    /**
+     * Captures once, for what the order ships (amount_to_capture): Stripe finalizes the PaymentIntent at its
+     * first capture and releases the rest, which the books record as voided. `shares` records each shipment's part.
+     */
+    async capturePayment(input: { orderId: string; authorizationId: string; amountCents: number; shares?: ShipmentShare[] }): Promise<number> {
       const result = await call(() => gateway.capture({ paymentId: input.authorizationId, amountCents: input.amountCents, idempotencyKey: captureKey(input.orderId, input.authorizationId) }));
       if (result.outcome === 'expired') {
         throw ApplicationFailure.nonRetryable('the authorization expired before capture', BUSINESS_FAILURES.authorizationExpired);
@@ -118,27 +131,40 @@ export function paymentActivities({ db, payments: gateway }: ActivityDeps) {
       if (result.outcome === 'not_capturable' && result.payment.status !== 'captured') {
         throw ApplicationFailure.nonRetryable(`payment ${input.authorizationId} is ${result.payment.status}, not capturable`, 'VendorContractViolation');
       }
-      await recordCapture(input.orderId, result.payment);
+      await recordCapture(input.orderId, result.payment, input.shares ?? []);
       return result.payment.capturedCents;
     },
 
-    /**
-     * Refunds a capture: with shipmentId and amountCents, that shipment's share (one refund per shipment);
-     * without, everything captured and not yet refunded (the compensation of the capture). Nothing if the
-     * capture never happened.
-     */
-    async refundPayment(input: { orderId: string; authorizationId: string; shipmentId?: string; amountCents?: number }): Promise<{ refundedCents: number }> {
+    /** Refunds one shipment's share of a capture (a shipment cancelled after the money was taken), once: its own key. */
+    async refundShipment(input: { orderId: string; authorizationId: string; shipmentId: string; amountCents: number }): Promise<{ refundedCents: number }> {
+      if (input.amountCents <= 0) return { refundedCents: 0 };
+      const key = `${stepKeys.refund(input.orderId)}:${input.authorizationId}:${input.shipmentId}`;
+      const refund = await call(() => gateway.refund({ orderId: input.orderId, paymentId: input.authorizationId, amountCents: input.amountCents, idempotencyKey: key, shipmentId: input.shipmentId }));
+      await recordOnce(
+        input.orderId,
+        'payment.refunded',
+        key,
+        { refundedCents: refund.amountCents },
+        { authorizationId: input.authorizationId, shipmentId: input.shipmentId, refundId: refund.refundId, amountCents: refund.amountCents },
+        undefined,
+        (tx) => addToShipments(tx, input.orderId, [{ shipmentId: input.shipmentId, amountCents: refund.amountCents }], 'refundedCents'),
+      );
+      return { refundedCents: refund.amountCents };
+    },
+
+    /** Compensation of a capture: refunds what was captured and not yet refunded; nothing if the capture never happened. */
+    async refundPayment(input: { orderId: string; authorizationId: string }): Promise<{ refundedCents: number }> {
       const payment = await call(() => gateway.get(input.authorizationId));
       if (!payment.capturedCents) return { refundedCents: 0 };
       // Likewise a capture whose answer was lost: record it under the capture step's key before refunding it.
-      await recordCapture(input.orderId, payment, 'refund');
-      const key = input.shipmentId ? `${stepKeys.refund(input.orderId)}:${input.authorizationId}:${input.shipmentId}` : `${stepKeys.refund(input.orderId)}:${input.authorizationId}`;
+      await recordCapture(input.orderId, payment, [], 'refund');
+      const key = `${stepKeys.refund(input.orderId)}:${input.authorizationId}`;
       const [books] = await db.select({ refundedCents: payments.refundedCents }).from(payments).where(eq(payments.orderId, input.orderId));
       // From our books, not the gateway's: a repeat after a lost answer asks for the same amount under the same key, and replays.
-      const amountCents = input.amountCents ?? payment.capturedCents - (books?.refundedCents ?? 0);
+      const amountCents = payment.capturedCents - (books?.refundedCents ?? 0);
       if (amountCents <= 0) return { refundedCents: 0 };
-      const refund = await call(() => gateway.refund({ orderId: input.orderId, paymentId: input.authorizationId, amountCents, idempotencyKey: key, shipmentId: input.shipmentId }));
-      await recordOnce(input.orderId, 'payment.refunded', key, { refundedCents: refund.amountCents }, { authorizationId: input.authorizationId, refundId: refund.refundId, amountCents: refund.amountCents, ...(input.shipmentId ? { shipmentId: input.shipmentId } : {}) });
+      const refund = await call(() => gateway.refund({ orderId: input.orderId, paymentId: input.authorizationId, amountCents, idempotencyKey: key }));
+      await recordOnce(input.orderId, 'payment.refunded', key, { refundedCents: refund.amountCents }, { authorizationId: input.authorizationId, refundId: refund.refundId, amountCents: refund.amountCents });
       return { refundedCents: refund.amountCents };
     },
   };
@@ -152,5 +178,14 @@ async function call<T>(action: () => Promise<T>): Promise<T> {
     if (error instanceof PaymentGatewayUnavailable) throw ApplicationFailure.retryable(error.message, 'VendorUnavailable');
     if (error instanceof PaymentGatewayRefused) throw ApplicationFailure.nonRetryable(error.message, 'VendorContractViolation', { code: error.code });
     throw error;
+  }
+}
+
+async function addToShipments(tx: Tx, orderId: string, shares: readonly ShipmentShare[], column: 'capturedCents' | 'refundedCents') {
+  for (const share of shares) {
+    await tx
+      .update(shipments)
+      .set({ [column]: sql`${shipments[column]} + ${share.amountCents}`, updatedAt: sql`now()` })
+      .where(and(eq(shipments.id, share.shipmentId), eq(shipments.orderId, orderId)));
   }
 }

@@ -20,7 +20,7 @@ export function warehouseActivities({ db, vendors }: ActivityDeps) {
     if (res.body.status === 'cancelled') {
       await db.transaction(async (tx) => {
         await tx.update(shipments).set({ status: 'wms_cancelled', updatedAt: sql`now()` }).where(eq(shipments.id, shipmentId));
-        await appendOrderEvent(tx, { orderId, type: 'shipment.cancelled', detail: { shipmentId }, dedupeKey: key });
+        await appendOrderEvent(tx, { orderId, type: 'wms.task_cancelled', detail: { shipmentId }, dedupeKey: key });
       });
     }
     return { confirmed: true };
@@ -55,7 +55,15 @@ export function warehouseActivities({ db, vendors }: ActivityDeps) {
       if (!answer.confirmed) throw ApplicationFailure.nonRetryable(`the warehouse refused to cancel ${input.shipmentId}: ${answer.reason}`, BUSINESS_FAILURES.cancellationRefused);
     },
 
-    /** Staff cancellation after the handoff: ask the warehouse to stop every task of the order. */
+    /**
+     * Staff cancellation of one handed-off shipment: the warehouse confirms (it has not started picking) or
+     * refuses with its reason (`cancellation_refused`, `already_shipped`); a refusal is an answer, not a failure.
+     */
+    async requestShipmentCancellation(input: { orderId: string; shipmentId: string }): Promise<{ confirmed: boolean; reason?: string }> {
+      return cancelTask(input.orderId, input.shipmentId);
+    },
+
+    /** Staff cancellation after the handoff (first saga type): ask the warehouse to stop every task of the order. */
     async requestWarehouseCancellation(input: { orderId: string; shipmentIds: string[] }): Promise<{ confirmed: boolean; reason?: string }> {
       for (const shipmentId of input.shipmentIds) {
         const answer = await cancelTask(input.orderId, shipmentId);

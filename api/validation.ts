@@ -35,6 +35,14 @@ export const idempotencyKeySchema = z
   .string({ error: 'the Idempotency-Key header is required' })
   .regex(/^[\x21-\x7e]{1,200}$/, 'the Idempotency-Key header must be 1-200 visible ASCII characters');
 
-export const cancelSchema = z.strictObject({ reason: text(500) });
+export const cancelSchema = z.strictObject({
+  reason: text(500),
+  shipmentIds: z
+    .array(z.string().regex(/^ord_[a-z0-9]{1,40}-s[0-9]{1,3}$/, 'must be shipment ids of the order (ord_…-s1)'))
+    .min(1, 'must name at least one shipment, or be left out to cancel the whole order')
+    .max(20, 'must have at most 20 shipment ids')
+    .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a shipment id')
+    .optional(),
+});
 
 export const resolveSchema = z.strictObject({ action: z.enum(['retry', 'compensate'], 'must be retry or compensate') });

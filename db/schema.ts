@@ -111,7 +111,8 @@ export const reservations = pgTable(
     warehouse: text('warehouse').notNull(),
     quantity: integer('quantity').notNull(),
     status: text('status').$type<'held' | 'committed' | 'released'>().notNull(),
-    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    // Null while the order is parked for a human: nothing may release the units until they decide.
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -136,6 +137,12 @@ export const shipments = pgTable(
     trackingNumber: text('tracking_number'),
     wmsTaskId: text('wms_task_id'),
     status: text('status').notNull(),
+    // The shipment's share of the order (its units at the prices of the lines they came from) and what of it
+    // was captured and refunded: money is settled per shipment.
+    amountCents: integer('amount_cents').notNull().default(0),
+    pricedLines: jsonb('priced_lines').$type<{ sku: string; quantity: number; unitPriceCents: number }[]>(),
+    capturedCents: integer('captured_cents').notNull().default(0),
+    refundedCents: integer('refunded_cents').notNull().default(0),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('shipments_order_idx').on(t.orderId), index('shipments_tracking_idx').on(t.trackingNumber)],
@@ -167,7 +174,8 @@ export const reconciliationRuns = pgTable('reconciliation_runs', {
   id: text('id').primaryKey(),
   trigger: text('trigger').notNull(),
   startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
-  finishedAt: timestamp('finished_at', { withTimezone: true }).notNull().defaultNow(),
+  // Null until the run is recorded as finished: a retried activity finds the run it already applied.
+  finishedAt: timestamp('finished_at', { withTimezone: true }),
   skusChecked: integer('skus_checked').notNull(),
   corrections: integer('corrections').notNull(),
   unitsCorrected: integer('units_corrected').notNull(),
@@ -175,3 +183,14 @@ export const reconciliationRuns = pgTable('reconciliation_runs', {
   holdsReleased: integer('holds_released').notNull(),
   details: jsonb('details').$type<Record<string, unknown>>().notNull(),
 });
+
+/** Which orders' holds a reconciliation run released, so a retried run counts each release once. */
+export const reconciliationReleases = pgTable(
+  'reconciliation_releases',
+  {
+    runId: text('run_id').notNull(),
+    orderId: text('order_id').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.orderId] })],
+);

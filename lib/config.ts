@@ -89,7 +89,9 @@ const schema = z.object({
 export type Config = z.infer<typeof schema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return schema.parse(env);
+  const config = schema.parse(env);
+  // HOLD_TTL_MINUTES is the default of the saga's holdTtlMs; SAGA_POLICY's own holdTtlMs, if any, is more specific and wins.
+  return { ...config, SAGA_POLICY: { holdTtlMs: Math.round(config.HOLD_TTL_MINUTES * 60_000), ...config.SAGA_POLICY } };
 }
 
 /** Base URLs of the vendor systems, so a real vendor can replace each simulator (Stripe's API is served at the simulator's root). */

@@ -68,7 +68,7 @@ function recordsOf(state: SimState, system: SystemName, reference: string | unde
     case 'wms':
       return state.tasks.records(reference);
     case 'erp':
-      return state.erpOrders.records(reference);
+      return [...state.erpOrders.records(reference), ...state.erpCredits.records(reference)];
     case 'notifications':
       return state.messages.records(reference);
   }

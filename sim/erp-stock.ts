@@ -20,6 +20,13 @@ export class StockBook {
     if (row) row.onHand = Math.max(0, row.onHand - quantity);
   }
 
+  /** Units back on hand (a credit for a cancelled parcel, a receipt). */
+  receive(sku: string, warehouse: string, quantity: number): void {
+    const row = this.#rows.get(`${sku}\u0000${warehouse}`);
+    if (row) row.onHand += quantity;
+    else this.upsert({ sku, warehouse, onHand: quantity });
+  }
+
   rows(sku?: string): StockRow[] {
     return [...this.#rows.values()].filter((row) => sku === undefined || row.sku === sku).map((row) => ({ ...row }));
   }

@@ -10,6 +10,7 @@ import { vendorRoutes } from './vendor-route';
 const orderLineSchema = lineItemSchema.extend({ unitPriceCents: z.number().int().min(0) });
 
 const shipmentSchema = z.object({
+  shipmentId: nonEmpty.optional(),
   warehouse: nonEmpty,
   trackingNumber: nonEmpty,
   lines: z.array(lineItemSchema).min(1),
@@ -24,6 +25,22 @@ const recordOrderSchema = z.object({
   shipments: z.array(shipmentSchema),
 });
 
+/**
+ * A credit record: the reversal of one recorded shipment (cancelled, or refunded) after the order was recorded.
+ * Keyed like the recording (one per shipment and order); units in `lines` are back on hand, so the ERP's
+ * stock goes up by them. Returns and refunds reuse this record.
+ */
+const creditSchema = z.object({
+  reference: nonEmpty,
+  shipmentId: nonEmpty,
+  warehouse: nonEmpty,
+  reason: z.enum(['cancelled', 'refunded', 'returned']),
+  amountCents: z.number().int().min(0),
+  lines: z.array(orderLineSchema).min(1),
+  /** Whether the units are back on hand (a cancelled parcel) or not (a refund with the goods kept). */
+  restock: z.boolean().default(true),
+});
+
 const stockRowSchema = z.strictObject({ sku: nonEmpty, warehouse: nonEmpty, onHand: z.number().int().min(0) });
 
 const stockBatchSchema = z.strictObject({ rows: z.array(stockRowSchema).min(1) });
@@ -34,10 +51,15 @@ export interface ErpOrder extends SimRecord, Omit<RecordOrderInput, 'reference'>
   type: 'erp_order';
 }
 
+export interface ErpCredit extends SimRecord, Omit<z.infer<typeof creditSchema>, 'reference'> {
+  type: 'erp_credit';
+  erpOrderId: string;
+}
+
 export function erpRouter(state: SimState): Router {
   const router = Router();
   const routes = vendorRoutes(state, 'erp');
-  const { erpOrders } = state;
+  const { erpOrders, erpCredits } = state;
 
   // A recorded order's shipments leave the warehouses: the ERP's on hand goes down by what they carry.
   // Receipts and shrinkage come through the control routes.
@@ -62,6 +84,40 @@ export function erpRouter(state: SimState): Router {
     return ok(201, { id: order.id, reference: order.reference });
   };
 
+  const postCredit = (req: Request, idempotencyKey: string): VendorResult => {
+    const input = parseInput(creditSchema, req.body);
+    const [order] = erpOrders.list(input.reference);
+    if (!order) throw new VendorError(409, 'not_recorded', `Order ${input.reference} is not recorded: there is nothing to credit`);
+    const recorded = order.shipments.find((s) => s.shipmentId === input.shipmentId);
+    if (!recorded) throw new VendorError(409, 'not_recorded', `Shipment ${input.shipmentId} is not part of ${order.id}`);
+    const existing = erpCredits.list(input.reference).find((c) => c.shipmentId === input.shipmentId);
+    if (existing) throw new VendorError(409, 'already_credited', `Shipment ${input.shipmentId} is credited as ${existing.id}`, { id: existing.id });
+    const credit = erpCredits.add({ type: 'erp_credit', id: newId('crd'), idempotencyKey, createdAt: isoAt(state.now()), erpOrderId: order.id, ...input });
+    if (credit.restock) for (const line of credit.lines) state.stock.receive(line.sku, credit.warehouse, line.quantity);
+    return ok(201, { id: credit.id, reference: credit.reference, shipmentId: credit.shipmentId });
+  };
+
+  /**
+   * Stock and the orders behind it in one answer, so a reconciliation compares like with like: the net units
+   * (recorded minus credited) of every order recorded since `recordedSince`, as of the same instant as the stock.
+   */
+  const snapshot = (req: Request): VendorResult => {
+    const since = queryParam(req, 'recordedSince');
+    const sinceMs = since ? Date.parse(since) : Number.NEGATIVE_INFINITY;
+    if (Number.isNaN(sinceMs)) throw new VendorError(400, 'invalid_request', 'recordedSince must be an ISO timestamp');
+    const orders = erpOrders
+      .list()
+      .filter((o) => Date.parse(o.createdAt) >= sinceMs)
+      .map((o) => ({ reference: o.reference, recordedAt: o.createdAt, net: netUnits(o, erpCredits.list(o.reference)) }));
+    return ok(200, { stock: state.stock.rows(), orders, asOf: isoAt(state.now()) });
+  };
+
+  router.post('/credits', routes.write(postCredit));
+  router.get(
+    '/credits',
+    routes.read((req) => ok(200, { credits: erpCredits.list(queryParam(req, 'reference')) })),
+  );
+  router.get('/stock/snapshot', routes.read(snapshot));
   router.get(
     '/stock',
     routes.read((req) => ok(200, { stock: state.stock.rows(queryParam(req, 'sku')), asOf: isoAt(state.now()) })),
@@ -88,4 +144,18 @@ export function erpControlRouter(state: SimState): Router {
     }),
   );
   return router;
+}
+
+/** What an order still takes out of each warehouse in the ERP's books: its shipments minus its restocking credits. */
+function netUnits(order: ErpOrder, credits: readonly ErpCredit[]): { sku: string; warehouse: string; quantity: number }[] {
+  const net = new Map<string, { sku: string; warehouse: string; quantity: number }>();
+  const add = (sku: string, warehouse: string, quantity: number) => {
+    const key = `${sku}\u0000${warehouse}`;
+    const row = net.get(key) ?? { sku, warehouse, quantity: 0 };
+    row.quantity += quantity;
+    net.set(key, row);
+  };
+  for (const shipment of order.shipments) for (const line of shipment.lines) add(line.sku, shipment.warehouse, line.quantity);
+  for (const credit of credits) if (credit.restock) for (const line of credit.lines) add(line.sku, credit.warehouse, -line.quantity);
+  return [...net.values()];
 }

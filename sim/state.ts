@@ -2,7 +2,7 @@ import { BehaviorBook } from './behavior';
 import { DEMO_STOCK, type StockRow } from './catalog';
 import type { Label } from './carrier';
 import { readSimConfig } from './config';
-import type { ErpOrder } from './erp';
+import type { ErpCredit, ErpOrder } from './erp';
 import { StockBook } from './erp-stock';
 import { IdempotencyStore } from './idempotency';
 import { KeyedRecords } from './keyed-records';
@@ -46,6 +46,7 @@ export interface SimState {
   cancellations: CancellationPolicy;
   stock: StockBook;
   erpOrders: KeyedRecords<ErpOrder>;
+  erpCredits: KeyedRecords<ErpCredit>;
   messages: KeyedRecords<Message>;
 }
 
@@ -67,6 +68,7 @@ export function createSimState(options: SimOptions = {}): SimState {
     cancellations: new CancellationPolicy(),
     stock: new StockBook(options.initialStock ?? DEMO_STOCK),
     erpOrders: new KeyedRecords(),
+    erpCredits: new KeyedRecords(),
     messages: new KeyedRecords(),
   };
 }

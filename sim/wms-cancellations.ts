@@ -2,14 +2,14 @@ export type CancellationMode = 'confirm' | 'refuse';
 
 /**
  * Whether the WMS accepts task cancellations. 'refuse' models a warehouse that
- * already started picking. Like behaviors, it can be scoped to one reference.
+ * already started picking. Like behaviors, it can be scoped to one reference, or to one shipment.
  */
 export class CancellationPolicy {
   #defaultMode: CancellationMode = 'confirm';
   readonly #scoped = new Map<string, CancellationMode>();
 
-  modeFor(reference: string): CancellationMode {
-    return this.#scoped.get(reference) ?? this.#defaultMode;
+  modeFor(reference: string, shipmentId?: string): CancellationMode {
+    return (shipmentId === undefined ? undefined : this.#scoped.get(shipmentId)) ?? this.#scoped.get(reference) ?? this.#defaultMode;
   }
 
   set(mode: CancellationMode, scope?: string): void {

@@ -78,7 +78,7 @@ export function wmsRouter(state: SimState): Router {
     }
     if (task.status === 'shipped') throw new VendorError(409, 'already_shipped', `${task.id} has shipped`);
     if (task.status === 'accepted') {
-      if (state.cancellations.modeFor(task.reference) === 'refuse') {
+      if (state.cancellations.modeFor(task.reference, task.shipmentId) === 'refuse') {
         throw new VendorError(409, 'cancellation_refused', `${task.id} is already being picked`);
       }
       task.status = 'cancelled';

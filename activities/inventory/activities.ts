@@ -1,8 +1,11 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { and, eq, sql } from 'drizzle-orm';
+import { appendOrderEvent } from '../../db/events';
+import { shipments } from '../../db/schema';
 import { BUSINESS_FAILURES } from '../../workflows/order/policy';
 import type { Address, Hold, OrderLine } from '../../workflows/order/types';
 import type { ActivityDeps } from '../deps';
-import { OutOfStock, release, reserve } from './reservations';
+import { OutOfStock, release, reserve, setHoldExpiry } from './reservations';
 
 export function inventoryActivities({ db, allocation }: ActivityDeps) {
   return {
@@ -15,8 +18,34 @@ export function inventoryActivities({ db, allocation }: ActivityDeps) {
       }
     },
 
-    async releaseHold(input: { orderId: string }): Promise<{ releasedUnits: number }> {
-      return { releasedUnits: await release(db, input.orderId, 'saga compensation') };
+    /**
+     * Compensation of the reservation. `heldOnly` (orderWorkflowV2) leaves units handed to a warehouse alone: those
+     * come back with their shipment, once the WMS has let go of the task.
+     */
+    async releaseHold(input: { orderId: string; heldOnly?: boolean }): Promise<{ releasedUnits: number }> {
+      return { releasedUnits: await release(db, input.orderId, 'saga compensation', undefined, input.heldOnly ? ['held'] : undefined) };
+    },
+
+    /**
+     * The last step of cancelling one shipment: its units come back (held ones to available, handed-off ones the
+     * WMS let go of to on hand) and the shipment is `cancelled`, once.
+     */
+    async releaseShipment(input: { orderId: string; shipmentId: string; warehouse: string; why: string }): Promise<{ releasedUnits: number }> {
+      const releasedUnits = await release(db, input.orderId, `${input.why} (${input.shipmentId})`, input.warehouse);
+      await db.transaction(async (tx) => {
+        await tx.update(shipments).set({ status: 'cancelled', updatedAt: sql`now()` }).where(and(eq(shipments.id, input.shipmentId), eq(shipments.orderId, input.orderId)));
+        await appendOrderEvent(tx, { orderId: input.orderId, type: 'shipment.cancelled', detail: { shipmentId: input.shipmentId, why: input.why }, dedupeKey: `${input.shipmentId}:cancelled` });
+      });
+      return { releasedUnits };
+    },
+
+    /** Parked: the hold waits for a human with no expiry. Resumed: a fresh TTL. */
+    async suspendHoldExpiry(input: { orderId: string }): Promise<{ holds: number }> {
+      return { holds: await setHoldExpiry(db, input.orderId, null) };
+    },
+
+    async renewHoldExpiry(input: { orderId: string; holdTtlMs: number }): Promise<{ holds: number }> {
+      return { holds: await setHoldExpiry(db, input.orderId, input.holdTtlMs) };
     },
   };
 }

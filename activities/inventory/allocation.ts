@@ -28,8 +28,8 @@ export function demandBySku(lines: readonly { sku: string; quantity: number }[])
 
 /** A deliberately simple region table: which warehouse is nearest, by country and postal code. */
 export function warehousesByDistance(shipTo: Address, warehouses: readonly string[]): string[] {
-  const westFirst = ['wh-west', 'wh-east'];
-  const eastFirst = ['wh-east', 'wh-west'];
+  const westFirst = ['wh-west', 'wh-central', 'wh-east'];
+  const eastFirst = ['wh-east', 'wh-central', 'wh-west'];
   const firstDigit = Number.parseInt(shipTo.postalCode.trim()[0] ?? '', 10);
   const preferred = shipTo.country === 'US' && firstDigit >= 5 ? westFirst : eastFirst;
   const rank = (w: string) => {

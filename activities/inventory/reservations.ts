@@ -3,7 +3,8 @@ import type { Database } from '../../db/client';
 import { appendOrderEvent } from '../../db/events';
 import { orders, reservations, shipments, stock } from '../../db/schema';
 import { shipmentId } from '../../workflows/order/ids';
-import type { Address, Hold, ShipmentPlan } from '../../workflows/order/types';
+import { priceShipments } from '../../workflows/order/pricing';
+import type { Address, Hold, OrderLine, ShipmentPlan } from '../../workflows/order/types';
 import { demandBySku, type AllocationPolicy, type Pick } from './allocation';
 
 export class OutOfStock extends Error {}
@@ -18,7 +19,7 @@ const LIVE = ['held', 'committed'] as const;
  */
 export async function reserve(
   db: Database,
-  request: { orderId: string; lines: { sku: string; quantity: number }[]; shipTo: Address; holdTtlMs: number; policy: AllocationPolicy },
+  request: { orderId: string; lines: (Omit<OrderLine, 'unitPriceCents'> & { unitPriceCents?: number })[]; shipTo: Address; holdTtlMs: number; policy: AllocationPolicy },
 ): Promise<Hold> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -55,11 +56,14 @@ export async function reserve(
             target: [reservations.orderId, reservations.sku, reservations.warehouse],
             set: { quantity: sql`excluded.quantity`, status: 'held', expiresAt, updatedAt: sql`now()` },
           });
-        const plans = planShipments(request.orderId, picks);
+        const plans = planShipments(request.orderId, picks, request.lines);
         await tx
           .insert(shipments)
-          .values(plans.map((p) => ({ id: p.shipmentId, orderId: request.orderId, warehouse: p.warehouse, lines: p.lines, status: 'allocated' })))
-          .onConflictDoUpdate({ target: shipments.id, set: { warehouse: sql`excluded.warehouse`, lines: sql`excluded.lines`, status: 'allocated' } });
+          .values(plans.map((p) => ({ id: p.shipmentId, orderId: request.orderId, warehouse: p.warehouse, lines: p.lines, status: 'allocated', amountCents: p.amountCents!, pricedLines: p.pricedLines! })))
+          .onConflictDoUpdate({
+            target: shipments.id,
+            set: { warehouse: sql`excluded.warehouse`, lines: sql`excluded.lines`, status: 'allocated', amountCents: sql`excluded.amount_cents`, pricedLines: sql`excluded.priced_lines` },
+          });
         await appendOrderEvent(tx, {
           orderId: request.orderId,
           type: 'inventory.reserved',
@@ -77,24 +81,27 @@ export async function reserve(
   }
 }
 
-/** One shipment per warehouse, numbered in a stable order so retries name the same shipments. */
-export function planShipments(orderId: string, picks: readonly Pick[]): ShipmentPlan[] {
+/** One shipment per warehouse, numbered in a stable order so retries name the same shipments, each with its share of the money. */
+export function planShipments(orderId: string, picks: readonly Pick[], orderLines: readonly (Omit<OrderLine, 'unitPriceCents'> & { unitPriceCents?: number })[] = picks): ShipmentPlan[] {
   const byWarehouse = new Map<string, { sku: string; quantity: number }[]>();
   for (const pick of picks) {
     const lines = byWarehouse.get(pick.warehouse) ?? [];
     lines.push({ sku: pick.sku, quantity: pick.quantity });
     byWarehouse.set(pick.warehouse, lines);
   }
-  return [...byWarehouse.keys()].sort().map((warehouse, i) => ({ shipmentId: shipmentId(orderId, i), warehouse, lines: byWarehouse.get(warehouse)! }));
+  const plans = [...byWarehouse.keys()].sort().map((warehouse, i) => ({ shipmentId: shipmentId(orderId, i), warehouse, lines: byWarehouse.get(warehouse)! }));
+  const prices = priceShipments(orderLines.map((l) => ({ ...l, unitPriceCents: l.unitPriceCents ?? 0 })), plans);
+  return plans.map((plan, i) => ({ ...plan, ...prices[i]! }));
 }
 
 async function liveHold(db: Database, orderId: string): Promise<Hold | undefined> {
   const rows = await db.select().from(reservations).where(and(eq(reservations.orderId, orderId), inArray(reservations.status, [...LIVE])));
   if (rows.length === 0) return undefined;
   const plans = await db.select().from(shipments).where(eq(shipments.orderId, orderId)).orderBy(asc(shipments.id));
+  const expiries = rows.map((r) => r.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY);
   return {
-    shipments: plans.map((s) => ({ shipmentId: s.id, warehouse: s.warehouse, lines: s.lines })),
-    expiresAt: rows.reduce((min, r) => (r.expiresAt < min ? r.expiresAt : min), rows[0]!.expiresAt).toISOString(),
+    shipments: plans.map((s) => ({ shipmentId: s.id, warehouse: s.warehouse, lines: s.lines, amountCents: s.amountCents, pricedLines: s.pricedLines ?? undefined })),
+    expiresAt: Number.isFinite(Math.min(...expiries)) ? new Date(Math.min(...expiries)).toISOString() : new Date(8.64e15).toISOString(),
   };
 }
 
@@ -108,16 +115,13 @@ function describeShortage(demand: Map<string, number>, levels: { sku: string; av
 }
 
 /**
- * Gives back every live unit of an order, exactly once: held units return to available, committed
- * (handed-off) units return to on hand. Safe to call for an order that never reserved.
+ * Gives back every live unit of an order (or of its shipment from one warehouse), exactly once: held units
+ * return to available, committed (handed-off) units return to on hand. Safe to call for an order that never reserved.
  */
-export async function release(db: Database, orderId: string, why: string): Promise<number> {
+export async function release(db: Database, orderId: string, why: string, warehouse?: string, statuses: readonly ('held' | 'committed')[] = LIVE): Promise<number> {
   return db.transaction(async (tx) => {
-    const live = await tx
-      .select()
-      .from(reservations)
-      .where(and(eq(reservations.orderId, orderId), inArray(reservations.status, [...LIVE])))
-      .for('update');
+    const ofThisHold = and(eq(reservations.orderId, orderId), inArray(reservations.status, [...statuses]), warehouse === undefined ? undefined : eq(reservations.warehouse, warehouse));
+    const live = await tx.select().from(reservations).where(ofThisHold).for('update');
     for (const r of live) {
       const change =
         r.status === 'held'
@@ -126,11 +130,11 @@ export async function release(db: Database, orderId: string, why: string): Promi
       await tx.update(stock).set({ ...change, updatedAt: sql`now()` }).where(and(eq(stock.sku, r.sku), eq(stock.warehouse, r.warehouse)));
     }
     if (live.length > 0) {
-      await tx.update(reservations).set({ status: 'released', updatedAt: sql`now()` }).where(and(eq(reservations.orderId, orderId), inArray(reservations.status, [...LIVE])));
+      await tx.update(reservations).set({ status: 'released', updatedAt: sql`now()` }).where(ofThisHold);
       // A hold can outlive (or never have had) its order row; the timeline exists only for real orders.
       const [order] = await tx.select({ id: orders.id }).from(orders).where(eq(orders.id, orderId));
       if (order) {
-        await appendOrderEvent(tx, { orderId, type: 'inventory.released', detail: { why, units: live.reduce((n, r) => n + r.quantity, 0) }, dedupeKey: `${orderId}:inventory.released:${Date.now()}` });
+        await appendOrderEvent(tx, { orderId, type: 'inventory.released', detail: { why, units: live.reduce((n, r) => n + r.quantity, 0), ...(warehouse ? { warehouse } : {}) }, dedupeKey: `${orderId}:inventory.released:${warehouse ?? '*'}:${Date.now()}` });
       }
     }
     return live.reduce((n, r) => n + r.quantity, 0);
@@ -167,4 +171,17 @@ export async function holdIsLive(db: Database, orderId: string, warehouse: strin
     .where(and(eq(reservations.orderId, orderId), eq(reservations.warehouse, warehouse), inArray(reservations.status, [...LIVE])))
     .limit(1);
   return rows.length > 0;
+}
+
+/**
+ * While an order waits for a human its held units have no expiry (null); when the human resumes it they get a
+ * fresh TTL. Committed units are the warehouse's already and keep none.
+ */
+export async function setHoldExpiry(db: Database, orderId: string, ttlMs: number | null): Promise<number> {
+  const updated = await db
+    .update(reservations)
+    .set({ expiresAt: ttlMs === null ? null : sql`now() + make_interval(secs => ${ttlMs / 1000})`, updatedAt: sql`now()` })
+    .where(and(eq(reservations.orderId, orderId), eq(reservations.status, 'held')))
+    .returning({ sku: reservations.sku });
+  return updated.length;
 }

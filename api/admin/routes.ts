@@ -34,7 +34,7 @@ export function adminRoutes(deps: { db: Database; client: Client; taskQueue: str
   });
 
   router.get('/admin/reconciliations', staff, async (_req, res) => {
-    const runs = await deps.db.select().from(reconciliationRuns).orderBy(desc(reconciliationRuns.finishedAt)).limit(50);
+    const runs = await deps.db.select().from(reconciliationRuns).orderBy(desc(reconciliationRuns.startedAt)).limit(50);
     res.json({ runs });
   });
 

@@ -1,6 +1,6 @@
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/common';
-import { and, eq } from 'drizzle-orm';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import { eq } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { orders, shipments } from '../../db/schema';
 import { cancelOrderUpdate } from '../../workflows/order/messages';
@@ -8,24 +8,30 @@ import { isTerminalStatus } from '../../workflows/order/types';
 import { Problem } from '../problem';
 
 /**
- * Staff cancellation: sent to the saga as a Temporal update, so the answer says whether the saga took it.
- * Refusals (already ended, already shipped, the warehouse said no) are 409s with the saga's reason.
+ * Staff cancellation of the whole order or of named shipments: sent to the saga as a Temporal update, so the
+ * answer says which shipments the saga cancelled and which were refused (already shipped, the warehouse said
+ * no). It is a 409 only when nothing could be cancelled.
  */
-export async function cancelOrder(deps: { db: Database; client: Client }, orderId: string, by: string, reason: string) {
+export async function cancelOrder(deps: { db: Database; client: Client }, orderId: string, request: { by: string; reason: string; shipmentIds?: string[] }) {
   const [order] = await deps.db.select({ status: orders.status, workflowId: orders.workflowId, startedAt: orders.workflowStartedAt }).from(orders).where(eq(orders.id, orderId));
   if (!order) throw new Problem(404, 'Order not found', `no order ${orderId}`);
   if (isTerminalStatus(order.status)) {
     throw new Problem(409, 'Cannot cancel', `the order is already ${order.status}`, { status: order.status });
   }
-  const shipped = await deps.db.select({ id: shipments.id }).from(shipments).where(and(eq(shipments.orderId, orderId), eq(shipments.status, 'shipped')));
-  if (shipped.length > 0) throw new Problem(409, 'Cannot cancel', 'the order has already shipped; start a return instead');
+  if (request.shipmentIds) {
+    const known = new Set((await deps.db.select({ id: shipments.id }).from(shipments).where(eq(shipments.orderId, orderId))).map((s) => s.id));
+    if (known.size === 0) throw new Problem(409, 'Cannot cancel yet', 'no shipment is allocated yet: cancel the whole order, or try again in a few seconds');
+    const unknown = request.shipmentIds.filter((id) => !known.has(id));
+    if (unknown.length > 0) throw new Problem(400, 'Invalid input', `shipmentIds: the order has no shipment ${unknown.join(', ')}`);
+  }
   try {
-    const result = await deps.client.workflow.getHandle(order.workflowId).executeUpdate(cancelOrderUpdate, { args: [{ by, reason }] });
-    return { orderId, status: result.status };
+    const result = await deps.client.workflow.getHandle(order.workflowId).executeUpdate(cancelOrderUpdate, { args: [request] });
+    return { orderId, status: result.status, cancelled: result.cancelled ?? [], refused: result.refused ?? [] };
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
       const why = err.cause?.message ?? err.message;
-      throw new Problem(409, 'Cannot cancel', why);
+      const details = err.cause instanceof ApplicationFailure ? (err.cause.details?.[0] as { shipmentId: string; reason: string }[] | undefined) : undefined;
+      throw new Problem(409, 'Cannot cancel', why, details ? { refused: details } : undefined);
     }
     if (err instanceof WorkflowNotFoundError || (err as { code?: number }).code === 5) {
       // The order is committed but its saga is still being started (just placed, or Temporal was down).

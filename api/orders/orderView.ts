@@ -31,7 +31,11 @@ export async function orderView(db: Database, orderId: string) {
       trackingNumber: s.trackingNumber,
       labelId: s.labelId,
       wmsTaskId: s.wmsTaskId,
+      amountCents: s.amountCents,
+      capturedCents: s.capturedCents,
+      refundedCents: s.refundedCents,
     })),
+    amounts: orderAmounts(parcels),
     payment: {
       authorizationId: payment?.authorizationId ?? null,
       authorizedCents: payment?.authorizedCents ?? 0,
@@ -44,3 +48,15 @@ export async function orderView(db: Database, orderId: string) {
 }
 
 export type OrderView = NonNullable<Awaited<ReturnType<typeof orderView>>>;
+
+/** The order's sums over its shipments: what ships (or may still), what was captured and refunded, what was cancelled. */
+function orderAmounts(parcels: { status: string; amountCents: number; capturedCents: number; refundedCents: number }[]) {
+  const sum = (rows: typeof parcels, pick: (r: (typeof parcels)[number]) => number) => rows.reduce((n, r) => n + pick(r), 0);
+  const cancelled = parcels.filter((p) => p.status === 'cancelled');
+  return {
+    shippedOrOpenCents: sum(parcels.filter((p) => p.status !== 'cancelled'), (p) => p.amountCents),
+    capturedCents: sum(parcels, (p) => p.capturedCents),
+    refundedCents: sum(parcels, (p) => p.refundedCents),
+    cancelledCents: sum(cancelled, (p) => p.amountCents),
+  };
+}

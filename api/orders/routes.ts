@@ -45,7 +45,7 @@ export function orderRoutes(deps: PlaceOrderDeps & { temporalUiUrl?: string; cre
     const body = cancelSchema.safeParse(req.body ?? {});
     if (!body.success) throw invalidInput(body.error);
     const orderId = String(req.params.id);
-    const result = await cancelOrder({ db: deps.db, client: deps.saga.client }, orderId, res.locals.principal as string, body.data.reason);
+    const result = await cancelOrder({ db: deps.db, client: deps.saga.client }, orderId, { by: res.locals.principal as string, reason: body.data.reason, shipmentIds: body.data.shipmentIds });
     res.status(202).json({ ...result, links: links(orderId, deps.temporalUiUrl) });
   });
 

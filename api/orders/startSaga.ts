@@ -18,9 +18,12 @@ export interface SagaStarter {
 export async function startOrderSaga(db: Database, starter: SagaStarter, workflowId: string, input: OrderInput): Promise<void> {
   try {
     await starter.client.withDeadline(Date.now() + (starter.startTimeoutMs ?? 2_000), () =>
-      starter.client.workflow.start('orderWorkflow', {
+      starter.client.workflow.start('orderWorkflowV2', {
         workflowId,
         taskQueue: starter.taskQueue,
+        // An order's saga runs once: a late second start (the dispatcher after a crash) must not run a finished
+        // order again, whatever became of its first run.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
         args: [input],
         // What an engineer sees in the Web UI's list and header: no PII, only what identifies the order.
         staticSummary: orderSummary(input),

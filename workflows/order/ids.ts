@@ -22,6 +22,7 @@ export const stepKeys = {
   cancelWmsTask: (orderId: string, shipmentId: string) => stepKey(orderId, `wms-cancel:${shipmentId}`),
   notify: (orderId: string, template: string) => stepKey(orderId, `notify:${template}`),
   erp: (orderId: string) => stepKey(orderId, 'erp'),
+  erpCredit: (orderId: string, shipmentId: string) => stepKey(orderId, `erp-credit:${shipmentId}`),
 };
 
 export function shipmentId(orderId: string, index: number): string {

@@ -4,10 +4,15 @@ import type { OrderState } from './types';
 export interface CancelRequest {
   by: string;
   reason: string;
+  /** Cancel only these shipments (orderWorkflowV2); the whole order when absent. */
+  shipmentIds?: string[];
 }
 
 export interface CancelResult {
   status: OrderState['status'];
+  /** Shipments whose cancellation was accepted, and those the warehouse (or their state) refused, with why. */
+  cancelled?: string[];
+  refused?: { shipmentId: string; reason: string }[];
 }
 
 export interface ResolveRequest {

@@ -6,88 +6,235 @@ import {
   condition,
   isCancellation,
   proxyActivities,
-  patched,
   setHandler,
   sleep,
   TemporalFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { OrderActivities } from '../../activities';
+import type { ErpRecord } from '../../activities/erp';
 import { failureMessage, failureType, isBusinessFailure, outcomeOf } from './failures';
-import { cancelOrderUpdate, orderStateQuery, resolveParkedOrderSignal, type CancelRequest } from './messages';
+import { cancelOrderUpdate, orderStateQuery, resolveParkedOrderSignal, type CancelRequest, type CancelResult } from './messages';
 import { BUSINESS_FAILURES, compensationOptions, resolvePolicy, stepOptions } from './policy';
 import { OrderProgress } from './progress';
-import { stepSummary } from './summaries';
 import { Saga, runCompensations, type FailedCompensation } from './saga';
-import type { Authorization, Label, OrderInput, OrderState, ShipmentPlan, WmsTask } from './types';
+import { Shipment } from './shipment';
+import { stepSummary } from './summaries';
+import type { Authorization, FailureReason, OrderInput, OrderState, OrderStatus } from './types';
 import { TERMINAL_STATUSES } from './types';
 
+/** A parked step given up because a cancellation made it moot (not a failure of the order). */
+class StepAbandoned extends Error {}
+
+type Outcome = { status: OrderStatus; reason: FailureReason };
+
 /**
- * The order saga. Reserve stock while authorizing payment, label and hand each shipment to the
- * warehouse, capture, notify, record in the ERP. Any failure undoes what was done, in reverse.
+ * The order saga, shipment by shipment. Reserve stock while authorizing payment; label each shipment and hand
+ * it to its warehouse; once every shipment is handed off or cancelled, capture what ships (once), notify, and
+ * record it in the ERP. A shipment can be cancelled on its own at any moment until the order closes: its label,
+ * WMS task and units are given back, its share of the money is never kept, and the ERP gets a credit if it had
+ * recorded it. Any failure cancels every shipment and undoes the order's own steps, in reverse.
  */
-export async function orderWorkflow(order: OrderInput): Promise<OrderState> {
+export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
   const policy = resolvePolicy(order.policy);
   // Forward steps wait for a cancelled activity to settle, so compensation never races a step in flight.
   const act = proxyActivities<OrderActivities>({ ...stepOptions(policy), cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED });
   const undo = proxyActivities<OrderActivities>(compensationOptions(policy));
-  const { orderId } = order;
+  // Hotpath's own bookkeeping (Postgres only): retried until it succeeds.
+  const books = proxyActivities<OrderActivities>({ startToCloseTimeout: policy.stepTimeoutMs, retry: { initialInterval: policy.initialIntervalMs, maximumInterval: policy.maximumIntervalMs } });
+  const { orderId, currency } = order;
   const progress = new OrderProgress(orderId);
-  const saga = new Saga();
+  const saga = new Saga(); // the order's own steps: the hold, the authorization, the capture
   const fulfilment = new CancellationScope();
-  let handedOff = false;
-  // Once the order is being recorded in the system of record it is final: no more cancellations.
-  let finalising = false;
-  let holdExpired = false;
-  let cancellationPending = false;
+  let shipments: Shipment[] = [];
+  let authorization: Authorization | undefined;
+  let captured = false;
+  let notified = false;
+  // What the ERP holds: known (null = nothing) or, after an attempt whose answer was lost, to be asked.
+  const erp: { known: boolean; record: ErpRecord | null } = { known: true, record: null };
+  let cancelsInFlight = 0;
+  let cancelEpoch = 0;
+  let closing = false;
+  let holdTimer: CancellationScope | undefined;
 
   upsertSearchAttributes({ CustomerId: [order.customerId] });
   setHandler(orderStateQuery, () => progress.state);
   setHandler(resolveParkedOrderSignal, (request) => progress.resolve(request));
-  setHandler(
-    cancelOrderUpdate,
-    async (request: CancelRequest) => {
-      if (handedOff) {
-        // The warehouse owns the parcel now: cancel only if it confirms it has not started shipping.
-        cancellationPending = true;
-        try {
-          const shipmentIds = progress.state.tasks.map((t) => t.shipmentId);
-          const answer = await undo.requestWarehouseCancellation.executeWithOptions({ summary: stepSummary.askWarehouseToCancel(shipmentIds.length) }, [{ orderId, shipmentIds }]);
-          if (!answer.confirmed) {
-            throw ApplicationFailure.create({ type: BUSINESS_FAILURES.cancellationRefused, message: `the warehouse refused the cancellation: ${answer.reason}`, nonRetryable: true });
-          }
-        } finally {
-          cancellationPending = false;
-        }
+  setHandler(cancelOrderUpdate, cancel, {
+    validator: (request: CancelRequest) => {
+      if (!request?.by || !request?.reason) throw new Error('a cancellation needs who (by) and why (reason)');
+      if (TERMINAL_STATUSES.includes(progress.status)) throw new Error(`the order is already ${progress.status}`);
+      if (closing) throw new Error('the order is already being closed: every shipment is settled');
+      if (progress.status === 'compensating') throw new Error('the order is already being compensated');
+      if (progress.state.cancellation || cancelsInFlight > 0) throw new Error('a cancellation is already in progress');
+      if (request.shipmentIds) {
+        if (shipments.length === 0) throw new Error('no shipment is allocated yet: cancel the whole order');
+        const unknown = request.shipmentIds.filter((id) => !shipments.some((s) => s.id === id));
+        if (unknown.length > 0) throw new Error(`the order has no shipment ${unknown.join(', ')}`);
       }
-      progress.state.cancellation = request;
-      progress.stepDone('cancellation accepted', { by: request.by, reason: request.reason });
-      fulfilment.cancel();
-      return { status: 'compensating' as const };
     },
-    {
-      validator: (request: CancelRequest) => {
-        if (!request?.by || !request?.reason) throw new Error('a cancellation needs who (by) and why (reason)');
-        if (TERMINAL_STATUSES.includes(progress.status)) throw new Error(`the order is already ${progress.status}`);
-        if (finalising) throw new Error('the order is already completed: it is being recorded as final');
-        if (progress.status === 'compensating') throw new Error('the order is already being compensated');
-        if (progress.state.cancellation || cancellationPending) throw new Error('a cancellation is already in progress');
-      },
+  });
+
+  progress.parking = {
+    // While a human decides, nothing may release the units still waiting for their handoff.
+    beforeWait: async () => {
+      holdTimer?.cancel();
+      if (holdsAwaitHandoff()) await books.suspendHoldExpiry.executeWithOptions({ summary: stepSummary.suspendHoldExpiry() }, [{ orderId }]);
     },
-  );
+    afterWait: async () => {
+      if (!holdsAwaitHandoff()) return;
+      await books.renewHoldExpiry.executeWithOptions({ summary: stepSummary.renewHoldExpiry(policy.holdTtlMs) }, [{ orderId, holdTtlMs: policy.holdTtlMs }]);
+      watchHoldExpiry();
+    },
+  };
+
+  // ── Staff cancellation ────────────────────────────────────────────────────────────────────────────
+  async function cancel(request: CancelRequest): Promise<CancelResult> {
+    cancelsInFlight += 1;
+    try {
+      const who = { by: request.by, reason: request.reason };
+      if (shipments.length === 0) {
+        // Nothing is allocated yet: stop the reservation and the authorization, and undo what they did.
+        progress.state.cancellation = who;
+        progress.stepDone('cancellation accepted', who);
+        fulfilment.cancel();
+        return { status: 'compensating', cancelled: [], refused: [] };
+      }
+      const targets = request.shipmentIds ? shipments.filter((s) => request.shipmentIds!.includes(s.id)) : shipments;
+      const cancelled: string[] = [];
+      const refused: { shipmentId: string; reason: string }[] = [];
+      for (const shipment of targets) {
+        const refusal = await cancelShipment(shipment, who);
+        if (refusal) refused.push({ shipmentId: shipment.id, reason: refusal });
+        else cancelled.push(shipment.id);
+      }
+      if (cancelled.length === 0) {
+        throw ApplicationFailure.create({
+          type: BUSINESS_FAILURES.cancellationRefused,
+          message: `nothing could be cancelled: ${refused.map((r) => `${r.shipmentId}: ${r.reason}`).join('; ')}`,
+          details: [refused],
+          nonRetryable: true,
+        });
+      }
+      if (!request.shipmentIds) progress.state.cancellation = who;
+      cancelEpoch += 1;
+      progress.stepDone('cancellation accepted', { ...who, cancelled, refused });
+      return { status: progress.status, cancelled, refused };
+    } finally {
+      cancelsInFlight -= 1;
+    }
+  }
+
+  /** Accepts one shipment's cancellation, or says why not. After the handoff the warehouse decides. */
+  async function cancelShipment(shipment: Shipment, who: { by: string; reason: string }): Promise<string | undefined> {
+    if (!shipment.isLive) return 'already cancelled';
+    if (shipment.status === 'shipped') return 'already shipped';
+    shipment.stopRequested = true;
+    return shipment.exclusively(async () => {
+      if (!shipment.isLive) return 'already cancelled';
+      if (shipment.isHandedOff) {
+        const answer = await undo.requestShipmentCancellation
+          .executeWithOptions({ summary: stepSummary.askWarehouseToCancelShipment(shipment.id) }, [{ orderId, shipmentId: shipment.id }])
+          .catch((err) => ({ confirmed: false, reason: `the warehouse could not be asked: ${failureMessage(err)}` }));
+        if (!answer.confirmed) {
+          if (answer.reason === 'already_shipped') shipment.status = 'shipped';
+          return answer.reason === 'already_shipped' ? 'already shipped' : `the warehouse refused: ${answer.reason}`;
+        }
+        shipment.status = 'wms_cancelled';
+      }
+      shipment.accept({ kind: 'staff', ...who });
+      return undefined;
+    });
+  }
+
+  // ── The hold's time to live: per shipment, until that shipment is handed off; paused while parked ──
+  const holdsAwaitHandoff = () => shipments.some((s) => s.isLive && !s.isHandedOff);
+
+  function watchHoldExpiry(): void {
+    const timer = new CancellationScope();
+    holdTimer = timer;
+    timer
+      .run(() => sleep(policy.holdTtlMs))
+      .then(() => {
+        const expired = shipments.filter((s) => s.isLive && !s.isHandedOff);
+        for (const shipment of expired) {
+          shipment.holdExpired = true;
+          shipment.stopRequested = true;
+        }
+        if (expired.length > 0) progress.stepDone('hold expired before the handoff', { shipments: expired.map((s) => s.id) });
+      })
+      .catch(() => {
+        // Cancelled: every shipment was handed off, or the order was parked.
+      });
+  }
 
   /** Steps past their retry budget either fail the saga or wait for a human, as the policy says. */
-  async function persevere<T>(step: string, run: () => Promise<T>, mode = policy.onStepExhausted): Promise<T> {
+  async function persevere<T>(step: string, run: () => Promise<T>, options: { mode?: 'fail' | 'park'; moot?: () => boolean } = {}): Promise<T> {
     for (;;) {
       try {
         return await run();
       } catch (err) {
-        if (mode !== 'park' || isCancellation(err) || isBusinessFailure(err)) throw err;
-        const decision = await progress.park(`${step} failed after ${policy.maximumAttempts} attempts: ${failureMessage(err)}`, 'vendor_unavailable');
+        if ((options.mode ?? policy.onStepExhausted) !== 'park' || isCancellation(err) || isBusinessFailure(err)) throw err;
+        const decision = await progress.park(`${step} failed after ${policy.maximumAttempts} attempts: ${failureMessage(err)}`, 'vendor_unavailable', options.moot);
+        if (decision === 'interrupted') throw new StepAbandoned(step);
         if (decision.action === 'compensate') throw err;
       }
     }
   }
+
+  // ── Compensations: each a job that may need several passes (it remembers what still failed). One pass runs
+  // every job, so one vendor that stays down does not hold back the others; then the order parks until a human
+  // has it fixed, and the next pass retries only what failed.
+  type Job = () => Promise<string[]>;
+  const jobs = new Map<string, { run: Job; done: boolean }>();
+  const onUndone = (name: string) => progress.stepDone(`undone: ${name}`);
+  const describe = (failed: readonly FailedCompensation[]) => failed.map((f) => `${f.name}: ${f.error}`);
+
+  function job(name: string, make: () => Job): string {
+    if (!jobs.has(name)) jobs.set(name, { run: make(), done: false });
+    return name;
+  }
+
+  /** A job of one compensation activity, with what to note once it succeeded. */
+  const single = (name: string, undoIt: () => Promise<unknown>, then: () => void = () => {}): Job => async () => {
+    const failed = await runCompensations([{ name, undo: undoIt }], onUndone);
+    if (failed.length === 0) then();
+    return describe(failed);
+  };
+
+  /** A saga's undo log as one job: the first pass runs it in reverse, later passes retry what failed. */
+  const undoLog = (log: Saga, after?: (failed: readonly FailedCompensation[]) => Promise<string[]>): Job => {
+    let failed: FailedCompensation[] | undefined;
+    return async () => {
+      failed = failed === undefined ? await log.compensate(onUndone) : await runCompensations(failed, onUndone);
+      return after ? after(failed) : describe(failed);
+    };
+  };
+
+  async function compensateAll(names: readonly string[]): Promise<void> {
+    let pending = names.filter((name) => !jobs.get(name)!.done);
+    while (pending.length > 0) {
+      const errors: string[] = [];
+      for (const name of pending) {
+        const entry = jobs.get(name)!;
+        const failed = await entry.run();
+        if (failed.length === 0) entry.done = true;
+        else errors.push(...failed);
+      }
+      pending = pending.filter((name) => !jobs.get(name)!.done);
+      if (pending.length > 0) await progress.park(`compensation failed: ${errors.join('; ')}`, 'compensation_failed');
+    }
+  }
+
+  // ── The order's own steps ─────────────────────────────────────────────────────────────────────────
+  const authorize = (attempt: number) =>
+    saga.step(`authorize payment #${attempt}`, {
+      run: () =>
+        act.authorizePayment.executeWithOptions({ summary: stepSummary.authorize(order, attempt) }, [
+          { orderId, attempt, amountCents: order.totalCents, currency, paymentToken: order.paymentToken },
+        ]),
+      undo: () => undo.voidAuthorization.executeWithOptions({ summary: stepSummary.voidAuthorization(attempt) }, [{ orderId, attempt }]),
+    });
 
   const reserveAndAuthorize = () =>
     saga.parallel(
@@ -97,143 +244,262 @@ export async function orderWorkflow(order: OrderInput): Promise<OrderState> {
             act.reserveInventory.executeWithOptions({ summary: stepSummary.reserve(order, policy.holdTtlMs) }, [
               { orderId, lines: order.lines, shipTo: order.shippingAddress, holdTtlMs: policy.holdTtlMs },
             ]),
-          undo: () => undo.releaseHold.executeWithOptions({ summary: stepSummary.releaseHold() }, [{ orderId }]),
+          // Only held units: those handed to a warehouse come back with their shipment, once the WMS let go.
+          undo: () => undo.releaseHold.executeWithOptions({ summary: stepSummary.releaseHold() }, [{ orderId, heldOnly: true }]),
         }),
       () => authorize(1),
     );
 
-  const authorize = (attempt: number) =>
-    saga.step(`authorize payment #${attempt}`, {
-      run: () =>
-        act.authorizePayment.executeWithOptions({ summary: stepSummary.authorize(order, attempt) }, [
-          { orderId, attempt, amountCents: order.totalCents, currency: order.currency, paymentToken: order.paymentToken },
-        ]),
-      undo: () => undo.voidAuthorization.executeWithOptions({ summary: stepSummary.voidAuthorization(attempt) }, [{ orderId, attempt }]),
-    });
-
-  const createLabel = (shipment: ShipmentPlan) =>
-    saga.step(`create label ${shipment.shipmentId}`, {
-      run: () => persevere('create label', () => act.createLabel.executeWithOptions({ summary: stepSummary.label(shipment) }, [{ orderId, shipment, shipTo: order.shippingAddress }])),
-      undo: () => undo.cancelLabel.executeWithOptions({ summary: stepSummary.cancelLabel(shipment.shipmentId) }, [{ orderId, shipmentId: shipment.shipmentId }]),
-    });
-
-  const handOff = (shipment: ShipmentPlan, label: Label) =>
-    saga.step(`hand off ${shipment.shipmentId}`, {
-      run: () =>
-        persevere('warehouse handoff', () =>
-          act.handOffShipment.executeWithOptions({ summary: stepSummary.handOff(shipment, label.trackingNumber) }, [{ orderId, shipment, trackingNumber: label.trackingNumber }]),
-        ),
-      undo: () => undo.cancelWarehouseTask.executeWithOptions({ summary: stepSummary.cancelWarehouseTask(shipment.shipmentId) }, [{ orderId, shipmentId: shipment.shipmentId }]),
-    });
-
-  async function capture(authorization: Authorization): Promise<number> {
-    const captureStep = (auth: Authorization) =>
+  /** Captures once, for the shipments that ship; a lapsed authorization is renewed once. */
+  async function capture(live: Shipment[]): Promise<void> {
+    const amountCents = live.reduce((n, s) => n + s.state.amountCents, 0);
+    const shares = live.map((s) => ({ shipmentId: s.id, amountCents: s.state.amountCents }));
+    const captureWith = (auth: Authorization) =>
       saga.step('capture payment', {
-        run: () => act.capturePayment.executeWithOptions({ summary: stepSummary.capture(order) }, [{ orderId, authorizationId: auth.authorizationId, amountCents: order.totalCents }]),
-        undo: () => undo.refundPayment.executeWithOptions({ summary: stepSummary.refund(order) }, [{ orderId, authorizationId: auth.authorizationId }]),
+        run: () =>
+          act.capturePayment.executeWithOptions({ summary: stepSummary.captureShipments(amountCents, currency, live.length) }, [
+            { orderId, authorizationId: auth.authorizationId, amountCents, shares },
+          ]),
+        // Once the capture answered, each shipment's share is refunded on its own; before that, whatever the gateway took.
+        undo: () => (captured ? Promise.resolve() : undo.refundPayment.executeWithOptions({ summary: stepSummary.refund(order) }, [{ orderId, authorizationId: auth.authorizationId }])),
       });
+    let capturedCents: number;
     try {
-      return await captureStep(authorization);
+      capturedCents = await captureWith(authorization!);
     } catch (err) {
       if (failureType(err) !== BUSINESS_FAILURES.authorizationExpired) throw err;
-      // The authorization lapsed while the order was in flight: authorize again once, release the stale one.
-      const fresh = await authorize(2);
-      progress.state.authorization = fresh;
+      authorization = await authorize(2);
+      progress.state.authorization = authorization;
       await undo.voidAuthorization.executeWithOptions({ summary: stepSummary.voidAuthorization(1) }, [{ orderId, attempt: 1 }]);
-      return captureStep(fresh);
+      capturedCents = await captureWith(authorization);
+    }
+    captured = true;
+    for (const s of live) s.state.capturedCents = s.state.amountCents;
+    progress.state.capturedCents = capturedCents;
+  }
+
+  // ── One shipment: label, then hand off; each step's compensation registered before it runs ────────
+  async function fulfilShipment(shipment: Shipment): Promise<void> {
+    const plan = shipment.plan;
+    const proceed = () => !shipment.stopRequested;
+    try {
+      const labelled = await shipment.exclusively(async () => {
+        if (!proceed()) return false;
+        const label = await shipment.saga.step(`cancel label ${plan.shipmentId}`, {
+          run: () =>
+            persevere('create label', () => act.createLabel.executeWithOptions({ summary: stepSummary.label(plan) }, [{ orderId, shipment: plan, shipTo: order.shippingAddress }]), {
+              moot: () => shipment.stopRequested,
+            }),
+          undo: () => undo.cancelLabel.executeWithOptions({ summary: stepSummary.cancelLabel(plan.shipmentId) }, [{ orderId, shipmentId: plan.shipmentId }]),
+        });
+        shipment.status = 'labelled';
+        shipment.state.trackingNumber = label.trackingNumber;
+        progress.state.labels.push(label);
+        return true;
+      });
+      if (!labelled) return;
+      await shipment.exclusively(async () => {
+        if (!proceed()) return;
+        const task = await shipment.saga.step(`cancel WMS task ${plan.shipmentId}`, {
+          run: () =>
+            persevere(
+              'warehouse handoff',
+              () => act.handOffShipment.executeWithOptions({ summary: stepSummary.handOff(plan, shipment.state.trackingNumber!) }, [{ orderId, shipment: plan, trackingNumber: shipment.state.trackingNumber! }]),
+              { moot: () => shipment.stopRequested },
+            ),
+          undo: () => undo.cancelWarehouseTask.executeWithOptions({ summary: stepSummary.cancelWarehouseTask(plan.shipmentId) }, [{ orderId, shipmentId: plan.shipmentId }]),
+        });
+        shipment.status = 'handed_off';
+        shipment.state.taskId = task.taskId;
+        // The hold's TTL ends at the handoff: a timer that fired while the handoff was in flight no longer applies.
+        shipment.holdExpired = false;
+        progress.state.tasks.push(task);
+      });
+    } catch (err) {
+      if (!(err instanceof StepAbandoned)) throw err;
+    } finally {
+      if (shipment.holdExpired && shipment.isLive) shipment.accept({ kind: 'hold_expired', by: 'hold timer', reason: 'the hold expired before the handoff' });
     }
   }
 
-  /** A hold lives `holdTtlMs` unless the order reaches the warehouse first; then the saga gives the units back. */
-  function expireHoldUnlessHandedOff(): void {
-    CancellationScope.cancellable(async () => {
-      await sleep(policy.holdTtlMs);
-      if (handedOff) return;
-      holdExpired = true;
-      progress.stepDone('hold expired before the handoff');
-      fulfilment.cancel();
-    }).catch(() => {
-      // Cancelled together with the fulfilment: nothing left to expire.
-    });
-  }
+  // ── Settlement: what every shipment's state says about units, money and the system of record ───────
+  const wmsStep = (shipmentId: string) => `cancel WMS task ${shipmentId}`;
 
-  /** After the handoff a staff cancellation asks the warehouse first; hold the next step until it has answered. */
-  const unlessCancelling = () => condition(() => !cancellationPending);
+  /** A cancelled shipment's own undo log (WMS task, label), then its units back: after the WMS let go, never before. */
+  const undoShipment = (shipment: Shipment): string =>
+    job(`undo ${shipment.id}`, () =>
+      undoLog(shipment.saga, async (failed) => {
+        if (failed.some((f) => f.name === wmsStep(shipment.id))) return [...describe(failed), `release ${shipment.id}: waits until its WMS task is cancelled`];
+        if (!shipment.isCancelled) {
+          const release = await runCompensations(
+            [
+              {
+                name: `release ${shipment.id}`,
+                undo: () =>
+                  undo.releaseShipment.executeWithOptions({ summary: stepSummary.releaseShipment(shipment.id) }, [
+                    { orderId, shipmentId: shipment.id, warehouse: shipment.plan.warehouse, why: shipment.cancellation!.reason },
+                  ]),
+              },
+            ],
+            onUndone,
+          );
+          if (release.length > 0) return [...describe(failed), ...describe(release)];
+          shipment.status = 'cancelled';
+        }
+        return describe(failed);
+      }),
+    );
 
-  async function fulfil(): Promise<void> {
-    await progress.moveTo('processing');
-    const [hold, authorization] = await reserveAndAuthorize();
-    progress.state.hold = hold;
-    progress.state.authorization = authorization;
-    if (patched('hold-expiry-timer')) expireHoldUnlessHandedOff();
-    progress.stepDone('inventory reserved and payment authorized', { shipments: hold.shipments.length, authorizationId: authorization.authorizationId });
+  /** A cancelled shipment's share of the capture goes back, once (its own idempotency key). */
+  const refundShipment = (shipment: Shipment): string => {
+    const owed = shipment.state.capturedCents - shipment.state.refundedCents;
+    return job(`refund ${shipment.id}`, () =>
+      single(
+        `refund ${shipment.id}`,
+        () =>
+          undo.refundShipment.executeWithOptions({ summary: stepSummary.refundShipment(shipment.id, owed, currency) }, [
+            { orderId, authorizationId: authorization!.authorizationId, shipmentId: shipment.id, amountCents: owed },
+          ]),
+        () => (shipment.state.refundedCents += owed),
+      ),
+    );
+  };
 
-    const labels: Label[] = [];
-    for (const shipment of hold.shipments) labels.push(await createLabel(shipment));
-    progress.state.labels = labels;
-    await progress.moveTo('labelled');
+  /** A recorded shipment cancelled later: the ERP gets a credit that reverses it, exactly once. */
+  const creditShipment = (shipment: Shipment, record: ErpRecord): string =>
+    job(`ERP credit ${shipment.id}`, () =>
+      single(
+        `ERP credit ${shipment.id}`,
+        () => undo.creditShipmentInErp.executeWithOptions({ summary: stepSummary.creditErp(shipment.id) }, [{ orderId, shipmentId: shipment.id, reason: 'cancelled' }]),
+        () => record.creditedShipmentIds.push(shipment.id),
+      ),
+    );
 
-    const tasks: WmsTask[] = [];
-    for (const [i, shipment] of hold.shipments.entries()) {
-      tasks.push(await handOff(shipment, labels[i]!));
-      progress.state.tasks = [...tasks];
-      handedOff = true;
-    }
-    await progress.moveTo('handed_off');
+  /** The order's own steps, in reverse: whatever the gateway took if the capture never answered, the authorization, the held units. */
+  const undoOrder = (): string => job('undo order', () => undoLog(saga));
 
-    await unlessCancelling();
-    progress.state.capturedCents = await capture(progress.state.authorization);
+  async function captureWhatShips(): Promise<void> {
+    const live = shipments.filter((s) => s.isLive);
+    if (captured || live.length === 0) return;
+    await capture(live);
     await progress.moveTo('captured');
+  }
 
-    await unlessCancelling();
-    const confirmation = { orderId, email: order.email, template: 'order_confirmed', trackingNumbers: labels.map((l) => l.trackingNumber) };
+  async function notifyCustomer(): Promise<void> {
+    const live = shipments.filter((s) => s.isLive);
+    if (notified || !captured || live.length === 0) return;
+    notified = true;
+    const confirmation = { orderId, email: order.email, template: 'order_confirmed', trackingNumbers: live.map((s) => s.state.trackingNumber!) };
     await act.notifyCustomer.executeWithOptions({ summary: stepSummary.notify() }, [confirmation]).catch((err) => {
       // A missing e-mail is not worth refunding a good order; it stays visible in the timeline.
       progress.stepDone('notification failed', { error: failureMessage(err) });
     });
-
-    // The system of record must get every completed order: if the ERP stays down, park rather than refund.
-    // While a recording is in flight the order is final (no cancellation may race it); while parked it is not.
-    await persevere(
-      'record in ERP',
-      async () => {
-        await unlessCancelling();
-        finalising = true;
-        try {
-          const shipmentIds = hold.shipments.map((s) => s.shipmentId);
-          return await act.recordOrderInErp.executeWithOptions({ summary: stepSummary.recordInErp(shipmentIds.length) }, [{ orderId, shipmentIds }]);
-        } catch (err) {
-          finalising = false;
-          throw err;
-        }
-      },
-      'park',
-    );
   }
 
+  /**
+   * The ERP gets the shipments that ship, once. After an attempt whose answer was lost the saga asks the ERP
+   * what it holds before deciding anything. If the ERP stays down the order parks rather than refunds; a
+   * cancellation accepted meanwhile makes the wait moot, and settlement runs again.
+   */
+  async function recordInErp(shipping: boolean): Promise<void> {
+    const epoch = cancelEpoch;
+    try {
+      await persevere(
+        'record in ERP',
+        async () => {
+          if (!erp.known) {
+            erp.record = await act.lookUpErpRecord.executeWithOptions({ summary: stepSummary.lookUpErpRecord() }, [{ orderId }]);
+            erp.known = true;
+          }
+          const live = shipments.filter((s) => s.isLive);
+          if (erp.record || !shipping || live.length === 0) return;
+          erp.known = false;
+          const shipmentIds = live.map((s) => s.id);
+          const { erpOrderId } = await act.recordOrderInErp.executeWithOptions({ summary: stepSummary.recordInErp(shipmentIds.length) }, [{ orderId, shipmentIds }]);
+          erp.record = { erpOrderId, shipmentIds, creditedShipmentIds: [] };
+          erp.known = true;
+        },
+        { mode: 'park', moot: () => cancelEpoch !== epoch },
+      );
+    } catch (err) {
+      if (!(err instanceof StepAbandoned)) throw err;
+    }
+  }
+
+  /**
+   * Brings units, money and the ERP in line with the shipments' states, pass after pass, until a pass sees no
+   * cancellation arrive meanwhile; then the order closes and refuses new ones, so its outcome is one story.
+   */
+  async function settle(shipping: boolean): Promise<void> {
+    for (;;) {
+      await condition(() => cancelsInFlight === 0);
+      const epoch = cancelEpoch;
+      if (shipping) {
+        await captureWhatShips();
+        await notifyCustomer();
+      }
+      await recordInErp(shipping);
+      const given = shipments.filter((s) => !s.isLive);
+      const record = erp.record;
+      await compensateAll([
+        ...[...given].reverse().map(undoShipment),
+        ...given.filter((s) => s.state.capturedCents > s.state.refundedCents).map(refundShipment),
+        ...(record ? given.filter((s) => record.shipmentIds.includes(s.id) && !record.creditedShipmentIds.includes(s.id)).map((s) => creditShipment(s, record)) : []),
+        ...(shipments.some((s) => s.isLive) ? [] : [undoOrder()]),
+      ]);
+      if (cancelsInFlight === 0 && epoch === cancelEpoch && erp.known) {
+        closing = true;
+        return;
+      }
+    }
+  }
+
+  function endOfAllCancelled(): Outcome {
+    const staff = progress.state.cancellation !== undefined || shipments.some((s) => s.cancellation?.kind === 'staff');
+    return staff ? { status: 'cancelled', reason: 'cancelled_by_staff' } : { status: 'failed', reason: 'hold_expired' };
+  }
+
+  // ── The saga ──────────────────────────────────────────────────────────────────────────────────────
+  let failure: Outcome | undefined;
+  let failedWith: unknown;
   try {
-    await fulfilment.run(fulfil);
-    await CancellationScope.nonCancellable(() => progress.moveTo('completed'));
+    await fulfilment.run(async () => {
+      await progress.moveTo('processing');
+      const [hold, auth] = await reserveAndAuthorize();
+      authorization = auth;
+      progress.state.hold = hold;
+      progress.state.authorization = auth;
+      shipments = hold.shipments.map((plan) => new Shipment(plan));
+      progress.state.shipments = shipments.map((s) => s.state);
+      watchHoldExpiry();
+      progress.stepDone('inventory reserved and payment authorized', { shipments: shipments.length, authorizationId: auth.authorizationId });
+      await saga.parallel(...shipments.map((s) => () => fulfilShipment(s)));
+      holdTimer?.cancel();
+      if (shipments.some((s) => s.isLive)) await progress.moveTo('handed_off');
+    });
+    await settle(true);
   } catch (err) {
     // Anything but a Temporal failure is a bug: let the workflow task fail and retry until it is fixed.
     if (!(err instanceof TemporalFailure)) throw err;
-    const outcome = outcomeOf(err, { cancelledByStaff: progress.state.cancellation !== undefined, holdExpired });
-    await CancellationScope.nonCancellable(async () => {
+    failure = outcomeOf(err, { cancelledByStaff: progress.state.cancellation !== undefined, holdExpired: false });
+    failedWith = err;
+  }
+
+  await CancellationScope.nonCancellable(async () => {
+    holdTimer?.cancel();
+    if (failure) {
       const cancellation = progress.state.cancellation;
       await progress.moveTo('compensating', {
-        reason: outcome.reason,
-        note: cancellation ? `cancelled by ${cancellation.by}: ${cancellation.reason}` : failureMessage(err),
+        reason: failure.reason,
+        note: cancellation ? `cancelled by ${cancellation.by}: ${cancellation.reason}` : failureMessage(failedWith),
         detail: cancellation ? { cancelledBy: cancellation.by, cancelReason: cancellation.reason } : undefined,
       });
-      let failed: FailedCompensation[] = await saga.compensate((name) => progress.stepDone(`undone: ${name}`));
-      while (failed.length > 0) {
-        const why = failed.map((f) => `${f.name}: ${f.error}`).join('; ');
-        await progress.park(`compensation failed: ${why}`, 'compensation_failed');
-        failed = await runCompensations(failed, (name) => progress.stepDone(`undone: ${name}`));
-      }
-      await progress.moveTo(outcome.status, { reason: outcome.reason });
-    });
-  }
+      for (const shipment of shipments) if (shipment.isLive) shipment.accept({ kind: 'order_failed', by: 'saga', reason: failure.reason });
+      await settle(false);
+    }
+    const end = shipments.some((s) => s.isLive) ? undefined : (failure ?? endOfAllCancelled());
+    await progress.moveTo(end?.status ?? 'completed', { reason: end?.reason });
+  });
   await condition(allHandlersFinished);
   return progress.state;
 }

@@ -8,17 +8,25 @@ const { recordOrderStatus } = proxyLocalActivities<OrderActivities>({
   retry: { initialInterval: '200ms', maximumInterval: '10s' },
 });
 
+/** What a parked order does around the wait: its hold must not expire while a human decides. */
+export interface ParkingHooks {
+  beforeWait(): Promise<void>;
+  afterWait(): Promise<void>;
+}
+
 /**
  * The order as the saga sees it: the state answered by the `orderState` query, mirrored into Postgres
- * (orders + order_events) and into the `OrderStatus` search attribute on every transition.
+ * (orders + order_events) and into the `OrderStatus` search attribute on every transition. Each transition
+ * states the order's whole reason, so a completed order never keeps the reason of an earlier park.
  */
 export class OrderProgress {
   readonly state: OrderState;
   private transitions = 0;
   private resolution?: ResolveRequest;
+  parking?: ParkingHooks;
 
   constructor(orderId: string) {
-    this.state = { orderId, status: 'received', steps: [], labels: [], tasks: [], capturedCents: 0 };
+    this.state = { orderId, status: 'received', steps: [], labels: [], tasks: [], capturedCents: 0, shipments: [] };
   }
 
   get status(): OrderStatus {
@@ -32,7 +40,7 @@ export class OrderProgress {
 
   async moveTo(status: OrderStatus, options: { reason?: FailureReason; note?: string; detail?: Record<string, unknown> } = {}) {
     this.state.status = status;
-    if (options.reason) this.state.reason = options.reason;
+    this.state.reason = options.reason;
     this.transitions += 1;
     this.stepDone(`status:${status}`, { reason: options.reason, note: options.note, ...options.detail });
     upsertSearchAttributes({ OrderStatus: [status] });
@@ -45,20 +53,27 @@ export class OrderProgress {
         note: options.note ?? null,
         detail: options.detail ?? null,
         dedupeKey: `${workflowInfo().workflowId}:${workflowInfo().runId}:status:${this.transitions}`,
+        replacesReason: true,
       },
     ]);
   }
 
-  /** Parks the order for a human and waits for their decision (the durable dead-letter queue). */
-  async park(why: string, reason?: FailureReason): Promise<ResolveRequest> {
+  /**
+   * Parks the order for a human and waits for their decision (the durable dead-letter queue), or until
+   * `interrupted()` says the wait has become moot (a staff cancellation changed what is left to do).
+   */
+  async park(why: string, reason: FailureReason, interrupted: () => boolean = () => false): Promise<ResolveRequest | 'interrupted'> {
     const resumeStatus = this.state.status;
+    const resumeReason = this.state.reason;
     this.resolution = undefined;
     await this.moveTo('needs_attention', { reason, note: why });
-    await condition(() => this.resolution !== undefined);
-    const decision = this.resolution!;
+    await this.parking?.beforeWait();
+    await condition(() => this.resolution !== undefined || interrupted());
+    const decision: ResolveRequest | 'interrupted' = (this.resolution as ResolveRequest | undefined) ?? 'interrupted';
     this.resolution = undefined;
-    this.stepDone('resolved', { action: decision.action, by: decision.by });
-    await this.moveTo(resumeStatus, { note: `${decision.action} requested by ${decision.by}` });
+    if (decision !== 'interrupted') this.stepDone('resolved', { action: decision.action, by: decision.by });
+    await this.parking?.afterWait();
+    await this.moveTo(resumeStatus, { reason: resumeReason, note: decision === 'interrupted' ? 'resumed: a cancellation changed what is left to do' : `${decision.action} requested by ${decision.by}` });
     return decision;
   }
 

@@ -21,4 +21,12 @@ export const stepSummary = {
   notify: () => 'E-mail the order confirmation',
   recordInErp: (shipments: number) => `Record the final order (${shipments} shipment(s)) in the ERP`,
   askWarehouseToCancel: (shipments: number) => `Ask the WMS to cancel ${shipments} shipment(s)`,
+  captureShipments: (cents: number, currency: string, shipments: number) => `Capture ${money(cents, currency)} for ${shipments} shipment(s); the rest of the authorization is released`,
+  refundShipment: (shipmentId: string, cents: number, currency: string) => `Refund ${money(cents, currency)}, the share of ${shipmentId}`,
+  askWarehouseToCancelShipment: (shipmentId: string) => `Ask the WMS to cancel ${shipmentId}`,
+  releaseShipment: (shipmentId: string) => `Give back the units of ${shipmentId}`,
+  lookUpErpRecord: () => 'Ask the ERP what it has recorded for the order',
+  creditErp: (shipmentId: string) => `Post an ERP credit reversing ${shipmentId}`,
+  suspendHoldExpiry: () => 'Parked: keep the hold until a human decides',
+  renewHoldExpiry: (holdTtlMs: number) => `Resumed: the hold lives ${Math.round(holdTtlMs / 60_000)} more min`,
 };

@@ -1,3 +1,5 @@
+import type { PricedLine } from './pricing';
+
 /** Domain types shared by the order workflow, its activities and the API (and the one list of terminal statuses). */
 
 export interface OrderLine {
@@ -31,7 +33,18 @@ export interface ShipmentPlan {
   shipmentId: string;
   warehouse: string;
   lines: { sku: string; quantity: number }[];
+  /** The shipment's share of the order's money and its units at their prices (absent in holds of the first saga type). */
+  amountCents?: number;
+  pricedLines?: PricedLine[];
 }
+
+/**
+ * A shipment's life, extending the statuses the first saga type wrote: `cancelled` is the end of a shipment
+ * that was given up (units back, label and WMS task cancelled, its share never kept); `label_cancelled` and
+ * `wms_cancelled` are steps on the way there.
+ */
+export const SHIPMENT_STATUSES = ['allocated', 'labelled', 'handed_off', 'shipped', 'wms_cancelled', 'label_cancelled', 'cancelled'] as const;
+export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
 
 export interface Hold {
   shipments: ShipmentPlan[];
@@ -122,4 +135,19 @@ export interface OrderState {
   tasks: WmsTask[];
   capturedCents: number;
   cancellation?: { by: string; reason: string };
+  /** Per-shipment state and money (orderWorkflowV2). */
+  shipments?: ShipmentState[];
+}
+
+export interface ShipmentState {
+  shipmentId: string;
+  warehouse: string;
+  status: ShipmentStatus;
+  amountCents: number;
+  capturedCents: number;
+  refundedCents: number;
+  trackingNumber?: string;
+  taskId?: string;
+  /** Why it was cancelled or why its cancellation was refused. */
+  note?: string;
 }

@@ -3,7 +3,7 @@
 
 (() => {
   const TERMINAL = ['completed', 'rejected', 'failed', 'cancelled'];
-  const COMPENSATIONS = new Set(['inventory.released', 'payment.voided', 'payment.refunded', 'label.cancelled', 'shipment.cancelled']);
+  const COMPENSATIONS = new Set(['inventory.released', 'payment.voided', 'payment.refunded', 'label.cancelled', 'wms.task_cancelled', 'shipment.cancelled', 'erp.credited']);
   const EVENT_LABELS = {
     'order.received': 'Order received',
     'inventory.reserved': 'Inventory reserved (hold)',
@@ -15,7 +15,9 @@
     'label.created': 'Label created',
     'label.cancelled': 'Label cancelled',
     'shipment.handed_off': 'Handed off to the warehouse',
-    'shipment.cancelled': 'Warehouse task cancelled',
+    'wms.task_cancelled': 'Warehouse task cancelled',
+    'shipment.cancelled': 'Shipment cancelled',
+    'erp.credited': 'ERP credit posted',
     'shipment.shipped': 'Shipped',
     'customer.notified': 'Customer notified',
     'erp.recorded': 'Recorded in the ERP',
