@@ -40,6 +40,7 @@ export async function startApi(config: Config, options: { port?: number; sagaPol
     temporalUiUrl: options.temporalUiUrl,
     credentials: [...parseCredentials(config.CHECKOUT_TOKENS, 'checkout'), ...parseCredentials(config.STAFF_TOKENS, 'staff')],
     wmsWebhookSecret: config.WMS_WEBHOOK_SECRET,
+    stripeWebhookSecret: config.STRIPE_WEBHOOK_SECRET,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     codec: dataConverter?.payloadCodecs?.[0],
     codecCorsOrigins: config.CODEC_CORS_ORIGINS.split(',').map((o) => o.trim()),
