@@ -76,8 +76,11 @@ try {
   });
   stops.push(sim.close);
 
+  // With a real Stripe key (test mode), payments go to Stripe itself and the simulator serves the other vendors.
+  const { STRIPE_API_BASE: simulatedStripe, ...simulatedVendors } = vendorUrlsFor(sim.url);
   const config = loadConfig({
-    ...vendorUrlsFor(sim.url),
+    ...simulatedVendors,
+    ...(process.env.STRIPE_API_KEY ? {} : { STRIPE_API_BASE: simulatedStripe }),
     TEMPORAL_UI_URL: temporal.uiUrl,
     ...process.env,
     DATABASE_URL: databaseUrl,
