@@ -7,15 +7,10 @@ import type { Database } from '../../db/client';
 import { appendOrderEvent } from '../../db/events';
 import { orderEvents, orders, payments } from '../../db/schema';
 import { paymentAlerts } from '../../lib/metrics';
+import { orderWorkflowId } from '../../workflows/order/ids';
 import { paymentAlertSignal, type PaymentAlert } from '../../workflows/order/messages';
 import { isTerminalStatus } from '../../workflows/order/types';
 import { Problem } from '../problem';
-
-/**
- * How long our own gateway calls may take to reach the books: an event that the books do not explain yet
- * but that is younger than this is answered 503, and Stripe (or the simulator) delivers it again later.
- */
-const SETTLE_SECONDS = 2;
 
 interface Verdict {
   /** What the event says, for the order's timeline. */
@@ -28,7 +23,7 @@ interface Verdict {
 /**
  * Stripe's webhooks, verified with the SDK's constructEvent under STRIPE_WEBHOOK_SECRET. Each event is applied
  * once (its id is the timeline's dedupe key) and checked against the order's books: a dispute, or a cancel or
- * refund the books do not show, parks a live order (paymentAlert signal) and is recorded, counted and listed
+ * refund neither caused by the saga's own requests nor shown in the books, parks a live order (paymentAlert signal) and is recorded, counted and listed
  * for staff (GET /admin/payment-alerts) on an ended one. Events about payments Hotpath does not know are
  * acknowledged and ignored.
  */
@@ -56,12 +51,7 @@ export function stripeWebhookRoutes(deps: { db: Database; client: Client; secret
       return;
     }
 
-    const verdict = await judge(deps.db, event.type, object, orderId, paymentIntentId);
-    const ageSeconds = Math.floor(Date.now() / 1000) - event.created;
-    if (verdict.alert === 'books_mismatch' && ageSeconds < SETTLE_SECONDS) {
-      // Perhaps our own void or refund, whose answer is still on its way to the books: ask for it again later.
-      throw new Problem(503, 'Not yet', `the books of ${orderId} do not show this ${event.type} yet; deliver it again later`);
-    }
+    const verdict = await judge(deps.db, event, object, orderId, paymentIntentId);
 
     const live = !isTerminalStatus(order.status);
     const first = await appendOrderEvent(deps.db, {
@@ -98,10 +88,17 @@ async function orderOf(db: Database, paymentIntentId: string, metadataOrderId: s
   return metadataOrderId;
 }
 
-async function judge(db: Database, type: string, object: Record<string, unknown>, orderId: string, paymentIntentId: string): Promise<Verdict> {
+async function judge(db: Database, event: Stripe.Event, object: Record<string, unknown>, orderId: string, paymentIntentId: string): Promise<Verdict> {
+  const type = event.type;
   if (type === 'charge.dispute.created') {
     const detail = { amountCents: Number(object.amount), reason: String(object.reason), disputeId: String(object.id) };
     return { detail, alert: 'dispute', why: `the cardholder disputed ${detail.amountCents} (${detail.reason})` };
+  }
+  // Stripe names the request that caused an event. One of the saga's own steps (its idempotency keys are the
+  // order's step keys) is explained by construction, even while its answer is still on the way to the books.
+  const causedBy = event.request?.idempotency_key ?? null;
+  if (causedBy?.startsWith(`${orderWorkflowId(orderId)}:`)) {
+    return { detail: { causedBy, ...(type === 'charge.refunded' ? { refundedAtStripeCents: Number(object.amount_refunded) } : { amountCents: Number(object.amount) }) } };
   }
   if (type === 'payment_intent.canceled') {
     const reason = (object.cancellation_reason as string | null) ?? null;

@@ -70,6 +70,10 @@ export async function checkInvariants(db: Database, sim: SimState, accepted: str
     if (refundedAtGateway !== m.refunded) violate('books match the gateway', `${m.id}: refunded ${m.refunded} in Hotpath, ${refundedAtGateway} at the gateway`);
   }
 
+  // Stripe's events: under chaos every cancel and refund is the saga's own, so none may raise a payment alert.
+  const alerts = await db.execute<{ order_id: string; detail: Record<string, unknown> }>(sql`select order_id, detail from order_events where type = 'payment.alert'`);
+  for (const a of alerts) violate("Stripe's events match the books", `${a.order_id}: ${String(a.detail.eventType)} ${String(a.detail.why)}`);
+
   // Exactly one live label and one live WMS task per shipment of a completed order; none for the others.
   const shipments = await db.execute<{ id: string; order_id: string; status: string }>(sql`select s.id, s.order_id, o.status from shipments s join orders o on o.id = s.order_id`);
   const labels = groupBy(sim.labels.records(undefined) as { reference: string; shipmentId: string; status: string; type: string }[]);

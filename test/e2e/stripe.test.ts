@@ -106,7 +106,7 @@ describe('Stripe webhooks', () => {
     const placed = await placeOrder(orderRequest({ paymentToken: 'pm_card_visa', lines: [{ sku, quantity: 1, unitPriceCents: 3000 }] }));
     const order = await waitForStatus(placed.body.orderId);
     await stripeAt(simUrl()).refunds.create({ payment_intent: order.payment.authorizationId, amount: 1000 }, { idempotencyKey: `dashboard-${order.orderId}` });
-    // Younger than the settle time, the event is answered 503 and delivered again; then the books still lack it.
+    // Made with a key that is not one of the saga's step keys, as from the Dashboard: the books never show it.
     await expect.poll(async () => (await alertsFor(order.orderId)).length, { timeout: 20_000 }).toBe(1);
     expect((await alertsFor(order.orderId))[0]!.detail).toMatchObject({ alert: 'books_mismatch', refundedAtStripeCents: 1000, refundedInBooksCents: 0 });
   });
