@@ -128,7 +128,8 @@ export function stripeGateway(settings: StripeSettings): PaymentGateway {
       try {
         const placeholder = await stripe.paymentIntents.create(
           {
-            amount: 1,
+            // Above every supported currency's minimum charge (Stripe refuses smaller amounts even unconfirmed); never confirmed, never charged.
+            amount: 100,
             currency: request.currency.toLowerCase(),
             capture_method: 'manual',
             payment_method_types: ['card'],
