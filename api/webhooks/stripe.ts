@@ -65,7 +65,11 @@ export function stripeWebhookRoutes(deps: { db: Database; client: Client; secret
       deps.log.warn({ orderId, eventId: event.id, eventType: event.type, alert: verdict.alert }, 'payment alert');
       if (live) {
         const alert: PaymentAlert = { kind: verdict.alert, eventId: event.id, eventType: event.type, detail: verdict.why ?? '' };
-        await deps.client.workflow.getHandle(order.workflowId).signal(paymentAlertSignal, alert);
+        // The alert is in the timeline already; a saga that ended meanwhile cannot be signalled, and need not be.
+        await deps.client.workflow
+          .getHandle(order.workflowId)
+          .signal(paymentAlertSignal, alert)
+          .catch((err: unknown) => deps.log.warn({ err, orderId }, 'payment alert: the saga could not be signalled'));
       }
     }
     res.status(200).json({ received: true, duplicate: !first, ...(verdict.alert ? { alert: verdict.alert } : {}) });
