@@ -57,9 +57,10 @@ export class BehaviorBook {
     return behavior;
   }
 
-  /** The live rule for a request; mutable so `failNext` can count down. */
-  resolve(system: SystemName, reference: string | undefined): Behavior {
-    const scoped = reference === undefined ? undefined : this.#scopesOf(system).get(reference);
+  /** The live rule for a request (a shipment's rule before its order's); mutable so `failNext` can count down. */
+  resolve(system: SystemName, reference: string | undefined, shipmentId?: string): Behavior {
+    const scopes = this.#scopesOf(system);
+    const scoped = (shipmentId === undefined ? undefined : scopes.get(shipmentId)) ?? (reference === undefined ? undefined : scopes.get(reference));
     return scoped ?? this.defaultOf(system);
   }
 
@@ -115,7 +116,8 @@ export type VendorAction = (req: Request) => VendorResult;
 export function simulated(book: BehaviorBook, system: SystemName, random: () => number) {
   return (action: VendorAction, referenceOf: ReferenceOf = bodyReference): RequestHandler =>
     async (req, res) => {
-      const behavior = book.resolve(system, referenceOf(req));
+      const shipmentId: unknown = req.body?.shipmentId;
+      const behavior = book.resolve(system, referenceOf(req), typeof shipmentId === 'string' ? shipmentId : undefined);
       // Decided on arrival so `failNext` counts requests in the order they came in.
       const unavailable = takeUnavailability(behavior, random);
       await sleep(behavior.latencyMs + Math.floor(random() * behavior.jitterMs));

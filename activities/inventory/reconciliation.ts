@@ -111,7 +111,7 @@ export async function reconcileStock(db: Database, erp: VendorClient, runId: str
         newRows += await addNewRow(tx as unknown as Database, row);
         continue;
       }
-      const delta = row.onHand - (entry.onHand - entry.inFlight);
+      const delta = row.onHand - entry.inFlight - entry.onHand;
       if (delta === 0) continue;
       const [current] = await tx
         .select({ onHand: stock.onHand, reserved: stock.reserved })

@@ -74,27 +74,47 @@ export async function checkInvariants(db: Database, sim: SimState, accepted: str
   const alerts = await db.execute<{ order_id: string; detail: Record<string, unknown> }>(sql`select order_id, detail from order_events where type = 'payment.alert'`);
   for (const a of alerts) violate("Stripe's events match the books", `${a.order_id}: ${String(a.detail.eventType)} ${String(a.detail.why)}`);
 
-  // Exactly one live label and one live WMS task per shipment of a completed order; none for the others.
-  const shipments = await db.execute<{ id: string; order_id: string; status: string }>(sql`select s.id, s.order_id, o.status from shipments s join orders o on o.id = s.order_id`);
+  // Per shipment: one label and one WMS task ever; live ones only for a shipment that ships; nothing kept for a cancelled one.
+  type ShipmentRow = { id: string; order_id: string; status: string; shipment_status: string; captured: number; refunded: number; lines: { sku: string; quantity: number }[]; warehouse: string };
+  const shipments = await db.execute<ShipmentRow>(sql`
+    select s.id, s.order_id, o.status, s.status as shipment_status, s.captured_cents as captured, s.refunded_cents as refunded, s.lines, s.warehouse
+    from shipments s join orders o on o.id = s.order_id`);
   const labels = groupBy(sim.labels.records(undefined) as { reference: string; shipmentId: string; status: string; type: string }[]);
   const tasks = groupBy(sim.tasks.records(undefined) as { reference: string; shipmentId: string; status: string; type: string }[]);
+  const ships = (s: { status: string; shipment_status: string }) => s.status === 'completed' && s.shipment_status !== 'cancelled';
   for (const s of shipments) {
     const live = (list: { shipmentId: string; status: string; type: string }[] | undefined, type: string) =>
       (list ?? []).filter((r) => r.type === type && r.shipmentId === s.id && r.status !== 'cancelled').length;
     const all = (list: { shipmentId: string; type: string }[] | undefined, type: string) => (list ?? []).filter((r) => r.type === type && r.shipmentId === s.id).length;
     if (all(labels.get(s.order_id), 'label') > 1) violate('one label per shipment', `${s.id}: ${all(labels.get(s.order_id), 'label')} labels`);
     if (all(tasks.get(s.order_id), 'task') > 1) violate('one WMS task per shipment', `${s.id}: ${all(tasks.get(s.order_id), 'task')} tasks`);
-    const expected = s.status === 'completed' ? 1 : 0;
-    if (isTerminalStatus(s.status) && live(labels.get(s.order_id), 'label') !== expected) violate('labels match the outcome', `${s.id} (${s.status}): ${live(labels.get(s.order_id), 'label')} live labels`);
-    if (isTerminalStatus(s.status) && live(tasks.get(s.order_id), 'task') !== expected) violate('WMS tasks match the outcome', `${s.id} (${s.status}): ${live(tasks.get(s.order_id), 'task')} live tasks`);
+    if (!isTerminalStatus(s.status)) continue;
+    const expected = ships(s) ? 1 : 0;
+    if (live(labels.get(s.order_id), 'label') !== expected) violate('labels match the outcome', `${s.id} (${s.status}, shipment ${s.shipment_status}): ${live(labels.get(s.order_id), 'label')} live labels`);
+    if (live(tasks.get(s.order_id), 'task') !== expected) violate('WMS tasks match the outcome', `${s.id} (${s.status}, shipment ${s.shipment_status}): ${live(tasks.get(s.order_id), 'task')} live tasks`);
+    if (s.shipment_status === 'cancelled' && s.captured !== s.refunded) violate('nothing captured for a cancelled shipment', `${s.id}: captured ${s.captured}, refunded ${s.refunded}`);
   }
+  for (const m of money) if (m.status === 'cancelled' && m.captured > m.refunded) violate('no cancelled order keeps money', `${m.id}: captured ${m.captured}, refunded ${m.refunded}`);
 
-  // The ERP has each completed order once, and no other.
-  const erp = groupBy(sim.erpOrders.records(undefined) as { reference: string }[]);
+  // The ERP agrees: for every ended order, its recorded lines minus its credits equal the shipments that ship.
+  const erpOrders = groupBy(sim.erpOrders.records(undefined) as { reference: string; type: string; shipments?: { warehouse: string; lines: { sku: string; quantity: number }[] }[] }[]);
+  const erpCredits = groupBy(sim.erpCredits.records(undefined) as { reference: string; type: string; warehouse?: string; lines?: { sku: string; quantity: number }[] }[]);
+  const shipmentsByOrder = new Map<string, ShipmentRow[]>();
+  for (const s of shipments) shipmentsByOrder.set(s.order_id, [...(shipmentsByOrder.get(s.order_id) ?? []), s]);
   for (const o of orderRows) {
-    const recorded = erp.get(o.id)?.length ?? 0;
-    if (o.status === 'completed' && recorded !== 1) violate('each completed order is in the ERP exactly once', `${o.id}: ${recorded} records`);
-    if (isTerminalStatus(o.status) && o.status !== 'completed' && recorded !== 0) violate('only completed orders reach the ERP', `${o.id} (${o.status}): ${recorded} records`);
+    if (!isTerminalStatus(o.status)) continue;
+    const records = (erpOrders.get(o.id) ?? []).filter((r) => r.type === 'erp_order');
+    if (records.length > 1) violate('each order is in the ERP at most once', `${o.id}: ${records.length} records`);
+    if (o.status === 'completed' && records.length !== 1) violate('each completed order is in the ERP exactly once', `${o.id}: ${records.length} records`);
+    const net = new Map<string, number>();
+    const add = (warehouse: string, lines: { sku: string; quantity: number }[], sign: number) => {
+      for (const l of lines) net.set(`${l.sku}@${warehouse}`, (net.get(`${l.sku}@${warehouse}`) ?? 0) + sign * l.quantity);
+    };
+    for (const r of records) for (const sh of r.shipments ?? []) add(sh.warehouse, sh.lines, 1);
+    for (const c of (erpCredits.get(o.id) ?? []).filter((r) => r.type === 'erp_credit')) add(c.warehouse!, c.lines ?? [], -1);
+    for (const s of shipmentsByOrder.get(o.id) ?? []) if (ships(s)) add(s.warehouse, s.lines, -1);
+    const off = [...net].filter(([, q]) => q !== 0);
+    if (off.length > 0) violate('the ERP agrees with Hotpath', `${o.id} (${o.status}): recorded − credited − shipping ≠ 0 for ${off.map(([k, q]) => `${k} ${q > 0 ? '+' : ''}${q}`).join(', ')}`);
   }
   return { violations, outcomes };
 }

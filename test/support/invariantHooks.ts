@@ -27,4 +27,22 @@ afterEach(async () => {
     where o.status = 'cancelled' and p.captured_cents > 0
       and not exists (select 1 from order_events e where e.order_id = o.id and e.type = 'shipment.handed_off')`);
   expect(capturedAfterEarlyCancel, 'no capture for an order cancelled before the handoff').toEqual([]);
+
+  // Per shipment: nothing kept for a cancelled shipment; the shares add up to the order's books.
+  const keptForCancelled = await db.execute(sql`
+    select s.id from shipments s join orders o on o.id = s.order_id
+    where o.status in ('completed', 'rejected', 'failed', 'cancelled') and s.status = 'cancelled' and s.captured_cents <> s.refunded_cents`);
+  expect(keptForCancelled, 'no money kept for a cancelled shipment').toEqual([]);
+  const sharesAstray = await db.execute(sql`
+    select o.id from orders o join payments p on p.order_id = o.id
+    where o.status in ('completed', 'rejected', 'failed', 'cancelled')
+      and exists (select 1 from shipments s where s.order_id = o.id and s.priced_lines is not null and s.captured_cents > 0)
+      and (p.captured_cents <> (select sum(s.captured_cents) from shipments s where s.order_id = o.id)
+        or p.refunded_cents <> (select sum(s.refunded_cents) from shipments s where s.order_id = o.id))`);
+  expect(sharesAstray, "the shipments' captured and refunded shares add up to the order's").toEqual([]);
+  const toldTwoStories = await db.execute(sql`
+    select o.id, o.status, o.reason from orders o
+    where (o.status = 'completed' and o.reason is not null and exists (select 1 from shipments s where s.order_id = o.id and s.priced_lines is not null))
+       or (o.status = 'cancelled' and exists (select 1 from payments p where p.order_id = o.id and p.captured_cents > p.refunded_cents))`);
+  expect(toldTwoStories, 'no completed order with a reason, no cancelled order with money kept').toEqual([]);
 });

@@ -91,3 +91,15 @@ export async function waitForStatus(orderId: string, statuses: readonly string[]
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * With RECORD_FIXTURES=1, saves a finished order's workflow history as a replay fixture
+ * (test/fixtures/histories/<name>.json, sealed with the test key); otherwise does nothing.
+ */
+export async function recordFixture(orderId: string, name: string): Promise<void> {
+  if (process.env.RECORD_FIXTURES !== '1') return;
+  const { historyToJSON } = await import('@temporalio/common/lib/proto-utils');
+  const { writeFile } = await import('node:fs/promises');
+  const history = await (await temporalClient()).workflow.getHandle(`order-${orderId}`).fetchHistory();
+  await writeFile(new URL(`../fixtures/histories/${name}.json`, import.meta.url), historyToJSON(history));
+}

@@ -58,15 +58,32 @@ describe('allocation (property-based)', () => {
     expect(picks).toBeUndefined();
   });
 
-  it('plans one shipment per warehouse with stable ids', () => {
-    const plans = planShipments('ord_1', [
-      { sku: 'A', warehouse: 'wh-west', quantity: 1 },
-      { sku: 'B', warehouse: 'wh-east', quantity: 2 },
-      { sku: 'C', warehouse: 'wh-west', quantity: 3 },
-    ]);
+  it('plans one shipment per warehouse with stable ids, each worth its units at their lines\' prices', () => {
+    const plans = planShipments(
+      'ord_1',
+      [
+        { sku: 'A', warehouse: 'wh-west', quantity: 1 },
+        { sku: 'B', warehouse: 'wh-east', quantity: 2 },
+        { sku: 'C', warehouse: 'wh-west', quantity: 3 },
+      ],
+      [
+        { sku: 'A', quantity: 1, unitPriceCents: 100 },
+        { sku: 'B', quantity: 2, unitPriceCents: 250 },
+        { sku: 'C', quantity: 3, unitPriceCents: 10 },
+      ],
+    );
     expect(plans).toEqual([
-      { shipmentId: 'ord_1-s1', warehouse: 'wh-east', lines: [{ sku: 'B', quantity: 2 }] },
-      { shipmentId: 'ord_1-s2', warehouse: 'wh-west', lines: [{ sku: 'A', quantity: 1 }, { sku: 'C', quantity: 3 }] },
+      { shipmentId: 'ord_1-s1', warehouse: 'wh-east', lines: [{ sku: 'B', quantity: 2 }], amountCents: 500, pricedLines: [{ sku: 'B', quantity: 2, unitPriceCents: 250 }] },
+      {
+        shipmentId: 'ord_1-s2',
+        warehouse: 'wh-west',
+        lines: [{ sku: 'A', quantity: 1 }, { sku: 'C', quantity: 3 }],
+        amountCents: 130,
+        pricedLines: [
+          { sku: 'A', quantity: 1, unitPriceCents: 100 },
+          { sku: 'C', quantity: 3, unitPriceCents: 10 },
+        ],
+      },
     ]);
   });
 });
