@@ -1,11 +1,13 @@
 import type { Database } from '../db/client';
 import type { AllocationPolicy } from './inventory/allocation';
+import type { PaymentGateway } from './payment/port';
 import type { VendorClient } from './vendorClient';
 
 export interface ActivityDeps {
   db: Database;
+  /** The payment port (Stripe's adapter in production and against the simulator). */
+  payments: PaymentGateway;
   vendors: {
-    payment: VendorClient;
     carrier: VendorClient;
     wms: VendorClient;
     erp: VendorClient;

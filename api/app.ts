@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { sql } from 'drizzle-orm';
 import { orderRoutes } from './orders/routes';
 import { wmsWebhookRoutes } from './webhooks/wms';
+import { stripeWebhookRoutes } from './webhooks/stripe';
 import { inventoryRoutes } from './inventory/routes';
 import { adminRoutes } from './admin/routes';
 import { codecRoutes } from './codec/routes';
@@ -25,6 +26,8 @@ export interface AppDeps extends PlaceOrderDeps {
   temporalUiUrl?: string;
   credentials: Credential[];
   wmsWebhookSecret?: string;
+  /** Signing secret of the Stripe webhook endpoint (STRIPE_WEBHOOK_SECRET). */
+  stripeWebhookSecret?: string;
   /** General budget: requests a minute per verified principal, per client address when anonymous (per process). */
   rateLimitPerMinute: number;
   /** Strict budget: failed bearer tokens and sign-ins a minute per address, shared by every replica (Postgres). */
@@ -96,6 +99,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(orderRoutes(deps));
   app.use(codecRoutes(deps.codec, deps.credentials, deps.codecCorsOrigins ?? []));
   app.use(wmsWebhookRoutes(deps.db, deps.wmsWebhookSecret));
+  app.use(stripeWebhookRoutes({ db: deps.db, client: deps.saga.client, secret: deps.stripeWebhookSecret, log: deps.log }));
   app.use(inventoryRoutes(deps.db, deps.credentials));
   app.use(adminRoutes({ db: deps.db, client: deps.saga.client, taskQueue: deps.saga.taskQueue, credentials: deps.credentials }));
   app.use((req, res) => sendProblem(res, new Problem(404, 'Not found', `no route ${req.method} ${req.path}`)));

@@ -45,6 +45,7 @@ export async function startApi(config: Config, options: { port?: number; sagaPol
     temporalUiUrl: options.temporalUiUrl,
     credentials,
     wmsWebhookSecret: config.WMS_WEBHOOK_SECRET,
+    stripeWebhookSecret: config.STRIPE_WEBHOOK_SECRET,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
     trustProxy: config.TRUST_PROXY,

@@ -24,8 +24,8 @@ export const createOrderSchema = z
     }),
     paymentToken: z
       .string()
-      .regex(/^(pm|tok)_[A-Za-z0-9_]{1,100}$/, 'must be a payment method (pm_…) or token (tok_…); card data is never accepted')
-      .meta({ description: 'A gateway payment method id (`pm_…`) or token alias (`tok_…`); card data is never accepted.', example: 'tok_visa' }),
+      .regex(/^(pm|tok)_[A-Za-z0-9_]{1,100}$/, 'must be a Stripe PaymentMethod id (pm_…) or test token (tok_…); card data is never accepted')
+      .meta({ description: 'A Stripe PaymentMethod id (`pm_…`, e.g. `pm_card_visa`) or test token alias (`tok_…`); card data is never accepted.', example: 'pm_card_visa' }),
   })
   .refine((order) => order.lines.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0) <= 100_000_000, {
     message: 'the order total must be at most 100000000 cents',

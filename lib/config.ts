@@ -22,7 +22,14 @@ const schema = z.object({
   TASK_QUEUE: z.string().default('orders'),
   API_PORT: z.coerce.number().int().default(3000),
   SIM_PORT: z.coerce.number().int().default(4000),
-  PAYMENT_URL: z.string().default('http://127.0.0.1:4000/payment'),
+  /** The payment gateway's adapter; Stripe is the only one (see activities/payment/port.ts for adding another). */
+  PAYMENT_PROVIDER: z.enum(['stripe'], 'PAYMENT_PROVIDER must be stripe').default('stripe'),
+  /** Stripe secret key (sk_test_… for test mode). Optional only when STRIPE_API_BASE points at the simulator or a mock. */
+  STRIPE_API_KEY: z.string().min(1).optional(),
+  /** Where Stripe's API is: unset for api.stripe.com; the simulator, stripe-mock or a proxy otherwise. */
+  STRIPE_API_BASE: z.url('STRIPE_API_BASE must be a URL').optional(),
+  /** Signing secret of the Stripe webhook endpoint (whsec_…); /webhooks/stripe refuses events without it. */
+  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
   CARRIER_URL: z.string().default('http://127.0.0.1:4000/carrier'),
   WMS_URL: z.string().default('http://127.0.0.1:4000/wms'),
   ERP_URL: z.string().default('http://127.0.0.1:4000/erp'),
@@ -103,10 +110,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return { ...config, SAGA_POLICY: { holdTtlMs: Math.round(config.HOLD_TTL_MINUTES * 60_000), ...config.SAGA_POLICY } };
 }
 
-/** Base URLs of the vendor systems, so a real vendor can replace each simulator. */
+/** Base URLs of the vendor systems, so a real vendor can replace each simulator (Stripe's API is served at the simulator's root). */
 export function vendorUrlsFor(simBaseUrl: string) {
   return {
-    PAYMENT_URL: `${simBaseUrl}/payment`,
+    STRIPE_API_BASE: simBaseUrl,
     CARRIER_URL: `${simBaseUrl}/carrier`,
     WMS_URL: `${simBaseUrl}/wms`,
     ERP_URL: `${simBaseUrl}/erp`,

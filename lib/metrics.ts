@@ -99,3 +99,9 @@ export async function metricsText(): Promise<string> {
     .catch(() => '');
   return `${own}\n${sdk}`;
 }
+
+export const paymentAlerts = new Counter({
+  name: 'hotpath_payment_alerts_total',
+  help: 'Stripe events the books do not explain (disputes, refunds or cancellations made outside Hotpath), by kind and whether the order was still live',
+  labelNames: ['kind', 'order'] as const,
+});

@@ -6,7 +6,7 @@ import path from 'node:path';
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 const GO_FALLBACKS = ['/usr/local/go/bin/go', '/usr/lib/go/bin/go'];
 
-function isExecutable(file: string): boolean {
+export function isExecutable(file: string): boolean {
   try {
     accessSync(file, constants.X_OK);
     return true;
@@ -27,7 +27,7 @@ export function findGo(): string | undefined {
 }
 
 /** Where `go install` puts binaries: GOBIN, else GOPATH/bin. */
-function goBinDir(go: string): string {
+export function goBinDir(go: string): string {
   const [gobin, gopath] = execFileSync(go, ['env', 'GOBIN', 'GOPATH'], { encoding: 'utf8' }).split('\n');
   return gobin?.trim() || path.join((gopath ?? '').trim() || path.join(process.env.HOME ?? '/root', 'go'), 'bin');
 }

@@ -65,14 +65,22 @@ try {
   await migrateDatabase(databaseUrl);
 
   // Development secrets only for this local stack; production sets its own in the environment.
-  const devSecrets = { STAFF_TOKENS: 'support:dev-staff-token', CHECKOUT_TOKENS: 'checkout:dev-checkout-token', WMS_WEBHOOK_SECRET: 'dev-wms-webhook-secret' };
+  const devSecrets = { STAFF_TOKENS: 'support:dev-staff-token', CHECKOUT_TOKENS: 'checkout:dev-checkout-token', WMS_WEBHOOK_SECRET: 'dev-wms-webhook-secret', STRIPE_WEBHOOK_SECRET: 'whsec_dev_hotpath' };
   for (const [name, value] of Object.entries(devSecrets)) process.env[name] ??= value;
   process.env.PAYLOAD_KEYS ??= await devPayloadKey(dataDir);
-  const sim = await startSimServer(base.SIM_PORT, { wmsCallbackUrl: process.env.WMS_CALLBACK_URL ?? `http://127.0.0.1:${base.API_PORT}/webhooks/wms` });
+  const sim = await startSimServer(base.SIM_PORT, {
+    wmsCallbackUrl: process.env.WMS_CALLBACK_URL ?? `http://127.0.0.1:${base.API_PORT}/webhooks/wms`,
+    // The simulator is Stripe here: it signs its events for the API's Stripe webhook.
+    stripeWebhookUrl: process.env.STRIPE_WEBHOOK_URL ?? `http://127.0.0.1:${base.API_PORT}/webhooks/stripe`,
+    stripeWebhookSecret: process.env.STRIPE_WEBHOOK_SECRET,
+  });
   stops.push(sim.close);
 
+  // With a real Stripe key (test mode), payments go to Stripe itself and the simulator serves the other vendors.
+  const { STRIPE_API_BASE: simulatedStripe, ...simulatedVendors } = vendorUrlsFor(sim.url);
   const config = loadConfig({
-    ...vendorUrlsFor(sim.url),
+    ...simulatedVendors,
+    ...(process.env.STRIPE_API_KEY ? {} : { STRIPE_API_BASE: simulatedStripe }),
     TEMPORAL_UI_URL: temporal.uiUrl,
     ...process.env,
     DATABASE_URL: databaseUrl,
@@ -108,7 +116,7 @@ Hotpath is up in ${((Date.now() - started) / 1000).toFixed(1)} s${seeded ? ` (se
 Place an order:
   curl -s -X POST http://localhost:${config.API_PORT}/orders \\
     -H 'authorization: Bearer dev-checkout-token' -H 'content-type: application/json' -H "Idempotency-Key: demo-$(date +%s%N)" \\
-    -d '{"customerId":"cust-1","email":"ada@example.com","currency":"USD","lines":[{"sku":"TSHIRT-BLK-M","quantity":2,"unitPriceCents":2500}],"shippingAddress":{"name":"Ada Lovelace","line1":"12 Analytical St","city":"Boston","postalCode":"02110","country":"US"},"paymentToken":"tok_visa"}'
+    -d '{"customerId":"cust-1","email":"ada@example.com","currency":"USD","lines":[{"sku":"TSHIRT-BLK-M","quantity":2,"unitPriceCents":2500}],"shippingAddress":{"name":"Ada Lovelace","line1":"12 Analytical St","city":"Boston","postalCode":"02110","country":"US"},"paymentToken":"pm_card_visa"}'
 Then: curl -s -H 'authorization: Bearer dev-checkout-token' http://localhost:${config.API_PORT}/orders/<orderId>
 
 Cancel one as staff:

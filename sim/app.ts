@@ -4,7 +4,7 @@ import { controlRouter } from './control';
 import { erpControlRouter, erpRouter } from './erp';
 import { failure, send } from './http';
 import { notificationsRouter } from './notifications';
-import { paymentControlRouter, paymentRouter } from './payment';
+import { stripeControlRouter, stripeRouter } from './stripe/router';
 import { createSimState, type SimOptions, type SimState } from './state';
 import { wmsControlRouter, wmsRouter } from './wms';
 
@@ -18,13 +18,14 @@ export function createSimApp(options: SimOptions = {}): { app: express.Express; 
   app.disable('x-powered-by');
   app.use(express.json());
 
-  app.use('/payment', paymentRouter(state));
+  // Stripe's API lives at the root (/v1/…), as at api.stripe.com: point STRIPE_API_BASE at the simulator.
+  app.use('/v1', stripeRouter(state));
   app.use('/carrier', carrierRouter(state));
   app.use('/wms', wmsRouter(state));
   app.use('/erp', erpRouter(state));
   app.use('/notifications', notificationsRouter(state));
 
-  app.use('/_sim/payment', paymentControlRouter(state));
+  app.use('/_sim/payment', stripeControlRouter(state));
   app.use('/_sim/wms', wmsControlRouter(state));
   app.use('/_sim/erp', erpControlRouter(state));
   app.use('/_sim', controlRouter(state));

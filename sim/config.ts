@@ -7,6 +7,9 @@ export interface SimConfig {
   baseline: Record<SystemName, Behavior>;
   authTtlMs: number;
   wmsCallbackUrl: string | undefined;
+  searchLagMs: number;
+  stripeWebhookUrl: string | undefined;
+  stripeWebhookSecret: string | undefined;
 }
 
 export function readSimConfig(env: NodeJS.ProcessEnv = process.env): SimConfig {
@@ -21,6 +24,9 @@ export function readSimConfig(env: NodeJS.ProcessEnv = process.env): SimConfig {
     baseline,
     authTtlMs: readMillis(env, 'SIM_AUTH_TTL_MS') ?? SEVEN_DAYS_MS,
     wmsCallbackUrl: env.WMS_CALLBACK_URL || undefined,
+    searchLagMs: readMillis(env, 'SIM_SEARCH_LAG_MS') ?? 0,
+    stripeWebhookUrl: env.STRIPE_WEBHOOK_URL || undefined,
+    stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET || undefined,
   };
 }
 

@@ -62,7 +62,7 @@ function resetFaults(state: SimState, system: SystemName, scope?: string): void 
 function recordsOf(state: SimState, system: SystemName, reference: string | undefined): unknown[] {
   switch (system) {
     case 'payment':
-      return state.authorizations.records(reference);
+      return state.paymentIntents.records(reference);
     case 'carrier':
       return state.labels.records(reference);
     case 'wms':

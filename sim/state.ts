@@ -7,7 +7,7 @@ import { StockBook } from './erp-stock';
 import { IdempotencyStore } from './idempotency';
 import { KeyedRecords } from './keyed-records';
 import type { Message } from './notifications';
-import type { Authorization } from './payment';
+import type { SimPaymentIntent } from './stripe/objects';
 import type { Task } from './wms';
 import { CancellationPolicy } from './wms-cancellations';
 
@@ -18,6 +18,11 @@ export interface SimOptions {
   initialStock?: StockRow[];
   /** Authorization validity window; SIM_AUTH_TTL_MS or 7 days by default. */
   authTtlMs?: number;
+  /** How far Stripe search trails writes; SIM_SEARCH_LAG_MS or 0 by default. */
+  searchLagMs?: number;
+  /** Where Stripe events are sent, signed with the secret; STRIPE_WEBHOOK_URL and STRIPE_WEBHOOK_SECRET by default. */
+  stripeWebhookUrl?: string;
+  stripeWebhookSecret?: string;
   /** Where the WMS announces shipped tasks; WMS_CALLBACK_URL by default. */
   wmsCallbackUrl?: string;
   /** Environment to read SIM_* settings from; process.env by default. */
@@ -30,9 +35,12 @@ export interface SimState {
   random: () => number;
   authTtlMs: number;
   wmsCallbackUrl: string | undefined;
+  searchLagMs: number;
+  stripeWebhookUrl: string | undefined;
+  stripeWebhookSecret: string | undefined;
   behaviors: BehaviorBook;
   idempotency: IdempotencyStore;
-  authorizations: KeyedRecords<Authorization>;
+  paymentIntents: KeyedRecords<SimPaymentIntent>;
   labels: KeyedRecords<Label>;
   tasks: KeyedRecords<Task>;
   cancellations: CancellationPolicy;
@@ -49,9 +57,12 @@ export function createSimState(options: SimOptions = {}): SimState {
     random: options.random ?? Math.random,
     authTtlMs: options.authTtlMs ?? config.authTtlMs,
     wmsCallbackUrl: options.wmsCallbackUrl ?? config.wmsCallbackUrl,
+    searchLagMs: options.searchLagMs ?? config.searchLagMs,
+    stripeWebhookUrl: options.stripeWebhookUrl ?? config.stripeWebhookUrl,
+    stripeWebhookSecret: options.stripeWebhookSecret ?? config.stripeWebhookSecret,
     behaviors: new BehaviorBook(config.baseline),
     idempotency: new IdempotencyStore(),
-    authorizations: new KeyedRecords(),
+    paymentIntents: new KeyedRecords(),
     labels: new KeyedRecords(),
     tasks: new KeyedRecords(),
     cancellations: new CancellationPolicy(),

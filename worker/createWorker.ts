@@ -12,6 +12,8 @@ import { startTracing } from '../lib/tracing';
 import { temporalConnectionOptions } from '../lib/temporalConnection';
 import { nearestSingleWarehouseFirst } from '../activities/inventory/allocation';
 import { VendorClient } from '../activities/vendorClient';
+import { stripeGateway } from '../activities/payment/stripe';
+import type { PaymentGateway } from '../activities/payment/port';
 import type { Database } from '../db/client';
 import type { Config } from '../lib/config';
 
@@ -20,12 +22,21 @@ export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', impo
 export function vendorClients(config: Config) {
   const client = (system: string, url: string) => new VendorClient(system, url, config.VENDOR_TIMEOUT_MS);
   return {
-    payment: client('payment', config.PAYMENT_URL),
     carrier: client('carrier', config.CARRIER_URL),
     wms: client('wms', config.WMS_URL),
     erp: client('erp', config.ERP_URL),
     notifications: client('notifications', config.NOTIFICATIONS_URL),
   };
+}
+
+/** The key the simulator (and stripe-mock) accept; never valid at Stripe itself. */
+export const SIMULATOR_STRIPE_KEY = 'sk_test_hotpath_simulator';
+
+/** The payment port's adapter for PAYMENT_PROVIDER (only stripe). */
+export function paymentGateway(config: Config): PaymentGateway {
+  const apiKey = config.STRIPE_API_KEY ?? (config.STRIPE_API_BASE ? SIMULATOR_STRIPE_KEY : undefined);
+  if (!apiKey) throw new Error('STRIPE_API_KEY is required (sk_test_… for Stripe test mode), or STRIPE_API_BASE pointing at the simulator');
+  return stripeGateway({ apiKey, apiBase: config.STRIPE_API_BASE, timeoutMs: config.VENDOR_TIMEOUT_MS });
 }
 
 /** A worker for the order saga: workflows plus activities bound to Postgres and the vendors. */
@@ -44,7 +55,7 @@ export async function createWorker(options: {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
-    activities: createOrderActivities({ db, vendors: vendorClients(config), allocation: nearestSingleWarehouseFirst }),
+    activities: createOrderActivities({ db, payments: paymentGateway(config), vendors: vendorClients(config), allocation: nearestSingleWarehouseFirst }),
     dataConverter: dataConverterFor(config),
     interceptors: { activity: [activityMetrics] },
     ...(config.WORKER_WORKFLOW_SLOTS ? { maxConcurrentWorkflowTaskExecutions: config.WORKER_WORKFLOW_SLOTS } : {}),

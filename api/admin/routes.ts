@@ -3,7 +3,7 @@ import { desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Database } from '../../db/client';
-import { reconciliationRuns } from '../../db/schema';
+import { orderEvents, orders, reconciliationRuns } from '../../db/schema';
 import type { reconciliationWorkflow } from '../../workflows';
 import { requireRole, type Credential } from '../auth';
 import { Problem, invalidInput } from '../problem';
@@ -31,6 +31,18 @@ export function adminRoutes(deps: { db: Database; client: Client; taskQueue: str
       if (!(err instanceof WorkflowFailedError)) throw err;
       throw new Problem(502, 'Reconciliation failed', `run ${workflowId} failed: ${(err.cause?.cause as Error | undefined)?.message ?? err.cause?.message ?? err.message}`, { runId: workflowId });
     }
+  });
+
+  /** Payment alerts from Stripe's webhooks (disputes, money moved outside Hotpath), newest first, with the order's status now. */
+  router.get('/admin/payment-alerts', staff, async (_req, res) => {
+    const alerts = await deps.db
+      .select({ orderId: orderEvents.orderId, at: orderEvents.at, detail: orderEvents.detail, orderStatus: orders.status })
+      .from(orderEvents)
+      .innerJoin(orders, eq(orders.id, orderEvents.orderId))
+      .where(eq(orderEvents.type, 'payment.alert'))
+      .orderBy(desc(orderEvents.at))
+      .limit(200);
+    res.json({ alerts });
   });
 
   router.get('/admin/reconciliations', staff, async (_req, res) => {

@@ -18,6 +18,7 @@ import { Agent } from 'undici';
 import { createOrderActivities } from '../../activities';
 import { nearestSingleWarehouseFirst } from '../../activities/inventory/allocation';
 import { VendorClient } from '../../activities/vendorClient';
+import { paymentGateway } from '../../worker/createWorker';
 import { placeOrder } from '../../api/orders/placeOrder';
 import { createSagaLauncher } from '../../api/orders/sagaLauncher';
 import { createOrderSchema, idempotencyKeySchema, type CreateOrderRequest } from '../../api/validation';
@@ -111,13 +112,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { db } = database;
   const vendor = (system: string, url: string) => new VendorClient(system, url, config.VENDOR_TIMEOUT_MS, chainAgent);
   const vendors = {
-    payment: vendor('payment', config.PAYMENT_URL),
     carrier: vendor('carrier', config.CARRIER_URL),
     wms: vendor('wms', config.WMS_URL),
     erp: vendor('erp', config.ERP_URL),
     notifications: vendor('notifications', config.NOTIFICATIONS_URL),
   };
-  const acts = createOrderActivities({ db, vendors, allocation: nearestSingleWarehouseFirst });
+  const acts = createOrderActivities({ db, payments: paymentGateway(config), vendors, allocation: nearestSingleWarehouseFirst });
 
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(config) });

@@ -24,8 +24,8 @@ export interface SimLatencies {
 export const DEFAULT_SIM_LATENCIES: SimLatencies = { authorize: 200, capture: 100, label: 300, wms: 150, notify: 50, erp: 0 };
 
 const ROUTES: [RegExp, keyof SimLatencies][] = [
-  [/^\/payment\/authorizations$/, 'authorize'],
-  [/^\/payment\/authorizations\/[^/]+\/capture$/, 'capture'],
+  [/^\/v1\/payment_intents$/, 'authorize'],
+  [/^\/v1\/payment_intents\/[^/]+\/capture$/, 'capture'],
   [/^\/carrier\/labels$/, 'label'],
   [/^\/wms\/tasks$/, 'wms'],
   [/^\/notifications\/messages$/, 'notify'],

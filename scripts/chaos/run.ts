@@ -42,7 +42,7 @@ const random = seededRandom(seed);
 const log = (line: string) => console.log(`[chaos +${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}`);
 const t0 = Date.now();
 
-const secrets = { checkout: 'chaos-checkout-token', staff: 'chaos-staff-token', webhook: 'chaos-webhook-secret' };
+const secrets = { checkout: 'chaos-checkout-token', staff: 'chaos-staff-token', webhook: 'chaos-webhook-secret', stripeWebhook: 'whsec_chaos' };
 const dir = await mkdtemp(path.join(tmpdir(), 'hotpath-chaos-'));
 await chmod(dir, 0o755);
 const cleanups: (() => Promise<void>)[] = [async () => rm(dir, { recursive: true, force: true })];
@@ -58,7 +58,7 @@ try {
 
   const apiPort = await freePort();
   process.env.WMS_WEBHOOK_SECRET = secrets.webhook;
-  const sim = await startSimServer(0, { wmsCallbackUrl: `http://127.0.0.1:${apiPort}/webhooks/wms`, initialStock: chaosStockRows() });
+  const sim = await startSimServer(0, { wmsCallbackUrl: `http://127.0.0.1:${apiPort}/webhooks/wms`, stripeWebhookUrl: `http://127.0.0.1:${apiPort}/webhooks/stripe`, stripeWebhookSecret: secrets.stripeWebhook, initialStock: chaosStockRows() });
   cleanups.push(sim.close);
   const database = openDatabase(pg.url, { max: 5 });
   cleanups.push(database.close);
@@ -84,7 +84,7 @@ try {
     SAGA_POLICY: JSON.stringify({ initialIntervalMs: 500, backoffCoefficient: 2, maximumIntervalMs: 5000, maximumAttempts: 12, compensationAttempts: 20, stepTimeoutMs: 4000 }),
   };
   const worker = new ManagedProcess('worker', 'worker/main.ts', env, 'worker polling');
-  const api = new ManagedProcess('api', 'api/server.ts', { ...env, API_PORT: String(apiPort), CHECKOUT_TOKENS: `checkout:${secrets.checkout}`, STAFF_TOKENS: `chaos:${secrets.staff}`, WMS_WEBHOOK_SECRET: secrets.webhook, RATE_LIMIT_PER_MINUTE: '1000000', API_METRICS_PORT: '0' }, 'api listening');
+  const api = new ManagedProcess('api', 'api/server.ts', { ...env, API_PORT: String(apiPort), CHECKOUT_TOKENS: `checkout:${secrets.checkout}`, STAFF_TOKENS: `chaos:${secrets.staff}`, WMS_WEBHOOK_SECRET: secrets.webhook, STRIPE_WEBHOOK_SECRET: secrets.stripeWebhook, RATE_LIMIT_PER_MINUTE: '1000000', API_METRICS_PORT: '0' }, 'api listening');
   cleanups.push(() => worker.stop(), () => api.stop());
   await worker.start();
   await api.start();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectMoneyBalanced } from '../support/invariants';
+import { paymentIntentsOf, expectMoneyBalanced } from '../support/invariants';
 import { newSku, nextOrder, orderRequest, placeOrder, sim, waitForStatus } from '../support/stack';
 
 /** The gateway's authorization for the order, as soon as it exists (the slow WMS holds the capture back). */
@@ -7,8 +7,7 @@ async function authorizationOf(orderId: string): Promise<string> {
   let id: string | undefined;
   await expect
     .poll(async () => {
-      const records = (await sim(`/_sim/payment/records?reference=${orderId}`)).body.records;
-      id = records.find((r: { type: string; status: string }) => r.type === 'authorization' && r.status === 'authorized')?.id;
+      id = (await paymentIntentsOf(orderId)).find((r: { status: string }) => r.status === 'requires_capture')?.id;
       return id;
     }, { timeout: 60_000, interval: 20 })
     .toBeDefined();
@@ -22,7 +21,7 @@ describe('an authorization that lapses before capture', () => {
     await sim('/_sim/wms/behavior', { scope: orderId, latencyMs: 2000 });
     await placeOrder(orderRequest({ lines: [{ sku, quantity: 1, unitPriceCents: 1234 }] }), key);
     const payment = { authorizationId: await authorizationOf(orderId) };
-    expect((await sim(`/_sim/payment/authorizations/${payment.authorizationId}/expire`, {})).status).toBe(200);
+    expect((await sim(`/_sim/payment/payment_intents/${payment.authorizationId}/expire`, {})).status).toBe(200);
 
     const order = await waitForStatus(orderId);
     expect(order.status).toBe('completed');
@@ -36,7 +35,7 @@ describe('an authorization that lapses before capture', () => {
     const { key, orderId } = nextOrder();
     await sim('/_sim/wms/behavior', { scope: orderId, latencyMs: 2000 });
     await placeOrder(orderRequest({ lines: [{ sku, quantity: 1, unitPriceCents: 500 }] }), key);
-    await sim(`/_sim/payment/authorizations/${await authorizationOf(orderId)}/expire`, {});
+    await sim(`/_sim/payment/payment_intents/${await authorizationOf(orderId)}/expire`, {});
     // The gateway is down for this order from now on: the re-authorization cannot happen.
     await sim('/_sim/payment/behavior', { scope: orderId, failNext: 3 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectMoneyBalanced, expectStockBalanced, stockOf, vendorArtifacts } from '../support/invariants';
+import { paymentIntentsOf, expectMoneyBalanced, expectStockBalanced, stockOf, vendorArtifacts } from '../support/invariants';
 import { api, newSku, nextOrder, orderRequest, placeOrder, sim, simUrl, waitForStatus } from '../support/stack';
 import { STAFF_TOKEN } from '../support/testPolicy';
 
@@ -119,7 +119,7 @@ describe('the saga undoes what it did when a step fails', () => {
     await breakVendor('wms', orderId, { latencyMs: 2000 });
     await placeOrder(orderRequest({ lines: [{ sku, quantity: 2, unitPriceCents: 250 }] }), key);
     await expect
-      .poll(async () => (await sim(`/_sim/payment/records?reference=${orderId}`)).body.records.some((r: { status: string }) => r.status === 'authorized'), { timeout: 60_000, interval: 20 })
+      .poll(async () => (await paymentIntentsOf(orderId)).some((r: { status: string }) => r.status === 'requires_capture'), { timeout: 60_000, interval: 20 })
       .toBe(true);
     await breakVendor('payment', orderId, { failNext: 3 });
     const order = await waitForStatus(orderId);
@@ -141,7 +141,7 @@ describe('books that match the gateway when an answer was lost', () => {
     await breakVendor('payment', orderId, { hangMs: 5000 });
     await placeOrder(orderRequest({ lines: [{ sku, quantity: 1, unitPriceCents: 1234 }] }), key);
     await expect
-      .poll(async () => (await sim(`/_sim/payment/records?reference=${orderId}`)).body.records.filter((r: { type: string }) => r.type === 'authorization').length, { timeout: 60_000, interval: 20 })
+      .poll(async () => (await paymentIntentsOf(orderId)).length, { timeout: 60_000, interval: 20 })
       .toBe(1);
     // Staff cancel while the answer is lost: the saga never learns of the authorization from the step itself.
     expect((await api(`/orders/${orderId}/cancel`, { body: { reason: 'lost answer' }, headers: { authorization: `Bearer ${STAFF_TOKEN}` } })).status).toBe(202);

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectMoneyBalanced } from '../support/invariants';
-import { api, newIdempotencyKey, newSku, orderRequest, placeOrder, sim, testDb, waitForStatus } from '../support/stack';
+import { paymentIntentsOf, expectMoneyBalanced } from '../support/invariants';
+import { api, newIdempotencyKey, newSku, orderRequest, placeOrder, testDb, waitForStatus } from '../support/stack';
 import { orderEvents } from '../../db/schema';
 import { eq } from 'drizzle-orm';
 import { STAFF_TOKEN } from '../support/testPolicy';
@@ -19,8 +19,7 @@ describe('POST /orders is idempotent', () => {
     const again = await placeOrder(body, key);
     expect(again.body).toMatchObject({ orderId, status: 'completed' });
 
-    const auths = (await sim(`/_sim/payment/records?reference=${orderId}`)).body.records.filter((r: { type: string }) => r.type === 'authorization');
-    expect(auths).toHaveLength(1);
+    expect(await paymentIntentsOf(orderId!)).toHaveLength(1);
     const received = await testDb().select().from(orderEvents).where(eq(orderEvents.orderId, orderId!));
     expect(received.filter((e) => e.type === 'order.received')).toHaveLength(1);
     expect(received.filter((e) => e.status === 'processing')).toHaveLength(1);

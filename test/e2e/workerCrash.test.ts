@@ -6,7 +6,7 @@ import type { RunningApi } from '../../api/server';
 import { vendorUrlsFor } from '../../lib/config';
 import { startOwnApi } from '../support/ownApi';
 import { CHECKOUT_TOKEN, TEST_API_ENV } from '../support/testPolicy';
-import { expectMoneyBalanced, stockOf, vendorArtifacts } from '../support/invariants';
+import { paymentIntentsOf, expectMoneyBalanced, stockOf, vendorArtifacts } from '../support/invariants';
 import { newIdempotencyKey, newSku, orderRequest, sim, waitForStatus } from '../support/stack';
 import { orderIdFor } from '../../api/orders/placeOrder';
 
@@ -86,9 +86,9 @@ describe('a worker killed in the middle of a saga', () => {
       const { labels, tasks } = await vendorArtifacts(order.orderId);
       expect(labels).toHaveLength(1);
       expect(tasks).toHaveLength(1);
-      const auths = (await sim(`/_sim/payment/records?reference=${order.orderId}`)).body.records.filter((r: { type: string }) => r.type === 'authorization');
-      expect(auths).toHaveLength(1);
-      expect(auths[0]).toMatchObject({ status: 'captured', capturedCents: 1500 });
+      const intents = await paymentIntentsOf(order.orderId);
+      expect(intents).toHaveLength(1);
+      expect(intents[0]).toMatchObject({ status: 'succeeded', amount_received: 1500 });
       const erp = (await sim(`/_sim/erp/records?reference=${order.orderId}`)).body.records;
       expect(erp).toHaveLength(1);
       expect(await stockOf(sku)).toEqual({ 'wh-east': { onHand: 3, reserved: 0 } });

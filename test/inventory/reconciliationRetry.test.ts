@@ -6,11 +6,14 @@ import { nearestSingleWarehouseFirst } from '../../activities/inventory/allocati
 import { reconciliationRuns as runsTable } from '../../db/schema';
 import { loadConfig, vendorUrlsFor } from '../../lib/config';
 import { reconciliationRuns, reconciliationUnitsCorrected } from '../../lib/metrics';
-import { vendorClients } from '../../worker/createWorker';
+import { paymentGateway, vendorClients } from '../../worker/createWorker';
 import { stockOf } from '../support/invariants';
 import { newSku, sim, simUrl, testDb } from '../support/stack';
 
-const activities = () => createOrderActivities({ db: testDb(), vendors: vendorClients(loadConfig({ ...vendorUrlsFor(simUrl()) })), allocation: nearestSingleWarehouseFirst });
+const activities = () => {
+  const config = loadConfig({ ...vendorUrlsFor(simUrl()) });
+  return createOrderActivities({ db: testDb(), payments: paymentGateway(config), vendors: vendorClients(config), allocation: nearestSingleWarehouseFirst });
+};
 const counter = async (metric: { get(): Promise<{ values: { value: number }[] }> }) => (await metric.get()).values.reduce((n, v) => n + v.value, 0);
 
 /** A reconciliation activity retried after its commit (a worker crash, a lost completion) must not count twice. */

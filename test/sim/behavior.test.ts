@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SimServer } from '../../sim/start';
-import { authorizationBody, messageBody, newReference, startSim, type SimClient } from './sim-client';
+import Stripe from 'stripe';
+import { messageBody, newReference, paymentIntentParams, startSim, stripeAt, type SimClient } from './sim-client';
 
 let server: SimServer;
 let sim: SimClient;
@@ -52,16 +53,15 @@ describe('lost responses and hangs', () => {
     const reference = newReference();
     const key = randomUUID();
 
-    const lost = await sim.post('/payment/authorizations', authorizationBody(reference), { key });
-    expect(lost.status).toBe(503);
-    expect(lost.body.error.code).toBe('response_lost');
+    const stripe = stripeAt(sim.url);
+    const lost = await stripe.paymentIntents.create(paymentIntentParams(reference), { idempotencyKey: key }).catch((e: unknown) => e);
+    expect(lost).toMatchObject({ statusCode: 503 });
     const [auth] = await recordsFor('payment', reference);
-    expect(auth).toMatchObject({ status: 'authorized', idempotencyKey: key });
+    expect(auth).toMatchObject({ status: 'requires_capture', idempotencyKey: key });
 
     await sim.delete('/_sim/payment/behavior');
-    const retry = await sim.post('/payment/authorizations', authorizationBody(reference), { key });
-    expect(retry.status).toBe(201);
-    expect(retry.body.id).toBe(auth.id);
+    const retry = await stripe.paymentIntents.create(paymentIntentParams(reference), { idempotencyKey: key });
+    expect(retry.id).toBe(auth.id);
     expect(await recordsFor('payment', reference)).toHaveLength(1);
   });
 
@@ -144,19 +144,22 @@ describe('scoped behaviors', () => {
 
   it('applies to a capture through the reference of its authorization', async () => {
     const reference = newReference();
-    const auth = await sim.post('/payment/authorizations', authorizationBody(reference));
+    const stripe = stripeAt(sim.url);
+    const auth = await stripe.paymentIntents.create(paymentIntentParams(reference));
     await sim.post('/_sim/payment/behavior', { scope: reference, outage: true });
 
-    const capture = await sim.post(`/payment/authorizations/${auth.body.id}/capture`, {});
-    expect(capture.status).toBe(503);
-    expect((await recordsFor('payment', reference))[0].status).toBe('authorized');
+    const capture = await stripe.paymentIntents.capture(auth.id).catch((e: unknown) => e);
+    expect(capture).toBeInstanceOf(Stripe.errors.StripeError);
+    expect(capture).toMatchObject({ statusCode: 503 });
+    expect((await recordsFor('payment', reference))[0].status).toBe('requires_capture');
   });
 
   it('never applies to reads, which carry no reference', async () => {
     const reference = newReference();
-    const auth = await sim.post('/payment/authorizations', authorizationBody(reference));
+    const stripe = stripeAt(sim.url);
+    const auth = await stripe.paymentIntents.create(paymentIntentParams(reference));
     await sim.post('/_sim/payment/behavior', { scope: reference, outage: true });
-    expect((await sim.get(`/payment/authorizations/${auth.body.id}`)).status).toBe(200);
+    expect((await stripe.paymentIntents.retrieve(auth.id)).id).toBe(auth.id);
   });
 
   it('can be removed without touching other scopes', async () => {

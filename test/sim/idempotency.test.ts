@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimServer } from '../../sim/start';
 import {
-  authorizationBody,
   erpOrderBody,
   labelBody,
   messageBody,
@@ -19,7 +18,6 @@ beforeAll(async () => ({ server, sim } = await startSim()));
 afterAll(() => server.close());
 
 const creates = [
-  { system: 'payment', path: '/payment/authorizations', body: authorizationBody },
   { system: 'carrier', path: '/carrier/labels', body: labelBody },
   { system: 'wms', path: '/wms/tasks', body: taskBody },
   { system: 'erp', path: '/erp/orders', body: erpOrderBody },
@@ -54,24 +52,22 @@ describe('idempotency across requests', () => {
   it('replays business errors too', async () => {
     const key = randomUUID();
     const reference = newReference();
-    const declined = await sim.post('/payment/authorizations', authorizationBody(reference, 'tok_chargeDeclined'), {
-      key,
-    });
-    const replayed = await sim.post('/payment/authorizations', authorizationBody(reference, 'tok_visa'), { key });
-    expect(declined.status).toBe(402);
-    expect(replayed.status).toBe(402);
-    expect(replayed.body).toEqual(declined.body);
+    const refused = await sim.post('/carrier/labels', labelBody(reference, { postalCode: 'INVALID' }), { key });
+    const replayed = await sim.post('/carrier/labels', labelBody(reference), { key });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect(replayed.status).toBe(refused.status);
+    expect(replayed.body).toEqual(refused.body);
   });
 
   it('rejects a key reused on a different endpoint of the same system', async () => {
     const key = randomUUID();
     const reference = newReference();
-    await sim.post('/payment/authorizations', authorizationBody(reference), { key });
-    const misuse = await sim.post('/payment/voids', { reference, authorizationKey: key }, { key });
+    const label = await sim.post('/carrier/labels', labelBody(reference), { key });
+    const misuse = await sim.post('/carrier/labels/cancel', { reference, labelKey: key }, { key });
     expect(misuse.status).toBe(422);
     expect(misuse.body.error.code).toBe('idempotency_key_reused');
-    const [auth] = (await sim.get(`/_sim/payment/records?reference=${reference}`)).body.records;
-    expect(auth.status).toBe('authorized');
+    const [record] = (await sim.get(`/_sim/carrier/records?reference=${reference}`)).body.records;
+    expect(record).toMatchObject({ id: label.body.id, status: label.body.status });
   });
 
   it('scopes keys per system', async () => {
@@ -103,13 +99,13 @@ describe('idempotency across requests', () => {
 
 describe('HTTP surface', () => {
   it('answers unknown routes with a JSON 404', async () => {
-    const response = await sim.get('/payment/nothing-here');
+    const response = await sim.get('/carrier/nothing-here');
     expect(response.status).toBe(404);
     expect(response.body.error.code).toBe('not_found');
   });
 
   it('answers malformed JSON with a 400', async () => {
-    const response = await fetch(`${sim.url}/payment/authorizations`, {
+    const response = await fetch(`${sim.url}/carrier/labels`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'Idempotency-Key': randomUUID() },
       body: '{not json',

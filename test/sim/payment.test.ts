@@ -1,239 +1,234 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimServer } from '../../sim/start';
-import { authorizationBody, newReference, startSim, type SimClient } from './sim-client';
+import { newReference, paymentIntentParams, startSim, stripeAt, type SimClient } from './sim-client';
+
+const WEBHOOK_SECRET = 'whsec_test_simulator';
+
+/** A webhook receiver that verifies like the API does (constructEvent) and keeps what it verified. */
+let receiver: Server;
+const events: Stripe.Event[] = [];
+let rejected = 0;
 
 let server: SimServer;
 let sim: SimClient;
+let stripe: Stripe;
 
-beforeAll(async () => ({ server, sim } = await startSim()));
-afterAll(() => server.close());
-
-async function authorize(amountCents = 5000, key = randomUUID()) {
-  const reference = newReference();
-  const response = await sim.post('/payment/authorizations', authorizationBody(reference, 'tok_visa', amountCents), {
-    key,
+beforeAll(async () => {
+  receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        events.push(Stripe.webhooks.constructEvent(Buffer.concat(chunks), String(req.headers['stripe-signature']), WEBHOOK_SECRET));
+        res.writeHead(200).end('{}');
+      } catch {
+        rejected++;
+        res.writeHead(400).end('{}');
+      }
+    });
   });
-  expect(response.status).toBe(201);
-  return { reference, key, id: response.body.id as string };
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const stripeWebhookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/stripe`;
+  ({ server, sim } = await startSim({ stripeWebhookUrl, stripeWebhookSecret: WEBHOOK_SECRET }));
+  stripe = stripeAt(server.url);
+});
+afterAll(async () => {
+  await server.close();
+  await new Promise((resolve) => receiver.close(resolve));
+});
+
+const authorize = (reference = newReference(), paymentMethod = 'pm_card_visa', amount = 5000, idempotencyKey = randomUUID()) =>
+  stripe.paymentIntents.create(paymentIntentParams(reference, paymentMethod, amount), { idempotencyKey });
+
+async function stripeError(promise: Promise<unknown>): Promise<Stripe.errors.StripeError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(Stripe.errors.StripeError);
+  return error as Stripe.errors.StripeError;
 }
 
-const capture = (id: string, body: object = {}, key?: string) =>
-  sim.post(`/payment/authorizations/${id}/capture`, body, { key });
-const voidByKey = (reference: string, authorizationKey: string) =>
-  sim.post('/payment/voids', { reference, authorizationKey });
-const refund = (reference: string, authorizationId: string, amountCents: number) =>
-  sim.post('/payment/refunds', { reference, authorizationId, amountCents });
-const authorization = async (id: string) => (await sim.get(`/payment/authorizations/${id}`)).body;
+const recordsOf = async (reference: string) => (await sim.get(`/_sim/payment/records?reference=${reference}`)).body.records;
 
-describe('authorizations', () => {
-  it.each(['tok_visa', 'tok_mastercard', 'tok_amex'])('approves %s', async (token) => {
-    const reference = newReference();
-    const response = await sim.post('/payment/authorizations', authorizationBody(reference, token, 1234));
-    expect(response.status).toBe(201);
-    expect(response.body).toMatchObject({ status: 'authorized', amountCents: 1234, currency: 'USD' });
-    expect(response.body.id).toMatch(/^auth_/);
+describe('authorizing: a confirmed PaymentIntent with manual capture', () => {
+  it.each(['pm_card_visa', 'pm_card_mastercard', 'pm_card_amex', 'tok_visa', 'tok_mastercard'])('holds the amount on %s', async (pm) => {
+    const intent = await authorize(newReference(), pm, 1234);
+    expect(intent).toMatchObject({ object: 'payment_intent', status: 'requires_capture', amount: 1234, amount_capturable: 1234, amount_received: 0, currency: 'usd', capture_method: 'manual' });
+    expect(intent.id).toMatch(/^pi_/);
   });
 
   it.each([
-    ['tok_chargeDeclined', 'card_declined'],
-    ['tok_chargeDeclinedInsufficientFunds', 'insufficient_funds'],
-    ['tok_whatever', 'invalid_token'],
-  ])('declines %s with %s and keeps the declined attempt', async (token, code) => {
+    ['pm_card_chargeDeclined', 'card_declined', 'generic_decline'],
+    ['pm_card_chargeDeclinedInsufficientFunds', 'card_declined', 'insufficient_funds'],
+    ['tok_chargeDeclined', 'card_declined', 'generic_decline'],
+    ['pm_card_chargeDeclinedExpiredCard', 'expired_card', 'expired_card'],
+  ])('declines %s with a 402 card_error and keeps the failed intent', async (pm, code, declineCode) => {
     const reference = newReference();
-    const response = await sim.post('/payment/authorizations', authorizationBody(reference, token));
-    expect(response.status).toBe(402);
-    expect(response.body.error.code).toBe(code);
-    const { records } = (await sim.get(`/_sim/payment/records?reference=${reference}`)).body;
-    expect(records).toMatchObject([{ status: 'declined', declineCode: code }]);
+    const error = await stripeError(authorize(reference, pm));
+    expect(error).toBeInstanceOf(Stripe.errors.StripeCardError);
+    expect(error).toMatchObject({ statusCode: 402, code, decline_code: declineCode });
+    expect(error.payment_intent?.status).toBe('requires_payment_method');
+    expect(await recordsOf(reference)).toMatchObject([{ type: 'payment_intent', status: 'requires_payment_method', amount_capturable: 0, last_payment_error: { decline_code: declineCode } }]);
   });
 
-  it.each([
-    { amountCents: 0 },
-    { amountCents: 10.5 },
-    { currency: 'DOLLARS' },
-    { paymentToken: undefined },
-    { reference: undefined },
-  ])('refuses the invalid request %o', async (override) => {
-    const response = await sim.post('/payment/authorizations', { ...authorizationBody(newReference()), ...override });
-    expect(response.status).toBe(400);
-    expect(response.body.error.code).toBe('invalid_request');
+  it('refuses an unknown PaymentMethod and bad amounts as invalid requests', async () => {
+    expect(await stripeError(authorize(newReference(), 'pm_card_nonsense'))).toMatchObject({ statusCode: 400, type: 'StripeInvalidRequestError', code: 'resource_missing', param: 'payment_method' });
+    const bad = await fetch(`${server.url}/v1/payment_intents`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'amount=ten&currency=usd&capture_method=manual' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { type: string; param: string } }).error).toMatchObject({ type: 'invalid_request_error', param: 'amount' });
   });
 
-  it('sets expiresAt from the authorization validity window', async () => {
+  it('sets the capture window (capture_before) from the authorization validity window', async () => {
     const now = Date.parse('2030-01-01T00:00:00.000Z');
     const fixed = await startSim({ now: () => now, authTtlMs: 60_000 });
     try {
-      const response = await fixed.sim.post('/payment/authorizations', authorizationBody(newReference()));
-      expect(response.body.expiresAt).toBe('2030-01-01T00:01:00.000Z');
+      const intent = await stripeAt(fixed.server.url).paymentIntents.create(paymentIntentParams(newReference()), { idempotencyKey: randomUUID() });
+      const charge = await stripeAt(fixed.server.url).paymentIntents.retrieve(intent.id, { expand: ['latest_charge'] });
+      expect((charge.latest_charge as Stripe.Charge).payment_method_details?.card?.capture_before).toBe(now / 1000 + 60);
     } finally {
       await fixed.server.close();
     }
   });
+});
 
-  it('defaults the validity window to seven days', async () => {
-    const before = Date.now();
-    const { id } = await authorize();
-    const expiresAt = Date.parse((await authorization(id)).expiresAt);
-    expect(expiresAt - before).toBeGreaterThanOrEqual(7 * 24 * 3600 * 1000);
-    expect(expiresAt - before).toBeLessThan(7 * 24 * 3600 * 1000 + 60_000);
+describe('capturing once, with amount_to_capture', () => {
+  it('captures part of the hold and releases the rest', async () => {
+    const intent = await authorize(newReference(), 'pm_card_visa', 5000);
+    const captured = await stripe.paymentIntents.capture(intent.id, { amount_to_capture: 3000 }, { idempotencyKey: randomUUID() });
+    expect(captured).toMatchObject({ status: 'succeeded', amount_received: 3000, amount_capturable: 0 });
+    const again = await stripeError(stripe.paymentIntents.capture(intent.id, { amount_to_capture: 1000 }, { idempotencyKey: randomUUID() }));
+    expect(again).toMatchObject({ statusCode: 400, code: 'payment_intent_unexpected_state' });
   });
 
-  it('shows the full authorization on GET', async () => {
-    const { id, reference } = await authorize(5000);
-    await capture(id, { amountCents: 4000 });
-    await refund(reference, id, 1500);
-    expect(await authorization(id)).toMatchObject({
-      id,
-      reference,
-      status: 'captured',
-      amountCents: 5000,
-      capturedCents: 4000,
-      refundedCents: 1500,
-      voidedCents: 0,
-    });
-    expect((await sim.get('/payment/authorizations/auth_missing')).status).toBe(404);
+  it('refuses more than the hold', async () => {
+    const intent = await authorize(newReference(), 'pm_card_visa', 5000);
+    expect(await stripeError(stripe.paymentIntents.capture(intent.id, { amount_to_capture: 5001 }))).toMatchObject({ code: 'amount_too_large' });
+    expect((await stripe.paymentIntents.retrieve(intent.id)).status).toBe('requires_capture');
+  });
+
+  it('cancels a hold whose capture window ended (cancellation_reason automatic)', async () => {
+    const intent = await authorize();
+    expect((await sim.post(`/_sim/payment/payment_intents/${intent.id}/expire`)).status).toBe(200);
+    const error = await stripeError(stripe.paymentIntents.capture(intent.id, {}));
+    expect(error.code).toBe('payment_intent_unexpected_state');
+    expect(error.payment_intent).toMatchObject({ status: 'canceled', cancellation_reason: 'automatic' });
+  });
+
+  it('answers 404 resource_missing for an unknown PaymentIntent', async () => {
+    expect(await stripeError(stripe.paymentIntents.capture('pi_missing', {}))).toMatchObject({ statusCode: 404, code: 'resource_missing' });
+    expect((await sim.post('/_sim/payment/payment_intents/pi_missing/expire')).status).toBe(404);
   });
 });
 
-describe('captures', () => {
-  it('captures the full amount by default', async () => {
-    const { id } = await authorize(5000);
-    const response = await capture(id);
-    expect(response.status).toBe(200);
-    expect(response.body).toEqual({ id, status: 'captured', capturedCents: 5000 });
-  });
-
-  it('captures part of the amount', async () => {
-    const { id } = await authorize(5000);
-    expect((await capture(id, { amountCents: 3000 })).body.capturedCents).toBe(3000);
-    expect((await authorization(id)).capturedCents).toBe(3000);
-  });
-
-  it('refuses to capture more than authorized', async () => {
-    const { id } = await authorize(5000);
-    const response = await capture(id, { amountCents: 5001 });
-    expect(response.status).toBe(400);
-    expect(response.body.error.code).toBe('amount_too_large');
-    expect((await authorization(id)).status).toBe('authorized');
-  });
-
-  it('replays a capture with the same key but refuses a second capture with another key', async () => {
-    const { id } = await authorize();
-    const key = randomUUID();
-    const first = await capture(id, {}, key);
-    expect((await capture(id, {}, key)).body).toEqual(first.body);
-    const second = await capture(id, {});
-    expect(second.status).toBe(409);
-    expect(second.body.error.code).toBe('already_captured');
-  });
-
-  it('refuses to capture a voided authorization', async () => {
-    const { id, key, reference } = await authorize();
-    await voidByKey(reference, key);
-    const response = await capture(id);
-    expect(response.status).toBe(409);
-    expect(response.body.error.code).toBe('authorization_voided');
-  });
-
-  it('refuses to capture an expired authorization', async () => {
-    const { id } = await authorize();
-    const expired = await sim.post(`/_sim/payment/authorizations/${id}/expire`);
-    expect(expired.status).toBe(200);
-    const response = await capture(id);
-    expect(response.status).toBe(409);
-    expect(response.body.error.code).toBe('authorization_expired');
-  });
-
-  it('refuses to capture a declined authorization', async () => {
+describe('voiding: cancelling the PaymentIntent', () => {
+  it('releases the hold once; a captured or cancelled intent cannot be cancelled', async () => {
     const reference = newReference();
-    const declined = await sim.post('/payment/authorizations', authorizationBody(reference, 'tok_chargeDeclined'));
-    expect(declined.status).toBe(402);
-    const [auth] = (await sim.get(`/_sim/payment/records?reference=${reference}`)).body.records;
-    const response = await capture(auth.id);
-    expect(response.status).toBe(409);
-    expect(response.body.error.code).toBe('authorization_declined');
-  });
+    const intent = await authorize(reference);
+    const canceled = await stripe.paymentIntents.cancel(intent.id, { cancellation_reason: 'abandoned' });
+    expect(canceled).toMatchObject({ status: 'canceled', cancellation_reason: 'abandoned', amount_capturable: 0 });
+    expect(await stripeError(stripe.paymentIntents.cancel(intent.id))).toMatchObject({ code: 'payment_intent_unexpected_state' });
+    expect(await stripeError(stripe.paymentIntents.capture(intent.id))).toMatchObject({ code: 'payment_intent_unexpected_state' });
 
-  it('answers 404 for an unknown authorization', async () => {
-    const response = await capture('auth_missing');
-    expect(response.status).toBe(404);
-    expect(response.body.error.code).toBe('not_found');
-    expect((await sim.post('/_sim/payment/authorizations/auth_missing/expire')).status).toBe(404);
-  });
-});
-
-describe('voids', () => {
-  it('voids an authorization found by its idempotency key, idempotently', async () => {
-    const { id, key, reference } = await authorize(5000);
-    const first = await voidByKey(reference, key);
-    expect(first.status).toBe(200);
-    expect(first.body).toEqual({ status: 'voided', authorizationId: id, amountCents: 5000 });
-    expect(await authorization(id)).toMatchObject({ status: 'voided', voidedCents: 5000 });
-
-    const again = await voidByKey(reference, key);
-    expect(again.status).toBe(200);
-    expect(again.body).toEqual(first.body);
-  });
-
-  it('refuses to void a captured authorization', async () => {
-    const { id, key, reference } = await authorize();
-    await capture(id);
-    const response = await voidByKey(reference, key);
-    expect(response.status).toBe(409);
-    expect(response.body.error.code).toBe('already_captured');
-  });
-
-  it('has nothing to void for a declined authorization', async () => {
-    const reference = newReference();
-    const key = randomUUID();
-    await sim.post('/payment/authorizations', authorizationBody(reference, 'tok_chargeDeclined'), { key });
-    expect((await voidByKey(reference, key)).body).toEqual({ status: 'nothing_to_void' });
-  });
-
-  it('tombstones an unknown key so a late authorization with it is refused', async () => {
-    const reference = newReference();
-    const key = randomUUID();
-    const voided = await voidByKey(reference, key);
-    expect(voided.status).toBe(200);
-    expect(voided.body).toEqual({ status: 'nothing_to_void' });
-
-    const late = await sim.post('/payment/authorizations', authorizationBody(reference), { key });
-    expect(late.status).toBe(409);
-    expect(late.body.error.code).toBe('authorization_voided');
-    const { records } = (await sim.get(`/_sim/payment/records?reference=${reference}`)).body;
-    expect(records).toEqual([expect.objectContaining({ type: 'tombstone', key })]);
+    const captured = await authorize();
+    await stripe.paymentIntents.capture(captured.id);
+    expect((await stripeError(stripe.paymentIntents.cancel(captured.id))).payment_intent?.status).toBe('succeeded');
+    expect(await recordsOf(reference)).toMatchObject([{ status: 'canceled', canceled_at: expect.any(Number) }]);
   });
 });
 
 describe('refunds', () => {
-  it('refunds up to the captured amount', async () => {
-    const { id, reference } = await authorize(5000);
-    await capture(id, { amountCents: 4000 });
-
-    const first = await refund(reference, id, 2500);
-    expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ authorizationId: id, amountCents: 2500 });
-    expect(first.body.id).toMatch(/^re_/);
-
-    const tooMuch = await refund(reference, id, 1501);
-    expect(tooMuch.status).toBe(409);
-    expect(tooMuch.body.error.code).toBe('refund_exceeds_capture');
-
-    expect((await refund(reference, id, 1500)).status).toBe(201);
-    const auth = await authorization(id);
-    expect(auth.refundedCents).toBe(4000);
-    expect(auth.refunds).toHaveLength(2);
+  it('refund several times up to what was captured', async () => {
+    const reference = newReference();
+    const intent = await authorize(reference, 'pm_card_visa', 5000);
+    await stripe.paymentIntents.capture(intent.id, { amount_to_capture: 4000 });
+    const first = await stripe.refunds.create({ payment_intent: intent.id, amount: 2500, metadata: { order_id: reference } }, { idempotencyKey: randomUUID() });
+    expect(first).toMatchObject({ object: 'refund', amount: 2500, payment_intent: intent.id, status: 'succeeded' });
+    expect(await stripeError(stripe.refunds.create({ payment_intent: intent.id, amount: 1501 }))).toMatchObject({ statusCode: 400, code: 'amount_too_large' });
+    await stripe.refunds.create({ payment_intent: intent.id, amount: 1500 });
+    const [record] = await recordsOf(reference);
+    expect(record).toMatchObject({ amount_received: 4000, amount_refunded: 4000 });
+    expect(record.refunds.map((r: { amount: number }) => r.amount)).toEqual([2500, 1500]);
   });
 
-  it('answers 404 when refunding an unknown authorization', async () => {
-    expect((await refund(newReference(), 'auth_missing', 100)).status).toBe(404);
+  it('refuses to refund an intent that was not captured', async () => {
+    const intent = await authorize();
+    expect(await stripeError(stripe.refunds.create({ payment_intent: intent.id, amount: 100 }))).toMatchObject({ code: 'payment_intent_unexpected_state' });
+    expect(await stripeError(stripe.refunds.create({ payment_intent: 'pi_missing', amount: 100 }))).toMatchObject({ code: 'resource_missing' });
+  });
+});
+
+describe("Stripe's idempotency", () => {
+  it('replays the first answer, declines included, without a second object', async () => {
+    const reference = newReference();
+    const key = randomUUID();
+    const first = await authorize(reference, 'pm_card_visa', 700, key);
+    expect((await authorize(reference, 'pm_card_visa', 700, key)).id).toBe(first.id);
+    const declineKey = randomUUID();
+    const declined = await stripeError(authorize(reference, 'pm_card_chargeDeclined', 700, declineKey));
+    const replayed = await stripeError(authorize(reference, 'pm_card_chargeDeclined', 700, declineKey));
+    expect(replayed.payment_intent?.id).toBe(declined.payment_intent?.id);
+    expect(await recordsOf(reference)).toHaveLength(2);
   });
 
-  it('refuses to refund an authorization that was not captured', async () => {
-    const { id, reference } = await authorize();
-    const response = await refund(reference, id, 100);
-    expect(response.status).toBe(409);
-    expect(response.body.error.code).toBe('not_captured');
+  it('refuses the same key with other parameters (idempotency_error)', async () => {
+    const reference = newReference();
+    const key = randomUUID();
+    await authorize(reference, 'pm_card_visa', 700, key);
+    const error = await stripeError(authorize(reference, 'pm_card_visa', 800, key));
+    expect(error).toBeInstanceOf(Stripe.errors.StripeIdempotencyError);
+    expect(await recordsOf(reference)).toHaveLength(1);
+  });
+});
+
+describe('search by metadata', () => {
+  it("finds an order's PaymentIntents by metadata['order_id'] and attempt", async () => {
+    const reference = newReference();
+    const intent = await authorize(reference);
+    await authorize(newReference());
+    const found = await stripe.paymentIntents.search({ query: `metadata['order_id']:'${reference}' AND metadata['attempt']:'1'` });
+    expect(found.data.map((pi) => pi.id)).toEqual([intent.id]);
+    expect((await stripe.paymentIntents.search({ query: `metadata['order_id']:'${reference}' AND metadata['attempt']:'2'` })).data).toEqual([]);
+    expect(await stripeError(stripe.paymentIntents.search({ query: 'amount>10' }))).toMatchObject({ statusCode: 400 });
+  });
+
+  it('trails writes by SIM_SEARCH_LAG_MS, as Stripe search does', async () => {
+    let now = Date.parse('2030-01-01T00:00:00.000Z');
+    const lagging = await startSim({ now: () => now, searchLagMs: 60_000 });
+    try {
+      const client = stripeAt(lagging.server.url);
+      const reference = newReference();
+      await client.paymentIntents.create(paymentIntentParams(reference), { idempotencyKey: randomUUID() });
+      const query = `metadata['order_id']:'${reference}'`;
+      expect((await client.paymentIntents.search({ query })).data).toHaveLength(0);
+      now += 60_000;
+      expect((await client.paymentIntents.search({ query })).data).toHaveLength(1);
+    } finally {
+      await lagging.server.close();
+    }
+  });
+});
+
+describe('webhooks', () => {
+  it('sends signed payment_intent.canceled, charge.refunded and charge.dispute.created events', async () => {
+    const reference = newReference();
+    const voided = await authorize(reference);
+    await stripe.paymentIntents.cancel(voided.id, {}, { idempotencyKey: `${reference}:void` });
+    const captured = await authorize(reference);
+    await stripe.paymentIntents.capture(captured.id, { amount_to_capture: 4000 });
+    await stripe.refunds.create({ payment_intent: captured.id, amount: 1000 });
+    expect((await sim.post(`/_sim/payment/payment_intents/${captured.id}/dispute`, { reason: 'fraudulent' })).status).toBe(200);
+
+    await expect.poll(() => events.filter((e) => (e.data.object as { metadata?: Record<string, string> }).metadata?.order_id === reference || (e.data.object as { payment_intent?: string }).payment_intent === captured.id).length).toBe(3);
+    const mine = events.filter((e) => [voided.id, captured.id].includes((e.data.object as { id: string; payment_intent?: string }).payment_intent ?? (e.data.object as { id: string }).id));
+    expect(mine.map((e) => e.type)).toEqual(['payment_intent.canceled', 'charge.refunded', 'charge.dispute.created']);
+    expect(mine[0]!.request?.idempotency_key).toBe(`${reference}:void`);
+    expect(mine[1]!.data.object).toMatchObject({ object: 'charge', amount_captured: 4000, amount_refunded: 1000, payment_intent: captured.id });
+    expect(mine[2]!.data.object).toMatchObject({ object: 'dispute', amount: 3000, payment_intent: captured.id });
+    expect(rejected).toBe(0);
   });
 });

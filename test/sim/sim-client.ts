@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { stripeClient } from '../../activities/payment/stripe';
 import { startSimServer, type SimServer, type SimServerOptions } from '../../sim/start';
 
 export interface SimResponse {
@@ -62,10 +63,6 @@ export function newReference(): string {
   return `ord_${randomUUID()}`;
 }
 
-export function authorizationBody(reference: string, paymentToken = 'tok_visa', amountCents = 5000) {
-  return { reference, amountCents, currency: 'USD', paymentToken };
-}
-
 type Address = Record<'name' | 'line1' | 'city' | 'postalCode' | 'country', string>;
 
 export function labelBody(reference: string, shipTo: Partial<Address> = {}) {
@@ -110,4 +107,14 @@ export function erpOrderBody(reference: string) {
 
 export function messageBody(reference: string, to = 'ada@example.com') {
   return { reference, to, template: 'order_confirmed', data: { orderId: reference } };
+}
+
+/** The official Stripe SDK pointed at the simulator, as the payment adapter uses it. */
+export function stripeAt(url: string) {
+  return stripeClient({ apiKey: 'sk_test_hotpath_simulator', apiBase: url, timeoutMs: 5_000 });
+}
+
+/** A confirmed manual-capture PaymentIntent request for an order, in the adapter's shape. */
+export function paymentIntentParams(reference: string, paymentMethod = 'pm_card_visa', amount = 5000) {
+  return { amount, currency: 'usd', capture_method: 'manual' as const, confirm: true, payment_method: paymentMethod, payment_method_types: ['card'], metadata: { order_id: reference, attempt: '1' } };
 }

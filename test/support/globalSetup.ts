@@ -11,7 +11,7 @@ import { loadConfig, vendorUrlsFor } from '../../lib/config';
 import { startTemporalDevServer } from '../../lib/temporalServer';
 import { startSimServer } from '../../sim/start';
 import { createWorker, startBackgroundDuties, workflowsPath } from '../../worker/createWorker';
-import { TEST_API_ENV, TEST_SAGA_POLICY, WMS_WEBHOOK_SECRET } from './testPolicy';
+import { STRIPE_WEBHOOK_SECRET, TEST_API_ENV, TEST_SAGA_POLICY, WMS_WEBHOOK_SECRET } from './testPolicy';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -56,7 +56,12 @@ export default async function setup(project: TestProject) {
 
     // The WMS simulator reports shipped parcels to the API's webhook, as a real WMS would.
     process.env.WMS_WEBHOOK_SECRET = WMS_WEBHOOK_SECRET;
-    const sim = await startSimServer(0, { wmsCallbackUrl: `http://127.0.0.1:${apiPort}/webhooks/wms` });
+    // Likewise the Stripe simulator sends its signed events to the API's Stripe webhook.
+    const sim = await startSimServer(0, {
+      wmsCallbackUrl: `http://127.0.0.1:${apiPort}/webhooks/wms`,
+      stripeWebhookUrl: `http://127.0.0.1:${apiPort}/webhooks/stripe`,
+      stripeWebhookSecret: STRIPE_WEBHOOK_SECRET,
+    });
     stops.push(sim.close);
 
     const taskQueue = `orders-test-${process.pid}`;

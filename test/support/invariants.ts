@@ -5,6 +5,12 @@ import { isTerminalStatus } from '../../workflows/order/types';
 import { api, sim, testDb } from './stack';
 
 
+/** An order's PaymentIntents at the gateway (the Stripe simulator's records), without the placeholders a void leaves. */
+export async function paymentIntentsOf(orderId: string) {
+  const { records } = (await sim(`/_sim/payment/records?reference=${orderId}`)).body;
+  return records.filter((r: { type: string; metadata: Record<string, string> }) => r.type === 'payment_intent' && r.metadata.placeholder !== 'true');
+}
+
 /**
  * Money balances for an ended order, checked in Hotpath's books and at the gateway itself:
  * authorized = captured + voided, refunded <= captured, and no authorization left open.
@@ -15,14 +21,15 @@ export async function expectMoneyBalanced(orderId: string) {
   const p = order.payment;
   expect(p.authorizedCents).toBe(p.capturedCents + p.voidedCents);
   expect(p.refundedCents).toBeLessThanOrEqual(p.capturedCents);
-  const gateway = (await sim(`/_sim/payment/records?reference=${orderId}`)).body.records.filter((r: { type: string }) => r.type === 'authorization');
-  for (const auth of gateway) {
-    expect(auth.status, `authorization ${auth.id} left open`).not.toBe('authorized');
-    expect(auth.refundedCents).toBeLessThanOrEqual(auth.capturedCents);
+  const gateway = await paymentIntentsOf(orderId);
+  for (const intent of gateway) {
+    expect(intent.status, `PaymentIntent ${intent.id} left holding money`).not.toBe('requires_capture');
+    expect(intent.amount_capturable).toBe(0);
+    expect(intent.amount_refunded).toBeLessThanOrEqual(intent.amount_received);
   }
   const atGateway = (field: string) => gateway.reduce((n: number, a: Record<string, number>) => n + (a[field] ?? 0), 0);
-  expect(atGateway('capturedCents')).toBe(p.capturedCents);
-  expect(atGateway('refundedCents')).toBe(p.refundedCents);
+  expect(atGateway('amount_received')).toBe(p.capturedCents);
+  expect(atGateway('amount_refunded')).toBe(p.refundedCents);
   return order;
 }
 

@@ -18,6 +18,7 @@ export const CHECKOUT_CREDENTIAL = `checkout-web:${CHECKOUT_TOKEN}`;
 export const OTHER_CHECKOUT_TOKEN = 'test-checkout-token-2';
 export const OTHER_CHECKOUT_CREDENTIAL = `checkout-app:${OTHER_CHECKOUT_TOKEN}`;
 export const WMS_WEBHOOK_SECRET = 'test-wms-webhook-secret';
+export const STRIPE_WEBHOOK_SECRET = 'whsec_test_hotpath';
 
 /** A fixed test key: the run's Temporal histories hold only ciphertext, as in production. */
 export const PAYLOAD_KEYS = `test-key-1:${Buffer.alloc(32, 7).toString('base64')}`;
@@ -29,6 +30,7 @@ export const TEST_API_ENV = {
   // The first checkout credential owns the orders placed before owners were recorded (LEGACY_ORDER_OWNER's default).
   CHECKOUT_TOKENS: `${CHECKOUT_CREDENTIAL},${OTHER_CHECKOUT_CREDENTIAL}`,
   WMS_WEBHOOK_SECRET,
+  STRIPE_WEBHOOK_SECRET,
   RATE_LIMIT_PER_MINUTE: '1000000',
   // Every test sends from 127.0.0.1: the strict budget is tested by its own API, with addresses of its own.
   AUTH_FAILURES_PER_MINUTE: '1000000',

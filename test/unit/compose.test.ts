@@ -50,7 +50,7 @@ describe('docker-compose.yml', () => {
   it('points api and worker at the same Temporal, Postgres and vendor URLs, and starts the right entry points', () => {
     for (const name of ['api', 'worker']) {
       const env = compose.services[name].environment;
-      expect(env).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233', DATABASE_URL: expect.stringContaining('@postgres:5432/'), PAYMENT_URL: 'http://sim:4000/payment' });
+      expect(env).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233', DATABASE_URL: expect.stringContaining('@postgres:5432/'), PAYMENT_PROVIDER: 'stripe', STRIPE_API_BASE: expect.stringContaining('http://sim:4000') });
       expect(compose.services[name].command).toEqual(['npm', 'run', name]);
     }
     const scripts = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).scripts;

@@ -25,3 +25,18 @@ export const orderStateQuery = defineQuery<OrderState>('orderState');
 export const cancelOrderUpdate = defineUpdate<CancelResult, [CancelRequest]>('cancelOrder');
 /** A human's decision on a parked order: retry the step that keeps failing, or give up and compensate. */
 export const resolveParkedOrderSignal = defineSignal<[ResolveRequest]>('resolveParkedOrder');
+
+/** Something the payment gateway reported that the order's books do not explain (a dispute, a refund or cancel made outside Hotpath). */
+export interface PaymentAlert {
+  kind: 'dispute' | 'books_mismatch';
+  /** The Stripe event that raised it (evt_…), its type, and what it said against what the books say. */
+  eventId: string;
+  eventType: string;
+  detail: string;
+}
+
+/**
+ * Sent by POST /webhooks/stripe to a live order. The saga should park the order (needs_attention) so staff
+ * look at it before more money moves; until a handler is registered, Temporal keeps the signal in the history.
+ */
+export const paymentAlertSignal = defineSignal<[PaymentAlert]>('paymentAlert');

@@ -196,6 +196,7 @@
     showError(null);
     // Clear the last answer first, so what is listed is always this search's.
     renderResults([], 0);
+    renderAlerts([]);
     $('result-count').textContent = 'Searching…';
     const params = new URLSearchParams();
     for (const name of ['q', 'customerId', 'status']) {
@@ -205,6 +206,8 @@
     try {
       const result = await call('GET', `/orders?${params}`);
       renderResults(result.orders, result.limit);
+      // The needs-attention view also lists payment alerts on orders that have already ended.
+      renderAlerts(params.get('status') === 'needs_attention' ? (await call('GET', '/admin/payment-alerts')).alerts : []);
       // An order id that matches exactly opens straight away.
       const q = params.get('q');
       if (q && result.orders.length === 1 && result.orders[0].orderId === q) await openOrder(q);
@@ -229,6 +232,20 @@
     show($('results'), orders.length > 0);
     $('result-count').textContent =
       orders.length === 0 ? 'No orders match.' : `${orders.length} order${orders.length === 1 ? '' : 's'}, newest first${orders.length >= limit ? ` (first ${limit} shown)` : ''}.`;
+  }
+
+  function renderAlerts(alerts) {
+    const body = $('alerts').tBodies[0];
+    body.replaceChildren();
+    for (const a of alerts) {
+      const open = el('button', a.orderId, 'link');
+      open.type = 'button';
+      open.addEventListener('click', () => openOrder(a.orderId).catch(showError));
+      const status = el('span');
+      badge(status, a.orderStatus);
+      body.append(row([open, `${a.detail.alert} (${a.detail.eventType})`, a.detail.why, status, when(a.at)]));
+    }
+    show($('payment-alerts'), alerts.length > 0);
   }
 
   // ---------------------------------------------------------------------------------------------------
