@@ -107,6 +107,7 @@ export function openApiDocument() {
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'A checkout or staff token: `Authorization: Bearer <token>`.' },
           consoleSession: { type: 'apiKey', in: 'cookie', name: 'hotpath_session', description: 'The support console session (POST /console/session).' },
           wmsSignature: { type: 'apiKey', in: 'header', name: 'Hotpath-Signature', description: '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">` under WMS_WEBHOOK_SECRET.' },
+          stripeSignature: { type: 'apiKey', in: 'header', name: 'Stripe-Signature', description: "Stripe's webhook signature, verified with the SDK's constructEvent under STRIPE_WEBHOOK_SECRET." },
         },
       },
       paths: {
@@ -235,6 +236,26 @@ export function openApiDocument() {
             },
           }),
         },
+        '/admin/payment-alerts': {
+          get: op({
+            tags: ['Staff'],
+            operationId: 'listPaymentAlerts',
+            summary: "Payment alerts from Stripe's webhooks (staff)",
+            description: 'Disputes and money moved outside Hotpath on orders that had ended, newest first (at most 200), each with the order\'s status now.',
+            security: staffOnly,
+            responses: {
+              '200': json(
+                'Newest first.',
+                z
+                  .object({
+                    alerts: z.array(z.object({ orderId: z.string(), at: z.string(), orderStatus: z.string(), detail: z.record(z.string(), z.unknown()).nullable() })),
+                  })
+                  .meta({ id: 'PaymentAlerts' }),
+              ),
+              ...errors(400, 401, 403, 429),
+            },
+          }),
+        },
         '/admin/reconciliations': {
           get: op({
             tags: ['Staff'],
@@ -333,6 +354,24 @@ export function openApiDocument() {
               },
             },
             responses: { '200': json('Recorded (or a repeat).', webhookReceivedSchema), ...errors(400, 401, 404, 413, 415, 429) },
+          }),
+        },
+        '/webhooks/stripe': {
+          post: op({
+            tags: ['Webhooks'],
+            operationId: 'stripeWebhook',
+            summary: 'Stripe webhook: payment_intent.canceled, charge.refunded, charge.dispute.created',
+            description:
+              "Verified with the Stripe SDK's constructEvent under STRIPE_WEBHOOK_SECRET (401 otherwise). Applied once per event id and checked against the order's books: a mismatch or a dispute parks a live order and is recorded for staff on an ended one.",
+            security: [{ stripeSignature: [] }],
+            requestBody: { required: true, content: { 'application/json': { schema: z.object({ id: z.string(), type: z.string(), data: z.object({ object: z.record(z.string(), z.unknown()) }) }).passthrough().meta({ id: 'StripeEvent' }) } } },
+            responses: {
+              '200': json(
+                'Received (a repeat, an event for an unknown payment, or a type Hotpath does not act on, too).',
+                z.object({ received: z.boolean(), duplicate: z.boolean().optional(), ignored: z.string().optional(), alert: z.string().optional() }).meta({ id: 'StripeWebhookReceived' }),
+              ),
+              ...errors(400, 401, 413, 415, 429),
+            },
           }),
         },
         '/healthz': {

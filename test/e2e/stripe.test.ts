@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { orderWorkflowId } from '../../workflows/order/ids';
 import { stripeAt } from '../sim/sim-client';
 import { parsePromText, sampleKey } from '../support/promText';
@@ -22,7 +22,7 @@ async function deliver(event: Record<string, unknown>, secret: string | null = S
 }
 
 const alertsFor = async (orderId: string) => ((await api('/admin/payment-alerts', { headers: staff })).body.alerts as { orderId: string; detail: Record<string, unknown> }[]).filter((a) => a.orderId === orderId);
-const alertCount = async (kind: string, order: string) => parsePromText(await (await fetch(`${apiUrl()}/metrics`)).text()).get(sampleKey('hotpath_payment_alerts_total', { kind, order })) ?? 0;
+const alertCount = async (kind: string, order: string) => parsePromText(await (await fetch(inject('apiMetricsUrl'))).text()).get(sampleKey('hotpath_payment_alerts_total', { kind, order })) ?? 0;
 
 describe('payments on the Stripe adapter, against the Stripe simulator', () => {
   it('an order paid with pm_card_visa completes: one PaymentIntent, captured once, metadata.order_id set', async () => {

@@ -23,6 +23,7 @@ describe('stock', () => {
     expect(stock).toEqual([
       { sku: 'MUG-LOGO', warehouse: 'wh-east', onHand: 60 },
       { sku: 'MUG-LOGO', warehouse: 'wh-west', onHand: 0 },
+      { sku: 'MUG-LOGO', warehouse: 'wh-central', onHand: 0 },
     ]);
   });
 

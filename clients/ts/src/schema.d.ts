@@ -139,6 +139,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/payment-alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Payment alerts from Stripe's webhooks (staff)
+         * @description Disputes and money moved outside Hotpath on orders that had ended, newest first (at most 200), each with the order's status now.
+         */
+        get: operations["listPaymentAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/reconciliations": {
         parameters: {
             query?: never;
@@ -272,6 +292,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhooks/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stripe webhook: payment_intent.canceled, charge.refunded, charge.dispute.created
+         * @description Verified with the Stripe SDK's constructEvent under STRIPE_WEBHOOK_SECRET (401 otherwise). Applied once per event id and checked against the order's books: a mismatch or a dispute parks a live order and is recorded for staff on an ended one.
+         */
+        post: operations["stripeWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -368,8 +408,8 @@ export interface components {
                 country: string;
             };
             /**
-             * @description A gateway payment method id (`pm_…`) or token alias (`tok_…`); card data is never accepted.
-             * @example tok_visa
+             * @description A Stripe PaymentMethod id (`pm_…`, e.g. `pm_card_visa`) or test token alias (`tok_…`); card data is never accepted.
+             * @example pm_card_visa
              */
             paymentToken: string;
         };
@@ -438,6 +478,17 @@ export interface components {
             shipmentId: string;
             trackingNumber?: string | null;
             shippedAt?: string | null;
+        };
+        StripeEvent: {
+            id: string;
+            type: string;
+            data: {
+                object: {
+                    [key: string]: unknown;
+                };
+            };
+        } & {
+            [key: string]: unknown;
         };
         /**
          * @example {
@@ -685,6 +736,16 @@ export interface components {
             holdsReleased: number;
             newRows: number;
         };
+        PaymentAlerts: {
+            alerts: {
+                orderId: string;
+                at: string;
+                orderStatus: string;
+                detail: {
+                    [key: string]: unknown;
+                } | null;
+            }[];
+        };
         ReconciliationRuns: {
             runs: components["schemas"]["ReconciliationRun"][];
         };
@@ -736,6 +797,12 @@ export interface components {
             /** @constant */
             received: true;
             duplicate: boolean;
+        };
+        StripeWebhookReceived: {
+            received: boolean;
+            duplicate?: boolean;
+            ignored?: string;
+            alert?: string;
         };
         Health: {
             /** @enum {string} */
@@ -1993,6 +2060,117 @@ export interface operations {
             };
         };
     };
+    listPaymentAlerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentAlerts"];
+                };
+            };
+            /** @description Invalid input: a field, header or query parameter is named in `detail` (ill-formed Unicode, NUL, too long, too deep, duplicate keys, unsafe numbers, missing or repeated headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Invalid input",
+                     *       "status": 400,
+                     *       "detail": "shippingAddress.name: holds ill-formed Unicode (a lone surrogate)",
+                     *       "issues": [
+                     *         {
+                     *           "field": "shippingAddress.name",
+                     *           "message": "holds ill-formed Unicode (a lone surrogate)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or a wrong one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "the bearer token is not valid"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this, or a cookie-authenticated change lacks X-Hotpath-Console: 1. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this action needs the staff role"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "more than 1200 requests a minute; slow down"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listReconciliations: {
         parameters: {
             query?: never;
@@ -2957,6 +3135,138 @@ export interface operations {
                      *       "title": "Order not found",
                      *       "status": 404,
                      *       "detail": "no order ord_3f5a0c1d9e8b7a6f5e4d3c2b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "the body is larger than 65536 bytes"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "content-type: send the body as application/json"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "more than 1200 requests a minute; slow down"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    stripeWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StripeEvent"];
+            };
+        };
+        responses: {
+            /** @description Received (a repeat, an event for an unknown payment, or a type Hotpath does not act on, too). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StripeWebhookReceived"];
+                };
+            };
+            /** @description Invalid input: a field, header or query parameter is named in `detail` (ill-formed Unicode, NUL, too long, too deep, duplicate keys, unsafe numbers, missing or repeated headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Invalid input",
+                     *       "status": 400,
+                     *       "detail": "shippingAddress.name: holds ill-formed Unicode (a lone surrogate)",
+                     *       "issues": [
+                     *         {
+                     *           "field": "shippingAddress.name",
+                     *           "message": "holds ill-formed Unicode (a lone surrogate)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or a wrong one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "the bearer token is not valid"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
