@@ -129,8 +129,13 @@ describe('Stripe webhooks', () => {
     };
     await expect.poll(signalled, { timeout: 10_000 }).toBe(true);
     await sim(`/_sim/wms/behavior?scope=${orderId}`, undefined, 'DELETE');
-    // Nothing is captured from a cancelled PaymentIntent, whatever the saga then decides (park or undo).
-    const after = await waitForStatus(orderId, ['needs_attention', 'completed', 'rejected', 'failed', 'cancelled']);
+    // The saga parks the order before any money moves, and a human decides.
+    const parked = await waitForStatus(orderId, ['needs_attention', 'completed', 'rejected', 'failed', 'cancelled']);
+    expect(parked).toMatchObject({ status: 'needs_attention', reason: 'payment_alert' });
+    expect(parked.payment.capturedCents).toBe(0);
+    expect((await api(`/orders/${orderId}/resolve`, { body: { action: 'compensate' }, headers: { authorization: `Bearer ${STAFF_TOKEN}` } })).status).toBe(202);
+    const after = await waitForStatus(orderId);
+    expect(after).toMatchObject({ status: 'failed', reason: 'payment_alert' });
     expect(after.payment.capturedCents).toBe(0);
   });
 });

@@ -18,6 +18,9 @@ export function isBusinessFailure(err: unknown): boolean {
   return type !== undefined && (Object.values(BUSINESS_FAILURES) as string[]).includes(type);
 }
 
+/** A human gave the order up after a payment alert (thrown by the saga itself, not by an activity). */
+export const PAYMENT_ALERT = 'PaymentAlert';
+
 /** Maps why the saga stopped to the order's terminal status and reason. */
 export function outcomeOf(err: unknown, why: { cancelledByStaff: boolean; holdExpired: boolean }): { status: OrderStatus; reason: FailureReason } {
   // An accepted cancellation decides the outcome, whatever the step in flight then reported (it may have
@@ -35,6 +38,8 @@ export function outcomeOf(err: unknown, why: { cancelledByStaff: boolean; holdEx
       return { status: 'failed', reason: 'hold_expired' };
     case BUSINESS_FAILURES.authorizationExpired:
       return { status: 'failed', reason: 'authorization_expired' };
+    case PAYMENT_ALERT:
+      return { status: 'failed', reason: 'payment_alert' };
     default:
       return { status: 'failed', reason: 'vendor_unavailable' };
   }

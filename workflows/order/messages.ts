@@ -36,7 +36,7 @@ export interface PaymentAlert {
 }
 
 /**
- * Sent by POST /webhooks/stripe to a live order. The saga should park the order (needs_attention) so staff
- * look at it before more money moves; until a handler is registered, Temporal keeps the signal in the history.
+ * Sent by POST /webhooks/stripe to a live order. orderWorkflowV2 parks the order (needs_attention, reason
+ * payment_alert) before more money moves; staff resolve it: retry goes on, compensate gives the order up.
  */
 export const paymentAlertSignal = defineSignal<[PaymentAlert]>('paymentAlert');

@@ -1,5 +1,6 @@
 import {
   ActivityCancellationType,
+  ApplicationFailure,
   CancellationScope,
   allHandlersFinished,
   condition,
@@ -13,8 +14,8 @@ import {
 import type { OrderActivities } from '../../activities';
 import type { ErpRecord } from '../../activities/erp';
 import { Compensations, describeFailures } from './compensations';
-import { failureMessage, failureType, isBusinessFailure, outcomeOf } from './failures';
-import { cancelOrderUpdate, orderStateQuery, resolveParkedOrderSignal } from './messages';
+import { PAYMENT_ALERT, failureMessage, failureType, isBusinessFailure, outcomeOf } from './failures';
+import { cancelOrderUpdate, orderStateQuery, paymentAlertSignal, resolveParkedOrderSignal, type PaymentAlert } from './messages';
 import { BUSINESS_FAILURES, compensationOptions, resolvePolicy, stepOptions } from './policy';
 import { OrderProgress } from './progress';
 import { Saga, runCompensations } from './saga';
@@ -58,6 +59,12 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
   upsertSearchAttributes({ CustomerId: [order.customerId] });
   setHandler(orderStateQuery, () => progress.state);
   setHandler(resolveParkedOrderSignal, (request) => progress.resolve(request));
+  // The gateway reported something the books do not explain (a dispute, money moved outside Hotpath).
+  const paymentAlerts: PaymentAlert[] = [];
+  setHandler(paymentAlertSignal, (alert) => {
+    paymentAlerts.push(alert);
+    progress.stepDone('payment alert', { ...alert });
+  });
   const cancellations = new StaffCancellations({
     progress,
     shipments: () => shipments,
@@ -320,6 +327,17 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
     }
   }
 
+  /** Before more money moves, a human looks at every payment alert: go on (retry) or give the order up (compensate). */
+  async function heedPaymentAlerts(): Promise<void> {
+    while (paymentAlerts.length > 0) {
+      const alert = paymentAlerts.shift()!;
+      const decision = await progress.park(`payment alert (${alert.kind}): ${alert.eventType} ${alert.eventId}: ${alert.detail}`, 'payment_alert');
+      if (decision !== 'interrupted' && decision.action === 'compensate') {
+        throw ApplicationFailure.create({ type: PAYMENT_ALERT, message: `given up by ${decision.by} after a payment alert: ${alert.eventType} ${alert.eventId}`, nonRetryable: true });
+      }
+    }
+  }
+
   /**
    * Brings units, money and the ERP in line with the shipments' states, pass after pass, until a pass sees no
    * cancellation arrive meanwhile; then the order closes and refuses new ones, so its outcome is one story.
@@ -329,6 +347,7 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
       await condition(() => cancellations.inFlight === 0);
       const epoch = cancellations.epoch;
       if (shipping) {
+        await heedPaymentAlerts();
         await captureWhatShips();
         await notifyCustomer();
       }
@@ -342,7 +361,7 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
         ...(record ? given.filter((s) => record.shipmentIds.includes(s.id) && !record.creditedShipmentIds.includes(s.id)).map((s) => creditShipment(s, record)) : []),
         ...(shipments.some((s) => s.isLive) ? [] : [undoOrder()]),
       ]);
-      if (cancellations.inFlight === 0 && epoch === cancellations.epoch && erp.known) {
+      if (cancellations.inFlight === 0 && epoch === cancellations.epoch && erp.known && (!shipping || paymentAlerts.length === 0)) {
         closing = true;
         return;
       }

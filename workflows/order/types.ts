@@ -99,7 +99,8 @@ export type FailureReason =
   | 'authorization_expired'
   | 'cancelled_by_staff'
   | 'hold_expired'
-  | 'compensation_failed';
+  | 'compensation_failed'
+  | 'payment_alert';
 
 export interface SagaPolicy {
   /** First retry delay; later ones grow by `backoffCoefficient` up to `maximumIntervalMs` (1s → 4.5s → 20s → 60s). */
