@@ -45,6 +45,11 @@ const schema = z.object({
     .transform((v) => (v === undefined ? undefined : v === 'true')),
   /** Where a worker started alone (`npm run worker`) serves Prometheus /metrics; the API serves its own on API_PORT. */
   WORKER_METRICS_PORT: z.coerce.number().int().nonnegative().default(9464),
+  /**
+   * Whether a worker also runs the background duties (the dispatcher, the reconciliation schedule). `npm start`
+   * runs them once, in their own `dispatcher` process, and sets this to false for its workers.
+   */
+  WORKER_BACKGROUND_DUTIES: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   /** How long the hot path waits for Temporal to start a saga before leaving it to the dispatcher. */
   TEMPORAL_START_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
   /** The dispatcher starts sagas of orders committed this long ago and still not started. */
