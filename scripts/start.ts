@@ -105,7 +105,7 @@ try {
   await supervisor.start(applicationRoles(plan));
 
   const api = `http://localhost:${plan.apiPort}`;
-  supervisor.log(`
+  process.stdout.write(`
 Hotpath is up in ${((Date.now() - started) / 1000).toFixed(1)} s${seeded ? ` (seeded ${seeded} stock rows from the ERP)` : ''}: ${supervisor.names().join(', ')}
   API              ${api}
   Support console  ${api}/console   (sign in with dev-staff-token; the Web UI's codec then
@@ -127,7 +127,8 @@ Cancel one as staff:
   curl -s -X POST ${api}/orders/<orderId>/cancel -H 'authorization: Bearer dev-staff-token' \\
     -H 'content-type: application/json' -d '{"reason":"customer asked"}'
 
-Ctrl-C stops everything.`);
+Ctrl-C stops everything.
+`);
 } catch (err) {
   if (!stopRequested) {
     supervisor.log(`start-up failed: ${err instanceof Error ? err.message : String(err)}`);
