@@ -99,7 +99,8 @@ try {
   const config = loadConfig({ ...vendorUrlsFor(`http://127.0.0.1:${plan.simPort}`), ...process.env, DATABASE_URL: url });
   const database = openDatabase(url, { max: 1 });
   const seeded = await importNewStock(database.db, vendorClients(config).erp).finally(() => database.close());
-  if ('port' in plan.postgres && plan.backgroundNice) {
+  // Only for the embedded Postgres: its backends are processes of this machine. BACKGROUND_NICE_BACKENDS=false: measured without.
+  if ('port' in plan.postgres && plan.backgroundNice && process.env.BACKGROUND_NICE_BACKENDS !== 'false') {
     stopBackendPriority = lowerBackendPriority(url, BACKGROUND_PG_APPS, plan.backgroundNice, (line) => supervisor.log(line));
   }
   await supervisor.start(applicationRoles(plan));

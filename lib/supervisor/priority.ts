@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -19,6 +19,17 @@ export function findNice(): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Sets the niceness of every thread of a running process (Linux: /proc/<pid>/task; elsewhere the pid alone). */
+export function reniceAllThreads(pid: number, nice: number): void {
+  let threads: number[] = [pid];
+  try {
+    threads = readdirSync(`/proc/${pid}/task`).map(Number);
+  } catch {
+    // not Linux, or gone
+  }
+  renice(threads, nice);
 }
 
 /** Sets the niceness of each process (Postgres backends are single-threaded); returns how many changed. */

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:start`: create-order latency of the layout users run, `npm start` (every role its own process
  * under the supervisor), measured from outside by vegeta, an open-loop load generator, as a new user would.
- *   npm run bench:start -- [--rates 1,5] [--seconds 60] [--warmup 5] [--nice 10] [--workers 1]
+ *   npm run bench:start -- [--rates 1,5] [--seconds 60] [--warmup 5] [--nice 10] [--nice-backends false] [--workers 1]
  *                          [--kill-worker] [--drain-cap 300] [--out bench-results/start-layout-x.json]
  * Boots `npm start` on a fresh data dir (default ports: nothing else may hold 3000/4000/7233/8233/5433), gives the
  * simulators the bench's vendor latencies and the bench's 100 SKUs, then per rate runs vegeta for warm-up + measured
@@ -33,6 +33,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '60' },
     warmup: { type: 'string', default: '5' },
     nice: { type: 'string', default: '10' },
+    /** false: the workers' Postgres backends keep Postgres's priority (to measure what lowering them does). */
+    'nice-backends': { type: 'string', default: 'true' },
     workers: { type: 'string', default: '1' },
     'kill-worker': { type: 'boolean', default: false },
     'drain-cap': { type: 'string', default: '300' },
@@ -74,6 +76,7 @@ async function bootStack(dataDir: string, logFile: string) {
       ...process.env,
       HOTPATH_DATA_DIR: dataDir,
       BACKGROUND_NICE: values.nice,
+      BACKGROUND_NICE_BACKENDS: values['nice-backends'],
       WORKERS: values.workers,
       // The generator sends hundreds of orders a minute with one credential; no reconciliation inside a step.
       RATE_LIMIT_PER_MINUTE: '1000000000',
@@ -255,6 +258,7 @@ const result = {
   git: execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim(),
   machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverageAtEnd: os.loadavg() },
   backgroundNice: Number(values.nice),
+  workersPostgresBackendsNiced: Number(values.nice) > 0 && values['nice-backends'] !== 'false',
   workers: Number(values.workers),
   simLatenciesMs: { payment: DEFAULT_SIM_LATENCIES.authorize, carrier: DEFAULT_SIM_LATENCIES.label, wms: DEFAULT_SIM_LATENCIES.wms, notifications: DEFAULT_SIM_LATENCIES.notify },
   generator: 'vegeta attack (open loop, constant rate), JSON targets with a distinct Idempotency-Key each; latency as vegeta measures it (send to full response)',
