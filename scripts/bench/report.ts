@@ -13,6 +13,17 @@ import type { Summary } from './stats';
 
 const TUNING_START = '<!-- tuning:start -->';
 const TUNING_END = '<!-- tuning:end -->';
+/** Hand-kept (from `npm run bench:start` result files): the `npm start` layout, shown right after the create-order table. */
+const START_LAYOUT_START = '<!-- start-layout:start -->';
+const START_LAYOUT_END = '<!-- start-layout:end -->';
+
+/** The text between two markers of an earlier rendering, markers included, or undefined. */
+function keptBlock(existing: string, startMarker: string, endMarker: string): string | undefined {
+  const start = existing.indexOf(startMarker);
+  const end = existing.indexOf(endMarker);
+  return start >= 0 && end > start ? existing.slice(start, end + endMarker.length) : undefined;
+}
+
 const TUNING_PLACEHOLDER = `${TUNING_START}
 _Placeholder, to be filled by the lead: each change tried on the hot path or the worker (option, value), with the
 before/after numbers of the same section from two result files, and whether it was kept._
@@ -120,7 +131,7 @@ function pickWorkerOptions(options: unknown): string {
   return parts.length ? parts.join(', ') : 'see the result file';
 }
 
-export function renderMarkdown(r: BenchResult, options: { svgHref: string; resultsFile: string; tuning: string }): string {
+export function renderMarkdown(r: BenchResult, options: { svgHref: string; resultsFile: string; tuning: string; startLayout?: string }): string {
   const L: string[] = [];
   const cfg = r.config as Record<string, any>;
   L.push('# Benchmarks', '');
@@ -185,6 +196,8 @@ export function renderMarkdown(r: BenchResult, options: { svgHref: string; resul
     }
     L.push('');
   }
+
+  if (options.startLayout) L.push(options.startLayout, '');
 
   L.push('### Where the hot path spends its time', '');
   const breakdown = r.sections.breakdown;
@@ -303,12 +316,11 @@ export function renderMarkdown(r: BenchResult, options: { svgHref: string; resul
 
 export async function renderReport(r: BenchResult, paths: { markdown: string; svg: string; resultsFile: string }): Promise<void> {
   const existing = await readFile(paths.markdown, 'utf8').catch(() => '');
-  const start = existing.indexOf(TUNING_START);
-  const end = existing.indexOf(TUNING_END);
-  const tuning = start >= 0 && end > start ? existing.slice(start, end + TUNING_END.length) : TUNING_PLACEHOLDER;
+  const tuning = keptBlock(existing, TUNING_START, TUNING_END) ?? TUNING_PLACEHOLDER;
+  const startLayout = keptBlock(existing, START_LAYOUT_START, START_LAYOUT_END);
   const svgHref = path.relative(path.dirname(paths.markdown), paths.svg).split(path.sep).join('/');
   if (ok(r.sections.latency)) await writeFile(paths.svg, latencyChart(r.sections.latency));
-  await writeFile(paths.markdown, renderMarkdown(r, { svgHref, resultsFile: paths.resultsFile, tuning }));
+  await writeFile(paths.markdown, renderMarkdown(r, { svgHref, resultsFile: paths.resultsFile, tuning, startLayout }));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -12,6 +11,7 @@ import { openDatabase } from '../../db/client';
 import { freePort, startEmbeddedPostgres } from '../../db/embedded';
 import { migrateDatabase } from '../../db/migrate';
 import { vendorUrlsFor } from '../../lib/config';
+import { reniceAllThreads } from '../../lib/supervisor/priority';
 import { startTemporalDevServer, type RunningTemporal } from '../../lib/temporalServer';
 import { ManagedProcess } from '../chaos/processes';
 import { BENCH_STOCK } from './orders';
@@ -196,7 +196,8 @@ export async function bootStack(options: StackOptions): Promise<Stack> {
     const backgroundNice = Number(process.env.BENCH_BACKGROUND_NICE ?? 0);
     const deprioritiseBackground = () => {
       if (!backgroundNice) return;
-      for (const pid of [pidOf(worker), temporalPid]) if (pid) os.setPriority(pid, backgroundNice);
+      // Every thread: os.setPriority(pid) alone reaches only the main thread (Linux niceness is per thread).
+      for (const pid of [pidOf(worker), temporalPid]) if (pid) reniceAllThreads(pid, backgroundNice);
     };
     deprioritiseBackground();
     log(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s (temporal ${options.temporal}, postgres ${base.postgres})`);

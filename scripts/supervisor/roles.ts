@@ -1,0 +1,142 @@
+/**
+ * The processes `npm start` runs and the environment of each: the one place to add a setting for a role.
+ * Every role gets `shared` (with the user's own environment winning over its defaults), then its own block.
+ */
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { vendorUrlsFor } from '../../lib/config';
+import type { ChildSpec } from '../../lib/supervisor/supervisor';
+import { devServerArgs } from '../../lib/temporalServer';
+
+export interface StackPlan {
+  root: string;
+  dataDir: string;
+  /** Run a dev server (and an embedded Postgres) unless the user points at their own. */
+  temporal: { cli: string; port: number; uiPort: number } | { address: string };
+  postgres: { port: number } | { url: string };
+  apiPort: number;
+  simPort: number;
+  workers: number;
+  /** First worker's metrics port; worker n serves on base + n - 1. */
+  workerMetricsPortBase: number;
+  /** Niceness of the saga side (workers, dispatcher, Temporal, simulators); 0 turns priorities off. */
+  backgroundNice: number;
+  payloadKeys: string;
+}
+
+/** Development-only credentials, as before: production sets its own. */
+export const DEV_SECRETS = { STAFF_TOKENS: 'support:dev-staff-token', CHECKOUT_TOKENS: 'checkout:dev-checkout-token', WMS_WEBHOOK_SECRET: 'dev-wms-webhook-secret', STRIPE_WEBHOOK_SECRET: 'whsec_dev_hotpath' };
+
+export const temporalAddress = (plan: StackPlan) => ('address' in plan.temporal ? plan.temporal.address : `127.0.0.1:${plan.temporal.port}`);
+export const databaseUrl = (plan: StackPlan) => ('url' in plan.postgres ? plan.postgres.url : `postgres://hotpath:hotpath@127.0.0.1:${plan.postgres.port}/hotpath`);
+export const temporalUiUrl = (plan: StackPlan) => ('uiPort' in plan.temporal ? `http://localhost:${plan.temporal.uiPort}` : process.env.TEMPORAL_UI_URL);
+
+/** The environment every Hotpath role starts from. */
+function shared(plan: StackPlan): NodeJS.ProcessEnv {
+  const simUrl = `http://127.0.0.1:${plan.simPort}`;
+  // With a real Stripe key (test mode), payments go to Stripe itself and the simulator serves the other vendors.
+  const { STRIPE_API_BASE: simulatedStripe, ...simulatedVendors } = vendorUrlsFor(simUrl);
+  const defaults: Record<string, string | undefined> = {
+    ...simulatedVendors,
+    ...(process.env.STRIPE_API_KEY ? {} : { STRIPE_API_BASE: simulatedStripe }),
+    ...DEV_SECRETS,
+    PAYLOAD_KEYS: plan.payloadKeys,
+    TEMPORAL_UI_URL: temporalUiUrl(plan),
+    API_PORT: String(plan.apiPort),
+    SIM_PORT: String(plan.simPort),
+  };
+  const env: NodeJS.ProcessEnv = { ...defaults, ...process.env, DATABASE_URL: databaseUrl(plan), TEMPORAL_ADDRESS: temporalAddress(plan) };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  return env;
+}
+
+const node = (plan: StackPlan, entry: string) => ({ command: process.execPath, args: ['--import', 'tsx', path.join(plan.root, entry)], cwd: plan.root });
+
+/** Temporal and Postgres: everything else needs them. */
+export function infrastructureRoles(plan: StackPlan): ChildSpec[] {
+  const roles: ChildSpec[] = [];
+  if ('cli' in plan.temporal) {
+    const { cli, port, uiPort } = plan.temporal;
+    roles.push({
+      name: 'temporal',
+      command: cli,
+      args: devServerArgs({ port, uiPort, ui: true, dbFilename: path.join(plan.dataDir, 'temporal.db'), uiCodecEndpoint: `http://localhost:${plan.apiPort}/codec` }),
+      env: process.env,
+      nice: plan.backgroundNice,
+      probe: () => temporalAnswers(temporalAddress(plan)),
+    });
+  }
+  if ('port' in plan.postgres) {
+    roles.push({
+      name: 'postgres',
+      ...node(plan, 'scripts/supervisor/postgres.ts'),
+      env: { ...process.env, EMBEDDED_PG_DIR: path.join(plan.dataDir, 'postgres'), EMBEDDED_PG_PORT: String(plan.postgres.port) },
+      ready: /postgres ready/,
+      stopGraceMs: 15_000,
+    });
+  }
+  return roles;
+}
+
+/** The vendor simulators: the sagas' vendors, so on the background side of the machine. */
+export function simulatorRole(plan: StackPlan): ChildSpec {
+  return {
+    name: 'sim',
+    ...node(plan, 'sim/server.ts'),
+    env: {
+      ...shared(plan),
+      WMS_CALLBACK_URL: process.env.WMS_CALLBACK_URL ?? `http://127.0.0.1:${plan.apiPort}/webhooks/wms`,
+      // The simulator is Stripe here too: it signs its events for the API's Stripe webhook.
+      STRIPE_WEBHOOK_URL: process.env.STRIPE_WEBHOOK_URL ?? `http://127.0.0.1:${plan.apiPort}/webhooks/stripe`,
+    },
+    nice: plan.backgroundNice,
+    ready: /listening on/,
+  };
+}
+
+/** One dispatcher, n workers and the API. */
+export function applicationRoles(plan: StackPlan): ChildSpec[] {
+  const workers = Array.from({ length: plan.workers }, (_, i): ChildSpec => ({
+    name: `worker-${i + 1}`,
+    ...node(plan, 'worker/main.ts'),
+    env: {
+      ...shared(plan),
+      WORKER_BACKGROUND_DUTIES: 'false',
+      WORKER_METRICS_PORT: String(plan.workerMetricsPortBase + i),
+      // Names its Postgres connections, so the supervisor can lower their backends' priority too.
+      PGAPPNAME: `hotpath-worker-${i + 1}`,
+    },
+    nice: plan.backgroundNice,
+    ready: /worker polling/,
+  }));
+  return [
+    {
+      name: 'dispatcher',
+      ...node(plan, 'worker/dispatcher.ts'),
+      env: { ...shared(plan), PGAPPNAME: 'hotpath-dispatcher' },
+      nice: plan.backgroundNice,
+      ready: /dispatcher running/,
+    },
+    ...workers,
+    {
+      name: 'api',
+      ...node(plan, 'api/server.ts'),
+      env: { ...shared(plan), PGAPPNAME: 'hotpath-api' },
+      ready: /api listening/,
+      stopGraceMs: 15_000,
+    },
+  ];
+}
+
+/** Postgres connections of these application names serve the saga side; their backends get the background niceness. */
+export const BACKGROUND_PG_APPS = /^hotpath-(worker-\d+|dispatcher)$/;
+
+async function temporalAnswers(address: string): Promise<boolean> {
+  const connection = await Connection.connect({ address, connectTimeout: 1000 });
+  try {
+    await connection.workflowService.getSystemInfo({});
+    return true;
+  } finally {
+    await connection.close();
+  }
+}
