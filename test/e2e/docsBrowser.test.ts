@@ -23,8 +23,10 @@ describe('/docs in a browser', () => {
     });
     await page.goto(`${apiUrl()}/docs`);
     await page.waitForSelector('.opblock', { timeout: 20_000 });
-    const operations = await page.locator('.opblock').count();
-    expect(operations).toBe(20);
+    const document = (await (await fetch(`${apiUrl()}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const documented = Object.values(document.paths).reduce((n, item) => n + Object.keys(item).filter((k) => ['get', 'post', 'put', 'patch', 'delete'].includes(k)).length, 0);
+    expect(documented).toBeGreaterThanOrEqual(20);
+    expect(await page.locator('.opblock').count()).toBe(documented);
     expect(await page.locator('.opblock-summary-path', { hasText: '/inventory' }).count()).toBeGreaterThan(0);
     await mkdir('test-artifacts', { recursive: true });
     await page.screenshot({ path: 'test-artifacts/api-docs.png', fullPage: false });
