@@ -152,7 +152,13 @@ export class Supervisor {
     const child = spawn(command, args, { cwd: spec.cwd, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     running.child = child;
     // Without a `nice` binary: the main thread only (Linux niceness is per thread; see docs/benchmarks.md).
-    if (nice && !this.niceCommand && child.pid) os.setPriority(child.pid, nice);
+    if (nice && !this.niceCommand && child.pid) {
+      try {
+        os.setPriority(child.pid, nice);
+      } catch (err) {
+        this.log(`${spec.name}: could not lower its priority: ${(err as Error).message}`);
+      }
+    }
     this.log(`started ${spec.name} (pid ${child.pid}${nice ? `, nice ${nice}` : ''})`);
 
     if (spec.probe) void this.poll(running, child, spec.probe);

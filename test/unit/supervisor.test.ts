@@ -46,7 +46,8 @@ describe('supervisor', () => {
     supervisor = new Supervisor({ write: (l) => lines.push(l), color: false });
     await supervisor.start([script('talker.mjs', 'api', {}, { ready: /^ready$/ }), script('talker.mjs', 'worker-1', {}, { ready: /^ready$/, nice: 7 })]);
     expect(lines).toContain('api        | hello from api');
-    expect(lines).toContain('api        | a line on stderr');
+    // stderr is its own pipe: its line may arrive after stdout's `ready`.
+    await waitFor(() => lines.includes('api        | a line on stderr'));
     expect(lines).toContain('worker-1   | hello from worker-1');
     expect(lines.find((l) => l.startsWith('api        | thread nices'))).toMatch(/\| thread nices 0(,0)+$/);
     // Every thread of the worker (main, V8 and libuv helpers, the worker_thread) runs at 7, not just the main one.
