@@ -23,7 +23,11 @@ export function inventoryActivities({ db, allocation }: ActivityDeps) {
      * come back with their shipment, once the WMS has let go of the task.
      */
     async releaseHold(input: { orderId: string; heldOnly?: boolean }): Promise<{ releasedUnits: number }> {
-      return { releasedUnits: await release(db, input.orderId, 'saga compensation', undefined, input.heldOnly ? ['held'] : undefined) };
+      const releasedUnits = await release(db, input.orderId, 'saga compensation', undefined, input.heldOnly ? ['held'] : undefined);
+      // The order is undone before any of its shipments was labelled (declined, out of stock elsewhere, cancelled
+      // during the reservation): those shipments never start, so they are cancelled, not left `allocated`.
+      if (input.heldOnly) await db.update(shipments).set({ status: 'cancelled', updatedAt: sql`now()` }).where(and(eq(shipments.orderId, input.orderId), eq(shipments.status, 'allocated')));
+      return { releasedUnits };
     },
 
     /**

@@ -43,6 +43,9 @@ describe('payments on the Stripe adapter, against the Stripe simulator', () => {
     const placed = await placeOrder(orderRequest({ paymentToken: 'pm_card_chargeDeclined', lines: [{ sku, quantity: 1, unitPriceCents: 900 }] }));
     const order = await waitForStatus(placed.body.orderId);
     expect(order).toMatchObject({ status: 'rejected', reason: 'payment_declined', payment: { capturedCents: 0 } });
+    // The shipment the reservation planned never starts: it ends cancelled, and nothing of the order is still open.
+    expect(order.shipments.map((s: { status: string }) => s.status)).toEqual(['cancelled']);
+    expect(order.amounts).toMatchObject({ shippedOrOpenCents: 0, capturedCents: 0 });
     expect((await paymentIntentsOf(order.orderId)).map((pi: { status: string; amount_received: number; amount_capturable: number }) => [pi.status, pi.amount_received, pi.amount_capturable])).toEqual([['requires_payment_method', 0, 0]]);
     expect(await stockOf(sku)).toEqual({ 'wh-east': { onHand: 4, reserved: 0 } });
     await expectStockBalanced([sku]);
