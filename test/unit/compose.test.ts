@@ -5,7 +5,8 @@ import { DEV_DYNAMIC_CONFIG, dynamicConfigArgs } from '../../lib/temporalServer'
 
 /** No Docker engine runs in CI: check that the compose file parses and is wired the way the docs say. */
 describe('docker-compose.yml', () => {
-  const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8'));
+  // Compose files may use YAML merge keys (`<<: *anchor`), as Docker Compose reads them.
+  const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8'), { merge: true });
 
   it('has exactly the services docs/deploy.md lists, and every service the docs mention exists', () => {
     const deploy = readFileSync(new URL('../../docs/deploy.md', import.meta.url), 'utf8');
@@ -54,6 +55,13 @@ describe('docker-compose.yml', () => {
       expect(compose.services[name].command).toEqual(['npm', 'run', name]);
     }
     const scripts = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).scripts;
-    for (const entry of ['api', 'worker', 'sim']) expect(scripts[entry]).toBeDefined();
+    for (const entry of ['api', 'worker', 'sim', 'dispatcher']) expect(scripts[entry]).toBeDefined();
+  });
+
+  it('runs one dispatcher, and the scaled-out workers leave the background duties to it', () => {
+    expect(compose.services.dispatcher.command).toEqual(['npm', 'run', 'dispatcher']);
+    expect(compose.services.dispatcher.deploy?.replicas ?? 1).toBe(1);
+    expect(compose.services.dispatcher.environment).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233', DATABASE_URL: expect.stringContaining('@postgres:5432/') });
+    expect(compose.services.worker.environment.WORKER_BACKGROUND_DUTIES).toBe('false');
   });
 });
