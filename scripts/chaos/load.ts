@@ -6,7 +6,9 @@ export interface LoadResult {
   refused: number;
   retriedRequests: number;
   /** Staff cancellations: answered 202, refused with 409, or not answered within 15 s (the update may still land). */
-  cancellations: { accepted: number; refused: number; unanswered: number };
+  cancellations: { accepted: number; refused: number; unanswered: number; ofNamedShipments: number };
+  /** What the generated orders reached, so a run that never made a case shows it. */
+  shapes: { repeatedSku: number; lines: Record<string, number> };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -16,14 +18,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * answers, as a checkout service would while the API is down. About 5% are then cancelled by staff.
  */
 export async function driveOrders(options: { apiUrl: () => string; count: number; perSecond: number; random: Random; checkoutToken: string; staffToken: string; runId: string }): Promise<LoadResult> {
-  const result: LoadResult = { accepted: [], refused: 0, retriedRequests: 0, cancellations: { accepted: 0, refused: 0, unanswered: 0 } };
+  const result: LoadResult = { accepted: [], refused: 0, retriedRequests: 0, cancellations: { accepted: 0, refused: 0, unanswered: 0, ofNamedShipments: 0 }, shapes: { repeatedSku: 0, lines: {} } };
   const inFlight: Promise<void>[] = [];
   const started = Date.now();
   for (let i = 0; i < options.count; i++) {
     const due = started + (i * 1000) / options.perSecond;
     if (due > Date.now()) await sleep(due - Date.now());
     const body = randomOrder(options.random, i);
+    result.shapes.lines[body.lines.length] = (result.shapes.lines[body.lines.length] ?? 0) + 1;
+    if (new Set(body.lines.map((l) => l.sku)).size < body.lines.length) result.shapes.repeatedSku += 1;
     const cancelLater = options.random.chance(0.05);
+    // Half the cancellations name one shipment (which exists only once the order is allocated; a 400/409 then is fine).
+    const namedShipment = options.random.chance(0.5) ? (options.random.chance(0.7) ? '-s1' : '-s2') : undefined;
     inFlight.push(
       (async () => {
         const orderId = await placeWithRetries(options, `chaos-${options.runId}-${i}`, body, result);
@@ -31,9 +37,12 @@ export async function driveOrders(options: { apiUrl: () => string; count: number
         result.accepted.push(orderId);
         if (cancelLater) {
           await sleep(options.random.int(0, 3000));
-          const status = await post(options.apiUrl(), `/orders/${orderId}/cancel`, { reason: 'chaos: customer changed their mind' }, options.staffToken).catch(() => 0);
-          if (status === 202) result.cancellations.accepted += 1;
-          else if (status === 409) result.cancellations.refused += 1;
+          const body = namedShipment ? { reason: 'chaos: customer keeps the rest', shipmentIds: [`${orderId}${namedShipment}`] } : { reason: 'chaos: customer changed their mind' };
+          const status = await post(options.apiUrl(), `/orders/${orderId}/cancel`, body, options.staffToken).catch(() => 0);
+          if (status === 202) {
+            result.cancellations.accepted += 1;
+            if (namedShipment) result.cancellations.ofNamedShipments += 1;
+          } else if (status === 409 || status === 400) result.cancellations.refused += 1;
           else result.cancellations.unanswered += 1;
         }
       })(),
@@ -74,14 +83,29 @@ async function post(base: string, path: string, body: unknown, token: string): P
   return res.status;
 }
 
+const SINGLE_WAREHOUSE = CHAOS_CATALOG.filter((c) => Object.values(c.stock).filter((n) => n > 0).length === 1 && !c.sku.includes('SCARCE'));
+const SCARCE = CHAOS_CATALOG.filter((c) => c.sku.includes('SCARCE'));
+const PLENTY = CHAOS_CATALOG.filter((c) => !SINGLE_WAREHOUSE.includes(c) && !SCARCE.includes(c));
+
+/** Mostly SKUs stocked everywhere; often one stocked in a single warehouse (so orders span warehouses); rarely a scarce one. */
+function pickSku(random: Random): string {
+  const roll = random.int(1, 100);
+  return random.pick(roll <= 5 ? SCARCE : roll <= 40 ? SINGLE_WAREHOUSE : PLENTY).sku;
+}
+
+/** 1–5 lines; a line may repeat an earlier line's SKU at another price; single-warehouse SKUs make orders span warehouses. */
 function randomOrder(random: Random, i: number) {
-  const lines = Array.from({ length: random.int(1, 2) }, () => ({ sku: random.pick(CHAOS_CATALOG).sku, quantity: random.int(1, 3), unitPriceCents: random.int(100, 5000) }));
+  const lines: { sku: string; quantity: number; unitPriceCents: number }[] = [];
+  for (let n = random.int(1, 5); lines.length < n; ) {
+    const sku = lines.length > 0 && random.chance(0.25) ? random.pick(lines).sku : pickSku(random);
+    lines.push({ sku, quantity: random.int(1, 3), unitPriceCents: random.int(100, 5000) });
+  }
   const west = random.chance(0.4);
   return {
     customerId: `chaos-customer-${random.int(1, 50)}`,
     email: `shopper${i}@example.com`,
     currency: 'USD',
-    lines: [...new Map(lines.map((l) => [l.sku, l])).values()],
+    lines,
     shippingAddress: { name: `Shopper ${i}`, line1: `${i} Chaos Ave`, city: west ? 'Seattle' : 'Boston', postalCode: west ? '98101' : '02110', country: 'US' },
     paymentToken: random.chance(0.05) ? 'tok_chargeDeclined' : 'tok_visa',
   };

@@ -133,6 +133,7 @@ try {
     seed,
     orders: { requested: count, accepted: load.accepted.length, refused: load.refused, retriedRequests: load.retriedRequests },
     staffCancellations: load.cancellations,
+    orderShapes: { ...load.shapes, ...(await shapesReached(database.db, load.accepted)) },
     faults: faults.log,
     outcomes,
     violations: violations.length,
@@ -149,3 +150,14 @@ try {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
 }
 process.exit(exitCode);
+
+/** How many accepted orders spanned one, two or three warehouses, and how their shipments ended. */
+async function shapesReached(db: ReturnType<typeof openDatabase>['db'], accepted: string[]) {
+  if (accepted.length === 0) return {};
+  const rows = await db.execute<{ warehouses: number; orders: number }>(sql`
+    select n as warehouses, count(*)::int as orders from (select order_id, count(*)::int as n from shipments where order_id in ${accepted} group by order_id) t group by n order by n`);
+  const [partial] = await db.execute<{ n: number }>(sql`
+    select count(distinct s.order_id)::int as n from shipments s join orders o on o.id = s.order_id
+    where o.status = 'completed' and s.status = 'cancelled' and s.order_id in ${accepted}`);
+  return { ordersByWarehouses: Object.fromEntries(rows.map((r) => [r.warehouses, r.orders])), completedWithCancelledShipments: partial?.n ?? 0 };
+}
