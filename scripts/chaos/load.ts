@@ -29,7 +29,9 @@ export async function driveOrders(options: { apiUrl: () => string; count: number
     if (new Set(body.lines.map((l) => l.sku)).size < body.lines.length) result.shapes.repeatedSku += 1;
     const cancelLater = options.random.chance(0.05);
     // Half the cancellations name one shipment (which exists only once the order is allocated; a 400/409 then is fine).
-    const namedShipment = options.random.chance(0.5) ? (options.random.chance(0.7) ? '-s1' : '-s2') : undefined;
+    // Half the cancellations name one of the order's shipments, as support staff would after looking the order up.
+    const nameOne = options.random.chance(0.5);
+    const whichShipment = options.random.next();
     inFlight.push(
       (async () => {
         const orderId = await placeWithRetries(options, `chaos-${options.runId}-${i}`, body, result);
@@ -37,11 +39,13 @@ export async function driveOrders(options: { apiUrl: () => string; count: number
         result.accepted.push(orderId);
         if (cancelLater) {
           await sleep(options.random.int(0, 3000));
-          const body = namedShipment ? { reason: 'chaos: customer keeps the rest', shipmentIds: [`${orderId}${namedShipment}`] } : { reason: 'chaos: customer changed their mind' };
+          const shipments = nameOne ? await shipmentsOf(options.apiUrl(), orderId, options.staffToken).catch(() => []) : [];
+          const named = shipments.length > 0 ? shipments[Math.floor(whichShipment * shipments.length)] : undefined;
+          const body = named ? { reason: 'chaos: customer keeps the rest', shipmentIds: [named] } : { reason: 'chaos: customer changed their mind' };
           const status = await post(options.apiUrl(), `/orders/${orderId}/cancel`, body, options.staffToken).catch(() => 0);
           if (status === 202) {
             result.cancellations.accepted += 1;
-            if (namedShipment) result.cancellations.ofNamedShipments += 1;
+            if (named) result.cancellations.ofNamedShipments += 1;
           } else if (status === 409 || status === 400) result.cancellations.refused += 1;
           else result.cancellations.unanswered += 1;
         }
@@ -75,6 +79,13 @@ async function placeWithRetries(options: { apiUrl: () => string; checkoutToken: 
   }
   result.refused += 1;
   return undefined;
+}
+
+async function shipmentsOf(base: string, orderId: string, token: string): Promise<string[]> {
+  const res = await fetch(`${base}/orders/${orderId}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5_000) });
+  if (res.status !== 200) return [];
+  const order = (await res.json()) as { shipments?: { shipmentId: string }[] };
+  return (order.shipments ?? []).map((s) => s.shipmentId);
 }
 
 async function post(base: string, path: string, body: unknown, token: string): Promise<number> {
