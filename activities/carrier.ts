@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, sql } from 'drizzle-orm';
 import { appendOrderEvent } from '../db/events';
+import { enqueueWebhookEvent } from '../db/webhookOutbox';
 import { shipments } from '../db/schema';
 import { stepKeys } from '../workflows/order/ids';
 import { BUSINESS_FAILURES } from '../workflows/order/policy';
@@ -26,7 +27,9 @@ export function carrierActivities({ db, vendors }: ActivityDeps) {
           .update(shipments)
           .set({ labelId: res.body.id, trackingNumber: res.body.trackingNumber, status: 'labelled', updatedAt: sql`now()` })
           .where(and(eq(shipments.id, shipment.shipmentId), eq(shipments.orderId, orderId)));
-        await appendOrderEvent(tx, { orderId, type: 'label.created', detail: { shipmentId: shipment.shipmentId, trackingNumber: res.body.trackingNumber }, dedupeKey: key });
+        if (await appendOrderEvent(tx, { orderId, type: 'label.created', detail: { shipmentId: shipment.shipmentId, trackingNumber: res.body.trackingNumber }, dedupeKey: key })) {
+          await enqueueWebhookEvent(tx, { orderId, type: 'shipment.labelled', status: 'labelled', shipmentId: shipment.shipmentId });
+        }
       });
       return { shipmentId: shipment.shipmentId, labelId: res.body.id, trackingNumber: res.body.trackingNumber };
     },

@@ -1,5 +1,7 @@
 import { and, eq, lt, notInArray, sql } from 'drizzle-orm';
 import { appendOrderEvent } from '../db/events';
+import { enqueueWebhookEvent } from '../db/webhookOutbox';
+import { orderEventFor } from '../lib/webhooks/events';
 import { orders } from '../db/schema';
 import type { ActivityDeps } from './deps';
 import { orderTransitions, ordersFinished } from '../lib/metrics';
@@ -24,11 +26,15 @@ export function orderRecordActivities({ db }: ActivityDeps) {
         const detail = { ...(input.reason ? { reason: input.reason } : {}), ...(input.note ? { note: input.note } : {}), ...input.detail };
         const appended = await appendOrderEvent(tx, { orderId: input.orderId, type: 'status', status: input.status, detail, dedupeKey: input.dedupeKey });
         if (appended) {
-          await tx
+          const moved = await tx
             .update(orders)
             .set({ status: input.status, statusSeq: input.seq, ...(input.reason || input.replacesReason ? { reason: input.reason } : {}), updatedAt: sql`now()` })
             // Only a newer transition of a saga that has not ended moves the row: an ended order stays ended.
-            .where(and(eq(orders.id, input.orderId), lt(orders.statusSeq, input.seq), notInArray(orders.status, [...TERMINAL_STATUSES])));
+            .where(and(eq(orders.id, input.orderId), lt(orders.statusSeq, input.seq), notInArray(orders.status, [...TERMINAL_STATUSES])))
+            .returning({ reason: orders.reason });
+          // Subscribers hear of the transitions that moved the order, never of a late older one.
+          const type = orderEventFor(input.status);
+          if (moved[0] && type) await enqueueWebhookEvent(tx, { orderId: input.orderId, type, status: input.status, reason: moved[0].reason });
         }
         return appended;
       });

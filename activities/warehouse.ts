@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { eq, sql } from 'drizzle-orm';
 import { appendOrderEvent } from '../db/events';
+import { enqueueWebhookEvent } from '../db/webhookOutbox';
 import { shipments } from '../db/schema';
 import { stepKeys } from '../workflows/order/ids';
 import { BUSINESS_FAILURES } from '../workflows/order/policy';
@@ -44,6 +45,7 @@ export function warehouseActivities({ db, vendors }: ActivityDeps) {
         await tx.update(shipments).set({ wmsTaskId: res.body.id, status: 'handed_off', updatedAt: sql`now()` }).where(eq(shipments.id, shipment.shipmentId));
         if (await appendOrderEvent(tx, { orderId, type: 'shipment.handed_off', detail: { shipmentId: shipment.shipmentId, taskId: res.body.id }, dedupeKey: key })) {
           await commit(tx, orderId, shipment.warehouse);
+          await enqueueWebhookEvent(tx, { orderId, type: 'shipment.handed_off', status: 'handed_off', shipmentId: shipment.shipmentId });
         }
       });
       return { shipmentId: shipment.shipmentId, taskId: res.body.id };

@@ -6,6 +6,7 @@ import { orderRoutes } from './orders/routes';
 import { wmsWebhookRoutes } from './webhooks/wms';
 import { stripeWebhookRoutes } from './webhooks/stripe';
 import { inventoryRoutes } from './inventory/routes';
+import { webhookSubscriptionRoutes } from './webhookSubscriptions/routes';
 import { adminRoutes } from './admin/routes';
 import { codecRoutes } from './codec/routes';
 import type { PayloadCodec } from '@temporalio/common';
@@ -40,6 +41,8 @@ export interface AppDeps extends PlaceOrderDeps {
   sessionSecret?: string;
   /** Open a server span per request (OpenTelemetry tracing is on). */
   traceRequests?: boolean;
+  /** How long a rotated-out webhook secret keeps signing (WEBHOOK_SECRET_OVERLAP_HOURS, default 24 h). */
+  webhookSecretOverlapMs?: number;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -101,6 +104,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(wmsWebhookRoutes(deps.db, deps.wmsWebhookSecret));
   app.use(stripeWebhookRoutes({ db: deps.db, client: deps.saga.client, secret: deps.stripeWebhookSecret, log: deps.log }));
   app.use(inventoryRoutes(deps.db, deps.credentials));
+  app.use(webhookSubscriptionRoutes({ db: deps.db, credentials: deps.credentials, secretOverlapMs: deps.webhookSecretOverlapMs ?? 24 * 3_600_000 }));
   app.use(adminRoutes({ db: deps.db, client: deps.saga.client, taskQueue: deps.saga.taskQueue, credentials: deps.credentials }));
   app.use((req, res) => sendProblem(res, new Problem(404, 'Not found', `no route ${req.method} ${req.path}`)));
   app.use(problemHandler((err) => deps.log.error({ err }, 'unhandled error')));

@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
+  boolean,
   check,
   index,
   integer,
@@ -32,6 +34,9 @@ export const orders = pgTable(
     reason: text('reason'),
     // The saga's transition number behind `status`: a late or repeated write of an older transition never wins.
     statusSeq: integer('status_seq').notNull().default(0),
+    // The last `sequence` given to one of the order's webhook events: incremented in the transaction that writes
+    // the event, under the row lock, so the sequence is gapless and in commit order.
+    webhookSeq: integer('webhook_seq').notNull().default(0),
     workflowId: text('workflow_id').notNull(),
     // Null until the saga is known to have started: the outbox the dispatcher drains after a crash or outage.
     workflowStartedAt: timestamp('workflow_started_at', { withTimezone: true }),
@@ -214,3 +219,91 @@ export const reconciliationReleases = pgTable(
   },
   (t) => [primaryKey({ columns: [t.runId, t.orderId] })],
 );
+
+/**
+ * A checkout client's (or staff's) webhook endpoint. The secrets sign every delivery, so they are stored as
+ * they are (not hashed); a rotated-out secret keeps signing beside the new one until `previous_secret_expires_at`.
+ */
+export const webhookSubscriptions = pgTable(
+  'webhook_subscriptions',
+  {
+    id: text('id').primaryKey(),
+    owner: text('owner').notNull(),
+    // Staff subscriptions receive every order's events; a checkout client's only those of the orders it placed.
+    allOrders: boolean('all_orders').notNull().default(false),
+    url: text('url').notNull(),
+    // Null: every event type.
+    events: jsonb('events').$type<string[]>(),
+    secret: text('secret').notNull(),
+    previousSecret: text('previous_secret'),
+    previousSecretExpiresAt: timestamp('previous_secret_expires_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    disabledAt: timestamp('disabled_at', { withTimezone: true }),
+    disabledReason: text('disabled_reason'),
+  },
+  (t) => [index('webhook_subscriptions_owner_idx').on(t.owner)],
+);
+
+/** The outbox: one row per order or shipment event, written in the transaction of the change it reports. */
+export const webhookEvents = pgTable(
+  'webhook_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    // The Standard Webhooks message id (`webhook-id`): the same on every attempt and for every subscriber.
+    messageId: text('message_id').notNull(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id),
+    // The order's owner when the event was written (null: the legacy owner).
+    owner: text('owner'),
+    type: text('type').notNull(),
+    sequence: integer('sequence').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    // Null until the dispatcher has made the event's deliveries, one per matching subscription.
+    fannedOutAt: timestamp('fanned_out_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('webhook_events_order_sequence_uq').on(t.orderId, t.sequence),
+    uniqueIndex('webhook_events_message_uq').on(t.messageId),
+    index('webhook_events_pending_idx').on(t.id).where(sql`${t.fannedOutAt} is null`),
+  ],
+);
+
+/** One event for one subscription: its attempts, its state and the last answer (the delivery log). */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    eventId: bigint('event_id', { mode: 'number' })
+      .notNull()
+      .references(() => webhookEvents.id),
+    subscriptionId: text('subscription_id')
+      .notNull()
+      .references(() => webhookSubscriptions.id, { onDelete: 'cascade' }),
+    state: text('state').$type<'pending' | 'sending' | 'delivered' | 'failed'>().notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    // While `sending`: when the claim lapses and another dispatcher may take the delivery over (a crashed one).
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true }),
+    lastStatus: integer('last_status'),
+    lastError: text('last_error'),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+    // Every attempt: when, the answer's status or the error, how long it took (the newest last).
+    log: jsonb('log').$type<DeliveryAttempt[]>().notNull().default([]),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_event_subscription_uq').on(t.eventId, t.subscriptionId),
+    index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`${t.state} in ('pending', 'sending')`),
+    index('webhook_deliveries_subscription_idx').on(t.subscriptionId, t.id),
+  ],
+);
+
+export interface DeliveryAttempt {
+  at: string;
+  status: number | null;
+  error: string | null;
+  durationMs: number;
+}

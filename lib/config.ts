@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SagaPolicy } from '../workflows/order/types';
+import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from './webhooks/retrySchedule';
 
 /** Every setting Hotpath reads from the environment, validated once at start-up. */
 const schema = z.object({
@@ -78,6 +79,22 @@ const schema = z.object({
   /** The dispatcher starts sagas of orders committed this long ago and still not started. */
   DISPATCH_AFTER_MS: z.coerce.number().int().nonnegative().default(5000),
   DISPATCH_INTERVAL_MS: z.coerce.number().int().positive().default(2000),
+  /**
+   * Whether webhook deliveries may reach private, loopback and link-local addresses (checked on the address
+   * connected to, after DNS). Off in production; `npm start` turns it on for receivers on this machine.
+   */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** Delays before each delivery attempt (see lib/webhooks/retrySchedule.ts); after the last, the endpoint is disabled. */
+  WEBHOOK_RETRY_SCHEDULE: z.string().default(DEFAULT_RETRY_SCHEDULE).transform((raw) => parseRetrySchedule(raw)),
+  /** One delivery attempt's budget (connect, send, answer). */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** How often the dispatcher looks for new events and due deliveries. */
+  WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().positive().default(250),
+  /** Attempts in flight to one subscription at once (per dispatcher), and to all of them. */
+  WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION: z.coerce.number().int().positive().default(4),
+  WEBHOOK_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(64),
+  /** How long a rotated-out webhook secret keeps signing beside the new one. */
+  WEBHOOK_SECRET_OVERLAP_HOURS: z.coerce.number().positive().default(24),
   /** Payload encryption keys `id:base64(32 bytes),…`; Temporal histories hold only ciphertext when set. */
   PAYLOAD_KEYS: z.string().optional(),
   /** Which of PAYLOAD_KEYS encrypts new payloads (default: the last). */

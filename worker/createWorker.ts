@@ -16,6 +16,9 @@ import { stripeGateway } from '../activities/payment/stripe';
 import type { PaymentGateway } from '../activities/payment/port';
 import type { Database } from '../db/client';
 import type { Config } from '../lib/config';
+import { parseCredentials } from '../api/auth';
+import { webhookSender, type SenderOptions } from '../lib/webhooks/sender';
+import { runWebhookDelivery } from './webhookDelivery';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -71,7 +74,9 @@ export async function createWorker(options: {
  * The worker's background duties besides polling: the reconciliation schedule (created or updated
  * idempotently) and the dispatcher that starts sagas of orders the API committed but could not start.
  */
-export async function startBackgroundDuties(config: Config, db: Database): Promise<() => Promise<void>> {
+export async function startBackgroundDuties(config: Config, db: Database, options: { webhookResolve?: SenderOptions['resolve'] } = {}): Promise<() => Promise<void>> {
+  // Webhooks first: they need only Postgres, so a Temporal outage never holds back the events already written.
+  const stopWebhooks = startWebhookDelivery(config, db, options.webhookResolve);
   const connection = await Connection.connect(temporalConnectionOptions(config));
   const tracing = startTracing(config, 'hotpath-worker');
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(config), plugins: tracing ? [tracing.plugin] : [] });
@@ -85,6 +90,26 @@ export async function startBackgroundDuties(config: Config, db: Database): Promi
   });
   return async () => {
     stopDispatcher();
+    await stopWebhooks();
     await connection.close();
+  };
+}
+
+/** Delivers the outbox's webhook events (see worker/webhookDelivery.ts); returns its stop. */
+export function startWebhookDelivery(config: Config, db: Database, resolve?: SenderOptions['resolve']): () => Promise<void> {
+  const sender = webhookSender({ allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS, timeoutMs: config.WEBHOOK_TIMEOUT_MS, resolve });
+  const delivery = runWebhookDelivery(db, {
+    sender,
+    retrySchedule: config.WEBHOOK_RETRY_SCHEDULE,
+    pollIntervalMs: config.WEBHOOK_POLL_INTERVAL_MS,
+    perSubscription: config.WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION,
+    maxInFlight: config.WEBHOOK_MAX_IN_FLIGHT,
+    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    legacyOwner: config.LEGACY_ORDER_OWNER ?? parseCredentials(config.CHECKOUT_TOKENS, 'checkout')[0]?.principal,
+    log: logger.child({ component: 'webhooks' }),
+  });
+  return async () => {
+    await delivery.stop();
+    await sender.close();
   };
 }

@@ -13,7 +13,7 @@ import { startBackgroundDuties } from './createWorker';
 const config = loadConfig();
 const databaseUrl = requireDatabaseUrl(config);
 await migrateDatabase(databaseUrl);
-const database = openDatabase(databaseUrl, { max: 2 });
+const database = openDatabase(databaseUrl, { max: 4 });
 const stopDuties = await startBackgroundDuties(config, database.db);
 logger.info({ taskQueue: config.TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'dispatcher running');
 onShutdown(async () => {

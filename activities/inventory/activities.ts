@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, sql } from 'drizzle-orm';
 import { appendOrderEvent } from '../../db/events';
+import { enqueueWebhookEvent } from '../../db/webhookOutbox';
 import { shipments } from '../../db/schema';
 import { BUSINESS_FAILURES } from '../../workflows/order/policy';
 import type { Address, Hold, OrderLine } from '../../workflows/order/types';
@@ -26,7 +27,17 @@ export function inventoryActivities({ db, allocation }: ActivityDeps) {
       const releasedUnits = await release(db, input.orderId, 'saga compensation', undefined, input.heldOnly ? ['held'] : undefined);
       // The order is undone before any of its shipments was labelled (declined, out of stock elsewhere, cancelled
       // during the reservation): those shipments never start, so they are cancelled, not left `allocated`.
-      if (input.heldOnly) await db.update(shipments).set({ status: 'cancelled', updatedAt: sql`now()` }).where(and(eq(shipments.orderId, input.orderId), eq(shipments.status, 'allocated')));
+      if (input.heldOnly) {
+        await db.transaction(async (tx) => {
+          const cancelled = await tx
+            .update(shipments)
+            .set({ status: 'cancelled', updatedAt: sql`now()` })
+            .where(and(eq(shipments.orderId, input.orderId), eq(shipments.status, 'allocated')))
+            .returning({ id: shipments.id });
+          // Only the call that moved a shipment reports it: a retry finds none still allocated.
+          for (const { id } of cancelled) await enqueueWebhookEvent(tx, { orderId: input.orderId, type: 'shipment.cancelled', status: 'cancelled', reason: 'order undone before the label', shipmentId: id });
+        });
+      }
       return { releasedUnits };
     },
 
@@ -38,7 +49,9 @@ export function inventoryActivities({ db, allocation }: ActivityDeps) {
       const releasedUnits = await release(db, input.orderId, `${input.why} (${input.shipmentId})`, input.warehouse);
       await db.transaction(async (tx) => {
         await tx.update(shipments).set({ status: 'cancelled', updatedAt: sql`now()` }).where(and(eq(shipments.id, input.shipmentId), eq(shipments.orderId, input.orderId)));
-        await appendOrderEvent(tx, { orderId: input.orderId, type: 'shipment.cancelled', detail: { shipmentId: input.shipmentId, why: input.why }, dedupeKey: `${input.shipmentId}:cancelled` });
+        if (await appendOrderEvent(tx, { orderId: input.orderId, type: 'shipment.cancelled', detail: { shipmentId: input.shipmentId, why: input.why }, dedupeKey: `${input.shipmentId}:cancelled` })) {
+          await enqueueWebhookEvent(tx, { orderId: input.orderId, type: 'shipment.cancelled', status: 'cancelled', reason: input.why, shipmentId: input.shipmentId });
+        }
       });
       return { releasedUnits };
     },

@@ -23,7 +23,13 @@ import {
   reconciliationRunsSchema,
   resolveAcceptedSchema,
   webhookReceivedSchema,
+  redeliveryAcceptedSchema,
+  webhookDeliveryLogSchema,
+  webhookSubscriptionListSchema,
+  webhookSubscriptionWithSecretSchema,
 } from './schemas';
+import { createSubscriptionSchema } from '../webhookSubscriptions/input';
+import { webhookPayloads } from './webhookPayloads';
 
 const problem = (description: string, example: { title: string; status: number; detail: string } & Record<string, unknown>) => ({
   description,
@@ -68,6 +74,8 @@ const consoleHeader = z.object({
 });
 const orderIdParam = z.object({ id: z.string().meta({ description: 'An order id (`ord_…`).', example: 'ord_3f5a0c1d9e8b7a6f5e4d3c2b' }) });
 
+const subscriptionIdParam = z.object({ id: z.string().meta({ description: 'A webhook subscription id (`whsub_…`).', example: 'whsub_8Jk2mQz4Xw1bNc7d' }) });
+
 const codecRequest = wirePayloads.meta({ id: 'CodecRequest' });
 const signInRequest = signInSchema.meta({ id: 'SignInRequest', example: { token: 'dev-staff-token' } });
 
@@ -100,6 +108,7 @@ export function openApiDocument() {
         { name: 'Staff' },
         { name: 'Console' },
         { name: 'Webhooks' },
+        { name: 'Webhook subscriptions' },
         { name: 'Operations' },
       ],
       components: {
@@ -335,6 +344,80 @@ export function openApiDocument() {
             responses: { '204': { description: 'Signed out.' }, ...errors(400, 429) },
           }),
         },
+        '/webhook-subscriptions': {
+          post: op({
+            tags: ['Webhook subscriptions'],
+            operationId: 'createWebhookSubscription',
+            summary: 'Subscribe an endpoint to order and shipment events',
+            description:
+              "A checkout credential receives the events of the orders it placed; staff receive every order's. The answer holds the Standard Webhooks secret (`whsec_…`), shown only this once. Events are those under `webhooks` in this document.",
+            security: staffOnly,
+            requestParams: { header: consoleHeader },
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: createSubscriptionSchema.meta({ id: 'WebhookSubscriptionRequest', example: { url: 'https://checkout.example.com/hotpath-webhooks', events: ['order.completed', 'order.cancelled'] } }) } },
+            },
+            responses: {
+              '201': { ...json('Subscribed; keep the secret.', webhookSubscriptionWithSecretSchema), headers: z.object({ location: z.string() }) },
+              ...errors(400, 401, 403, 413, 415, 429),
+            },
+          }),
+          get: op({
+            tags: ['Webhook subscriptions'],
+            operationId: 'listWebhookSubscriptions',
+            summary: "The caller's webhook subscriptions (without secrets)",
+            security: staffOnly,
+            responses: { '200': json('Oldest first.', webhookSubscriptionListSchema), ...errors(400, 401, 403, 429) },
+          }),
+        },
+        '/webhook-subscriptions/{id}': {
+          delete: op({
+            tags: ['Webhook subscriptions'],
+            operationId: 'deleteWebhookSubscription',
+            summary: 'Delete a subscription (its pending deliveries go with it)',
+            security: staffOnly,
+            requestParams: { path: subscriptionIdParam, header: consoleHeader },
+            responses: { '204': { description: 'Deleted.' }, ...errors(400, 401, 403, 404, 429) },
+          }),
+        },
+        '/webhook-subscriptions/{id}/rotate-secret': {
+          post: op({
+            tags: ['Webhook subscriptions'],
+            operationId: 'rotateWebhookSecret',
+            summary: 'Rotate the signing secret',
+            description:
+              'The new secret (shown only here) signs from now on; the previous one keeps signing beside it for 24 hours (`previousSecretExpiresAt`), as a second signature in `webhook-signature`, so receivers can switch without losing an event.',
+            security: staffOnly,
+            requestParams: { path: subscriptionIdParam, header: consoleHeader },
+            responses: { '200': json('Rotated.', webhookSubscriptionWithSecretSchema), ...errors(400, 401, 403, 404, 429) },
+          }),
+        },
+        '/webhook-subscriptions/{id}/deliveries': {
+          get: op({
+            tags: ['Webhook subscriptions'],
+            operationId: 'listWebhookDeliveries',
+            summary: "The subscription's delivery log",
+            description: 'Each event sent to the endpoint: its state, attempts, the last answer or error, and every attempt.',
+            security: staffOnly,
+            requestParams: { path: subscriptionIdParam },
+            responses: { '200': json('Newest first.', webhookDeliveryLogSchema), ...errors(400, 401, 403, 404, 429) },
+          }),
+        },
+        '/webhook-subscriptions/{id}/deliveries/{deliveryId}/redeliver': {
+          post: op({
+            tags: ['Webhook subscriptions'],
+            operationId: 'redeliverWebhook',
+            summary: 'Send a delivery again',
+            description: 'A new attempt now (same `webhook-id`), with the whole retry schedule ahead of it. A disabled endpoint is enabled again.',
+            security: staffOnly,
+            requestParams: { path: subscriptionIdParam.extend({ deliveryId: z.string().meta({ example: '42' }) }), header: consoleHeader },
+            responses: {
+              '202': json('Queued.', redeliveryAcceptedSchema),
+              ...errors(400, 401, 403, 404, 429),
+              '409': problem('An attempt of this delivery is in flight.', { title: 'Attempt in flight', status: 409, detail: 'delivery 42 is being attempted right now' }),
+            },
+          }),
+        },
         '/webhooks/wms': {
           post: op({
             tags: ['Webhooks'],
@@ -402,6 +485,7 @@ export function openApiDocument() {
           }),
         },
       },
+      webhooks: webhookPayloads,
     },
   );
 }

@@ -191,3 +191,47 @@ export const webhookReceivedSchema = z.object({ received: z.literal(true), dupli
 export const healthSchema = z
   .object({ status: z.enum(['ok', 'degraded']), checks: z.record(z.string(), z.string()).meta({ example: { postgres: 'ok', temporal: 'ok' } }) })
   .meta({ id: 'Health' });
+
+const subscriptionId = z.string().meta({ description: 'A webhook subscription id (`whsub_…`).', example: 'whsub_8Jk2mQz4Xw1bNc7d' });
+
+export const webhookSubscriptionSchema = z
+  .object({
+    id: subscriptionId,
+    url: z.string().meta({ example: 'https://checkout.example.com/hotpath-webhooks' }),
+    events: z.array(z.string()).nullable().meta({ description: 'The event types it receives; null: all.' }),
+    scope: z.enum(['own_orders', 'all_orders']).meta({ description: "own_orders: the events of the orders the subscribing checkout client placed; all_orders: every order's (staff)." }),
+    createdAt: isoTime,
+    previousSecretExpiresAt: isoTime.nullable().meta({ description: 'After a rotation: until when the previous secret still signs beside the new one.' }),
+    disabledAt: isoTime.nullable().meta({ description: 'Set when a delivery exhausted its retry schedule; a redeliver enables the endpoint again.' }),
+    disabledReason: z.string().nullable(),
+  })
+  .meta({ id: 'WebhookSubscription' });
+
+export const webhookSubscriptionWithSecretSchema = webhookSubscriptionSchema
+  .extend({ secret: z.string().meta({ description: 'The Standard Webhooks signing secret (`whsec_…`). Shown only here: keep it.', example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }) })
+  .meta({ id: 'WebhookSubscriptionWithSecret' });
+
+export const webhookSubscriptionListSchema = z.object({ subscriptions: z.array(webhookSubscriptionSchema) }).meta({ id: 'WebhookSubscriptionList' });
+
+export const webhookDeliverySchema = z
+  .object({
+    id: z.string().meta({ example: '42' }),
+    messageId: z.string().meta({ description: 'The `webhook-id` every attempt of this event carries.', example: 'msg_3f5a0c1d9e8b7a6f5e4d3c2b_3' }),
+    type: z.string().meta({ example: 'order.completed' }),
+    orderId,
+    sequence: z.int(),
+    state: z.enum(['pending', 'sending', 'delivered', 'failed']),
+    attempts: z.int(),
+    nextAttemptAt: isoTime.nullable(),
+    deliveredAt: isoTime.nullable(),
+    lastStatus: z.int().nullable().meta({ description: "The endpoint's last HTTP status, if it answered." }),
+    lastError: z.string().nullable(),
+    log: z.array(z.object({ at: isoTime, status: z.int().nullable(), error: z.string().nullable(), durationMs: z.int() })).meta({ description: 'Every attempt, oldest first.' }),
+  })
+  .meta({ id: 'WebhookDelivery' });
+
+export const webhookDeliveryLogSchema = z
+  .object({ subscription: webhookSubscriptionSchema, deliveries: z.array(webhookDeliverySchema).meta({ description: 'Newest first, at most 200.' }) })
+  .meta({ id: 'WebhookDeliveryLog' });
+
+export const redeliveryAcceptedSchema = z.object({ deliveryId: z.string(), state: z.literal('pending') }).meta({ id: 'RedeliveryAccepted' });

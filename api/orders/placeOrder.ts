@@ -3,6 +3,7 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/client';
 import { appendOrderEvent, type Executor } from '../../db/events';
+import { enqueueWebhookEvent } from '../../db/webhookOutbox';
 import { orderLines, orders, stock } from '../../db/schema';
 import { orderWorkflowId } from '../../workflows/order/ids';
 import type { OrderInput, SagaPolicy } from '../../workflows/order/types';
@@ -121,6 +122,7 @@ export async function persistNewOrder(
   await assertKnownSkus(tx, request);
   await tx.insert(orderLines).values(request.lines.map((l, i) => ({ orderId, lineNo: i + 1, ...l })));
   await appendOrderEvent(tx, { orderId, type: 'order.received', status: 'received', detail: { lines: request.lines.length, totalCents }, dedupeKey: `${orderId}:received` });
+  await enqueueWebhookEvent(tx, { orderId, type: 'order.received', status: 'received' });
   return true;
 }
 

@@ -3,6 +3,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../../db/client';
 import { appendOrderEvent } from '../../db/events';
+import { enqueueWebhookEvent } from '../../db/webhookOutbox';
 import { shipments } from '../../db/schema';
 import { SIGNATURE_HEADER, verifySignature } from '../../lib/webhookSignature';
 import { Problem, invalidInput } from '../problem';
@@ -43,7 +44,10 @@ export function wmsWebhookRoutes(db: Database, secret: string | undefined, toler
         detail: { shipmentId: event.shipmentId, taskId: event.taskId, shippedAt: event.shippedAt },
         dedupeKey: `wms:${event.taskId}:shipped`,
       });
-      if (appended) await tx.update(shipments).set({ status: 'shipped', updatedAt: sql`now()` }).where(eq(shipments.id, event.shipmentId));
+      if (appended) {
+        await tx.update(shipments).set({ status: 'shipped', updatedAt: sql`now()` }).where(eq(shipments.id, event.shipmentId));
+        await enqueueWebhookEvent(tx, { orderId: event.reference, type: 'shipment.shipped', status: 'shipped', shipmentId: event.shipmentId });
+      }
       return appended;
     });
     res.status(200).json({ received: true, duplicate: !firstDelivery });

@@ -44,6 +44,8 @@ function shared(plan: StackPlan): NodeJS.ProcessEnv {
     TEMPORAL_UI_URL: temporalUiUrl(plan),
     API_PORT: String(plan.apiPort),
     SIM_PORT: String(plan.simPort),
+    // Development: webhook receivers run on this machine (loopback); production refuses private targets.
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
   };
   const env: NodeJS.ProcessEnv = { ...defaults, ...process.env, DATABASE_URL: databaseUrl(plan), TEMPORAL_ADDRESS: temporalAddress(plan) };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];

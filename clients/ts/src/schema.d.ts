@@ -272,6 +272,104 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhook-subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's webhook subscriptions (without secrets) */
+        get: operations["listWebhookSubscriptions"];
+        put?: never;
+        /**
+         * Subscribe an endpoint to order and shipment events
+         * @description A checkout credential receives the events of the orders it placed; staff receive every order's. The answer holds the Standard Webhooks secret (`whsec_…`), shown only this once. Events are those under `webhooks` in this document.
+         */
+        post: operations["createWebhookSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhook-subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a subscription (its pending deliveries go with it) */
+        delete: operations["deleteWebhookSubscription"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhook-subscriptions/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate the signing secret
+         * @description The new secret (shown only here) signs from now on; the previous one keeps signing beside it for 24 hours (`previousSecretExpiresAt`), as a second signature in `webhook-signature`, so receivers can switch without losing an event.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhook-subscriptions/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The subscription's delivery log
+         * @description Each event sent to the endpoint: its state, attempts, the last answer or error, and every attempt.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhook-subscriptions/{id}/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again
+         * @description A new attempt now (same `webhook-id`), with the whole retry schedule ahead of it. A disabled endpoint is enabled again.
+         */
+        post: operations["redeliverWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/wms": {
         parameters: {
             query?: never;
@@ -364,7 +462,584 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "order.received": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * order.received, pushed to your endpoint
+         * @description Signed per Standard Webhooks (verify with the `standardwebhooks` library and your `whsec_` secret). Delivered at least once: dedupe by `webhook-id`, order by `data.sequence`. Any 2xx acknowledges; anything else (a 3xx too: redirects are not followed) is retried on the schedule.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The message id: the same on every attempt; dedupe on it. */
+                    "webhook-id": string;
+                    /** @description Unix seconds of this attempt; refuse ones too far from now. */
+                    "webhook-timestamp": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (Standard Webhooks); two during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent_order_received"];
+                };
+            };
+            responses: {
+                /** @description Received (any 2xx). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.processing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * order.processing, pushed to your endpoint
+         * @description Signed per Standard Webhooks (verify with the `standardwebhooks` library and your `whsec_` secret). Delivered at least once: dedupe by `webhook-id`, order by `data.sequence`. Any 2xx acknowledges; anything else (a 3xx too: redirects are not followed) is retried on the schedule.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The message id: the same on every attempt; dedupe on it. */
+                    "webhook-id": string;
+                    /** @description Unix seconds of this attempt; refuse ones too far from now. */
+                    "webhook-timestamp": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (Standard Webhooks); two during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent_order_processing"];
+                };
+            };
+            responses: {
+                /** @description Received (any 2xx). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.handed_off": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * order.handed_off, pushed to your endpoint
+         * @description Signed per Standard Webhooks (verify with the `standardwebhooks` library and your `whsec_` secret). Delivered at least once: dedupe by `webhook-id`, order by `data.sequence`. Any 2xx acknowledges; anything else (a 3xx too: redirects are not followed) is retried on the schedule.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The message id: the same on every attempt; dedupe on it. */
+                    "webhook-id": string;
+                    /** @description Unix seconds of this attempt; refuse ones too far from now. */
+                    "webhook-timestamp": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (Standard Webhooks); two during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent_order_handed_off"];
+                };
+            };
+            responses: {
+                /** @description Received (any 2xx). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * order.completed, pushed to your endpoint
+         * @description Signed per Standard Webhooks (verify with the `standardwebhooks` library and your `whsec_` secret). Delivered at least once: dedupe by `webhook-id`, order by `data.sequence`. Any 2xx acknowledges; anything else (a 3xx too: redirects are not followed) is retried on the schedule.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The message id: the same on every attempt; dedupe on it. */
+                    "webhook-id": string;
+                    /** @description Unix seconds of this attempt; refuse ones too far from now. */
+                    "webhook-timestamp": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (Standard Webhooks); two during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent_order_completed"];
+                };
+            };
+            responses: {
+                /** @description Received (any 2xx). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.cancelled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * order.cancelled, pushed to your endpoint
+         * @description Signed per Standard Webhooks (verify with the `standardwebhooks` library and your `whsec_` secret). Delivered at least once: dedupe by `webhook-id`, order by `data.sequence`. Any 2xx acknowledges; anything else (a 3xx too: redirects are not followed) is retried on the schedule.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The message id: the same on every attempt; dedupe on it. */
+                    "webhook-id": string;
+                    /** @description Unix seconds of this attempt; refuse ones too far from now. */
+                    "webhook-timestamp": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (Standard Webhooks); two during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent_order_cancelled"];
+                };
+            };
+            responses: {
+                /** @description Received (any 2xx). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.rejected": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * order.rejected, pushed to your endpoint
+         * @description Signed per Standard Webhooks (verify with the `standardwebhooks` library and your `whsec_` secret). Delivered at least once: dedupe by `webhook-id`, order by `data.sequence`. Any 2xx acknowledges; anything else (a 3xx too: redirects are not followed) is retried on the schedule.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The message id: the same on every attempt; dedupe on it. */
+                    "webhook-id": string;
+                    /** @description Unix seconds of this attempt; refuse ones too far from now. */
+                    "webhook-timestamp": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (Standard Webhooks); two during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent_order_rejected"];
+                };
+            };
+            responses: {
+                /** @description Received (any 2xx). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * order.failed, pushed to your endpoint
+         * @description Signed per Standard Webhooks (verify with the `standardwebhooks` library and your `whsec_` secret). Delivered at least once: dedupe by `webhook-id`, order by `data.sequence`. Any 2xx acknowledges; anything else (a 3xx too: redirects are not followed) is retried on the schedule.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The message id: the same on every attempt; dedupe on it. */
+                    "webhook-id": string;
+                    /** @description Unix seconds of this attempt; refuse ones too far from now. */
+                    "webhook-timestamp": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (Standard Webhooks); two during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent_order_failed"];
+                };
+            };
+            responses: {
+                /** @description Received (any 2xx). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.needs_attention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * order.needs_attention, pushed to your endpoint
+         * @description Signed per Standard Webhooks (verify with the `standardwebhooks` library and your `whsec_` secret). Delivered at least once: dedupe by `webhook-id`, order by `data.sequence`. Any 2xx acknowledges; anything else (a 3xx too: redirects are not followed) is retried on the schedule.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The message id: the same on every attempt; dedupe on it. */
+                    "webhook-id": string;
+                    /** @description Unix seconds of this attempt; refuse ones too far from now. */
+                    "webhook-timestamp": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (Standard Webhooks); two during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent_order_needs_attention"];
+                };
+            };
+            responses: {
+                /** @description Received (any 2xx). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "shipment.labelled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * shipment.labelled, pushed to your endpoint
+         * @description Signed per Standard Webhooks (verify with the `standardwebhooks` library and your `whsec_` secret). Delivered at least once: dedupe by `webhook-id`, order by `data.sequence`. Any 2xx acknowledges; anything else (a 3xx too: redirects are not followed) is retried on the schedule.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The message id: the same on every attempt; dedupe on it. */
+                    "webhook-id": string;
+                    /** @description Unix seconds of this attempt; refuse ones too far from now. */
+                    "webhook-timestamp": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (Standard Webhooks); two during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent_shipment_labelled"];
+                };
+            };
+            responses: {
+                /** @description Received (any 2xx). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "shipment.handed_off": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * shipment.handed_off, pushed to your endpoint
+         * @description Signed per Standard Webhooks (verify with the `standardwebhooks` library and your `whsec_` secret). Delivered at least once: dedupe by `webhook-id`, order by `data.sequence`. Any 2xx acknowledges; anything else (a 3xx too: redirects are not followed) is retried on the schedule.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The message id: the same on every attempt; dedupe on it. */
+                    "webhook-id": string;
+                    /** @description Unix seconds of this attempt; refuse ones too far from now. */
+                    "webhook-timestamp": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (Standard Webhooks); two during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent_shipment_handed_off"];
+                };
+            };
+            responses: {
+                /** @description Received (any 2xx). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "shipment.shipped": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * shipment.shipped, pushed to your endpoint
+         * @description Signed per Standard Webhooks (verify with the `standardwebhooks` library and your `whsec_` secret). Delivered at least once: dedupe by `webhook-id`, order by `data.sequence`. Any 2xx acknowledges; anything else (a 3xx too: redirects are not followed) is retried on the schedule.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The message id: the same on every attempt; dedupe on it. */
+                    "webhook-id": string;
+                    /** @description Unix seconds of this attempt; refuse ones too far from now. */
+                    "webhook-timestamp": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (Standard Webhooks); two during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent_shipment_shipped"];
+                };
+            };
+            responses: {
+                /** @description Received (any 2xx). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "shipment.cancelled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * shipment.cancelled, pushed to your endpoint
+         * @description Signed per Standard Webhooks (verify with the `standardwebhooks` library and your `whsec_` secret). Delivered at least once: dedupe by `webhook-id`, order by `data.sequence`. Any 2xx acknowledges; anything else (a 3xx too: redirects are not followed) is retried on the schedule.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The message id: the same on every attempt; dedupe on it. */
+                    "webhook-id": string;
+                    /** @description Unix seconds of this attempt; refuse ones too far from now. */
+                    "webhook-timestamp": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (Standard Webhooks); two during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent_shipment_cancelled"];
+                };
+            };
+            responses: {
+                /** @description Received (any 2xx). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /**
@@ -462,6 +1137,26 @@ export interface components {
         };
         /**
          * @example {
+         *       "url": "https://checkout.example.com/hotpath-webhooks",
+         *       "events": [
+         *         "order.completed",
+         *         "order.cancelled"
+         *       ]
+         *     }
+         */
+        WebhookSubscriptionRequest: {
+            /**
+             * Format: uri
+             * @example https://checkout.example.com/hotpath-webhooks
+             */
+            url: string;
+            /** @description The event types to receive; all of them when left out. */
+            events?: components["schemas"]["WebhookEventType"][];
+        };
+        /** @enum {string} */
+        WebhookEventType: "order.received" | "order.processing" | "order.handed_off" | "order.completed" | "order.cancelled" | "order.rejected" | "order.failed" | "order.needs_attention" | "shipment.labelled" | "shipment.handed_off" | "shipment.shipped" | "shipment.cancelled";
+        /**
+         * @example {
          *       "event": "task.shipped",
          *       "taskId": "wms_1",
          *       "reference": "ord_3f5a0c1d9e8b7a6f5e4d3c2b",
@@ -489,6 +1184,214 @@ export interface components {
             };
         } & {
             [key: string]: unknown;
+        };
+        WebhookEvent_order_received: {
+            /** @constant */
+            type: "order.received";
+            /**
+             * Format: date-time
+             * @description When the change happened.
+             */
+            timestamp: string;
+            data: {
+                orderId: string;
+                /** @description The order's status. */
+                status: string;
+                reason: string | null;
+                /** @description Per order from 1, strictly increasing and gapless over the order's events: order by it. */
+                sequence: number;
+            };
+        };
+        WebhookEvent_order_processing: {
+            /** @constant */
+            type: "order.processing";
+            /**
+             * Format: date-time
+             * @description When the change happened.
+             */
+            timestamp: string;
+            data: {
+                orderId: string;
+                /** @description The order's status. */
+                status: string;
+                reason: string | null;
+                /** @description Per order from 1, strictly increasing and gapless over the order's events: order by it. */
+                sequence: number;
+            };
+        };
+        WebhookEvent_order_handed_off: {
+            /** @constant */
+            type: "order.handed_off";
+            /**
+             * Format: date-time
+             * @description When the change happened.
+             */
+            timestamp: string;
+            data: {
+                orderId: string;
+                /** @description The order's status. */
+                status: string;
+                reason: string | null;
+                /** @description Per order from 1, strictly increasing and gapless over the order's events: order by it. */
+                sequence: number;
+            };
+        };
+        WebhookEvent_order_completed: {
+            /** @constant */
+            type: "order.completed";
+            /**
+             * Format: date-time
+             * @description When the change happened.
+             */
+            timestamp: string;
+            data: {
+                orderId: string;
+                /** @description The order's status. */
+                status: string;
+                reason: string | null;
+                /** @description Per order from 1, strictly increasing and gapless over the order's events: order by it. */
+                sequence: number;
+            };
+        };
+        WebhookEvent_order_cancelled: {
+            /** @constant */
+            type: "order.cancelled";
+            /**
+             * Format: date-time
+             * @description When the change happened.
+             */
+            timestamp: string;
+            data: {
+                orderId: string;
+                /** @description The order's status. */
+                status: string;
+                reason: string | null;
+                /** @description Per order from 1, strictly increasing and gapless over the order's events: order by it. */
+                sequence: number;
+            };
+        };
+        WebhookEvent_order_rejected: {
+            /** @constant */
+            type: "order.rejected";
+            /**
+             * Format: date-time
+             * @description When the change happened.
+             */
+            timestamp: string;
+            data: {
+                orderId: string;
+                /** @description The order's status. */
+                status: string;
+                reason: string | null;
+                /** @description Per order from 1, strictly increasing and gapless over the order's events: order by it. */
+                sequence: number;
+            };
+        };
+        WebhookEvent_order_failed: {
+            /** @constant */
+            type: "order.failed";
+            /**
+             * Format: date-time
+             * @description When the change happened.
+             */
+            timestamp: string;
+            data: {
+                orderId: string;
+                /** @description The order's status. */
+                status: string;
+                reason: string | null;
+                /** @description Per order from 1, strictly increasing and gapless over the order's events: order by it. */
+                sequence: number;
+            };
+        };
+        WebhookEvent_order_needs_attention: {
+            /** @constant */
+            type: "order.needs_attention";
+            /**
+             * Format: date-time
+             * @description When the change happened.
+             */
+            timestamp: string;
+            data: {
+                orderId: string;
+                /** @description The order's status. */
+                status: string;
+                reason: string | null;
+                /** @description Per order from 1, strictly increasing and gapless over the order's events: order by it. */
+                sequence: number;
+            };
+        };
+        WebhookEvent_shipment_labelled: {
+            /** @constant */
+            type: "shipment.labelled";
+            /**
+             * Format: date-time
+             * @description When the change happened.
+             */
+            timestamp: string;
+            data: {
+                orderId: string;
+                /** @description The shipment's status. */
+                status: string;
+                reason: string | null;
+                /** @description Per order from 1, strictly increasing and gapless over the order's events: order by it. */
+                sequence: number;
+                shipmentId: string;
+            };
+        };
+        WebhookEvent_shipment_handed_off: {
+            /** @constant */
+            type: "shipment.handed_off";
+            /**
+             * Format: date-time
+             * @description When the change happened.
+             */
+            timestamp: string;
+            data: {
+                orderId: string;
+                /** @description The shipment's status. */
+                status: string;
+                reason: string | null;
+                /** @description Per order from 1, strictly increasing and gapless over the order's events: order by it. */
+                sequence: number;
+                shipmentId: string;
+            };
+        };
+        WebhookEvent_shipment_shipped: {
+            /** @constant */
+            type: "shipment.shipped";
+            /**
+             * Format: date-time
+             * @description When the change happened.
+             */
+            timestamp: string;
+            data: {
+                orderId: string;
+                /** @description The shipment's status. */
+                status: string;
+                reason: string | null;
+                /** @description Per order from 1, strictly increasing and gapless over the order's events: order by it. */
+                sequence: number;
+                shipmentId: string;
+            };
+        };
+        WebhookEvent_shipment_cancelled: {
+            /** @constant */
+            type: "shipment.cancelled";
+            /**
+             * Format: date-time
+             * @description When the change happened.
+             */
+            timestamp: string;
+            data: {
+                orderId: string;
+                /** @description The shipment's status. */
+                status: string;
+                reason: string | null;
+                /** @description Per order from 1, strictly increasing and gapless over the order's events: order by it. */
+                sequence: number;
+                shipmentId: string;
+            };
         };
         /**
          * @example {
@@ -792,6 +1695,112 @@ export interface components {
              * @example 2026-11-29T12:00:00.000Z
              */
             expiresAt: string;
+        };
+        WebhookSubscriptionWithSecret: {
+            /**
+             * @description A webhook subscription id (`whsub_…`).
+             * @example whsub_8Jk2mQz4Xw1bNc7d
+             */
+            id: string;
+            /** @example https://checkout.example.com/hotpath-webhooks */
+            url: string;
+            /** @description The event types it receives; null: all. */
+            events: string[] | null;
+            /**
+             * @description own_orders: the events of the orders the subscribing checkout client placed; all_orders: every order's (staff).
+             * @enum {string}
+             */
+            scope: "own_orders" | "all_orders";
+            /**
+             * Format: date-time
+             * @example 2026-11-29T12:00:00.000Z
+             */
+            createdAt: string;
+            /** @description After a rotation: until when the previous secret still signs beside the new one. */
+            previousSecretExpiresAt: string | null;
+            /** @description Set when a delivery exhausted its retry schedule; a redeliver enables the endpoint again. */
+            disabledAt: string | null;
+            disabledReason: string | null;
+            /**
+             * @description The Standard Webhooks signing secret (`whsec_…`). Shown only here: keep it.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+        };
+        WebhookSubscriptionList: {
+            subscriptions: components["schemas"]["WebhookSubscription"][];
+        };
+        WebhookSubscription: {
+            /**
+             * @description A webhook subscription id (`whsub_…`).
+             * @example whsub_8Jk2mQz4Xw1bNc7d
+             */
+            id: string;
+            /** @example https://checkout.example.com/hotpath-webhooks */
+            url: string;
+            /** @description The event types it receives; null: all. */
+            events: string[] | null;
+            /**
+             * @description own_orders: the events of the orders the subscribing checkout client placed; all_orders: every order's (staff).
+             * @enum {string}
+             */
+            scope: "own_orders" | "all_orders";
+            /**
+             * Format: date-time
+             * @example 2026-11-29T12:00:00.000Z
+             */
+            createdAt: string;
+            /** @description After a rotation: until when the previous secret still signs beside the new one. */
+            previousSecretExpiresAt: string | null;
+            /** @description Set when a delivery exhausted its retry schedule; a redeliver enables the endpoint again. */
+            disabledAt: string | null;
+            disabledReason: string | null;
+        };
+        WebhookDeliveryLog: {
+            subscription: components["schemas"]["WebhookSubscription"];
+            /** @description Newest first, at most 200. */
+            deliveries: components["schemas"]["WebhookDelivery"][];
+        };
+        WebhookDelivery: {
+            /** @example 42 */
+            id: string;
+            /**
+             * @description The `webhook-id` every attempt of this event carries.
+             * @example msg_3f5a0c1d9e8b7a6f5e4d3c2b_3
+             */
+            messageId: string;
+            /** @example order.completed */
+            type: string;
+            /**
+             * @description Derived from the Idempotency-Key and the checkout credential.
+             * @example ord_3f5a0c1d9e8b7a6f5e4d3c2b
+             */
+            orderId: string;
+            sequence: number;
+            /** @enum {string} */
+            state: "pending" | "sending" | "delivered" | "failed";
+            attempts: number;
+            nextAttemptAt: string | null;
+            deliveredAt: string | null;
+            /** @description The endpoint's last HTTP status, if it answered. */
+            lastStatus: number | null;
+            lastError: string | null;
+            /** @description Every attempt, oldest first. */
+            log: {
+                /**
+                 * Format: date-time
+                 * @example 2026-11-29T12:00:00.000Z
+                 */
+                at: string;
+                status: number | null;
+                error: string | null;
+                durationMs: number;
+            }[];
+        };
+        RedeliveryAccepted: {
+            deliveryId: string;
+            /** @constant */
+            state: "pending";
         };
         WebhookReceived: {
             /** @constant */
@@ -3020,6 +4029,819 @@ export interface operations {
                      *           "message": "holds ill-formed Unicode (a lone surrogate)"
                      *         }
                      *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "more than 1200 requests a minute; slow down"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookSubscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionList"];
+                };
+            };
+            /** @description Invalid input: a field, header or query parameter is named in `detail` (ill-formed Unicode, NUL, too long, too deep, duplicate keys, unsafe numbers, missing or repeated headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Invalid input",
+                     *       "status": 400,
+                     *       "detail": "shippingAddress.name: holds ill-formed Unicode (a lone surrogate)",
+                     *       "issues": [
+                     *         {
+                     *           "field": "shippingAddress.name",
+                     *           "message": "holds ill-formed Unicode (a lone surrogate)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or a wrong one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "the bearer token is not valid"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this, or a cookie-authenticated change lacks X-Hotpath-Console: 1. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this action needs the staff role"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "more than 1200 requests a minute; slow down"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWebhookSubscription: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required when the request is authenticated by the console cookie alone (CSRF defence). */
+                "x-hotpath-console"?: "1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookSubscriptionRequest"];
+            };
+        };
+        responses: {
+            /** @description Subscribed; keep the secret. */
+            201: {
+                headers: {
+                    location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionWithSecret"];
+                };
+            };
+            /** @description Invalid input: a field, header or query parameter is named in `detail` (ill-formed Unicode, NUL, too long, too deep, duplicate keys, unsafe numbers, missing or repeated headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Invalid input",
+                     *       "status": 400,
+                     *       "detail": "shippingAddress.name: holds ill-formed Unicode (a lone surrogate)",
+                     *       "issues": [
+                     *         {
+                     *           "field": "shippingAddress.name",
+                     *           "message": "holds ill-formed Unicode (a lone surrogate)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or a wrong one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "the bearer token is not valid"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this, or a cookie-authenticated change lacks X-Hotpath-Console: 1. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this action needs the staff role"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "the body is larger than 65536 bytes"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "content-type: send the body as application/json"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "more than 1200 requests a minute; slow down"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhookSubscription: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required when the request is authenticated by the console cookie alone (CSRF defence). */
+                "x-hotpath-console"?: "1";
+            };
+            path: {
+                /** @description A webhook subscription id (`whsub_…`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: a field, header or query parameter is named in `detail` (ill-formed Unicode, NUL, too long, too deep, duplicate keys, unsafe numbers, missing or repeated headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Invalid input",
+                     *       "status": 400,
+                     *       "detail": "shippingAddress.name: holds ill-formed Unicode (a lone surrogate)",
+                     *       "issues": [
+                     *         {
+                     *           "field": "shippingAddress.name",
+                     *           "message": "holds ill-formed Unicode (a lone surrogate)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or a wrong one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "the bearer token is not valid"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this, or a cookie-authenticated change lacks X-Hotpath-Console: 1. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this action needs the staff role"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not yours: a checkout credential sees only its own orders. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Order not found",
+                     *       "status": 404,
+                     *       "detail": "no order ord_3f5a0c1d9e8b7a6f5e4d3c2b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "more than 1200 requests a minute; slow down"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required when the request is authenticated by the console cookie alone (CSRF defence). */
+                "x-hotpath-console"?: "1";
+            };
+            path: {
+                /** @description A webhook subscription id (`whsub_…`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rotated. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionWithSecret"];
+                };
+            };
+            /** @description Invalid input: a field, header or query parameter is named in `detail` (ill-formed Unicode, NUL, too long, too deep, duplicate keys, unsafe numbers, missing or repeated headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Invalid input",
+                     *       "status": 400,
+                     *       "detail": "shippingAddress.name: holds ill-formed Unicode (a lone surrogate)",
+                     *       "issues": [
+                     *         {
+                     *           "field": "shippingAddress.name",
+                     *           "message": "holds ill-formed Unicode (a lone surrogate)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or a wrong one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "the bearer token is not valid"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this, or a cookie-authenticated change lacks X-Hotpath-Console: 1. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this action needs the staff role"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not yours: a checkout credential sees only its own orders. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Order not found",
+                     *       "status": 404,
+                     *       "detail": "no order ord_3f5a0c1d9e8b7a6f5e4d3c2b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "more than 1200 requests a minute; slow down"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A webhook subscription id (`whsub_…`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryLog"];
+                };
+            };
+            /** @description Invalid input: a field, header or query parameter is named in `detail` (ill-formed Unicode, NUL, too long, too deep, duplicate keys, unsafe numbers, missing or repeated headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Invalid input",
+                     *       "status": 400,
+                     *       "detail": "shippingAddress.name: holds ill-formed Unicode (a lone surrogate)",
+                     *       "issues": [
+                     *         {
+                     *           "field": "shippingAddress.name",
+                     *           "message": "holds ill-formed Unicode (a lone surrogate)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or a wrong one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "the bearer token is not valid"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this, or a cookie-authenticated change lacks X-Hotpath-Console: 1. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this action needs the staff role"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not yours: a checkout credential sees only its own orders. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Order not found",
+                     *       "status": 404,
+                     *       "detail": "no order ord_3f5a0c1d9e8b7a6f5e4d3c2b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "more than 1200 requests a minute; slow down"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeliverWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required when the request is authenticated by the console cookie alone (CSRF defence). */
+                "x-hotpath-console"?: "1";
+            };
+            path: {
+                /** @description A webhook subscription id (`whsub_…`). */
+                id: string;
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RedeliveryAccepted"];
+                };
+            };
+            /** @description Invalid input: a field, header or query parameter is named in `detail` (ill-formed Unicode, NUL, too long, too deep, duplicate keys, unsafe numbers, missing or repeated headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Invalid input",
+                     *       "status": 400,
+                     *       "detail": "shippingAddress.name: holds ill-formed Unicode (a lone surrogate)",
+                     *       "issues": [
+                     *         {
+                     *           "field": "shippingAddress.name",
+                     *           "message": "holds ill-formed Unicode (a lone surrogate)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or a wrong one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "the bearer token is not valid"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this, or a cookie-authenticated change lacks X-Hotpath-Console: 1. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this action needs the staff role"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not yours: a checkout credential sees only its own orders. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Order not found",
+                     *       "status": 404,
+                     *       "detail": "no order ord_3f5a0c1d9e8b7a6f5e4d3c2b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An attempt of this delivery is in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Attempt in flight",
+                     *       "status": 409,
+                     *       "detail": "delivery 42 is being attempted right now"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
