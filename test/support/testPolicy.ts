@@ -23,6 +23,12 @@ export const STRIPE_WEBHOOK_SECRET = 'whsec_test_hotpath';
 /** A fixed test key: the run's Temporal histories hold only ciphertext, as in production. */
 export const PAYLOAD_KEYS = `test-key-1:${Buffer.alloc(32, 7).toString('base64')}`;
 
+/**
+ * The production schedule's shape, compressed: eight attempts over 156 s, so a receiver down for two minutes
+ * still gets every event (the attempt at 126 s), and an endpoint that never answers is disabled after 156 s.
+ */
+export const TEST_WEBHOOK_RETRY_SCHEDULE = '0, 250ms, 1s, 5s, 20s, 40s, 60s, 30s';
+
 /** What every API and worker of the test run is configured with, besides its addresses. */
 export const TEST_API_ENV = {
   PAYLOAD_KEYS,
@@ -36,4 +42,9 @@ export const TEST_API_ENV = {
   AUTH_FAILURES_PER_MINUTE: '1000000',
   // APIs started by tests serve no metrics port unless they ask for one (the run's API gets a free port).
   API_METRICS_PORT: '0',
+  // Test receivers listen on loopback. The SSRF tests use a sender of their own with private targets refused.
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+  WEBHOOK_RETRY_SCHEDULE: TEST_WEBHOOK_RETRY_SCHEDULE,
+  WEBHOOK_POLL_INTERVAL_MS: '100',
+  WEBHOOK_TIMEOUT_MS: '2000',
 };

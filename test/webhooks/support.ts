@@ -1,0 +1,54 @@
+import { expect } from 'vitest';
+import { api, newIdempotencyKey, newSku, orderRequest, placeOrder, sim, waitForStatus } from '../support/stack';
+import { CHECKOUT_TOKEN } from '../support/testPolicy';
+import type { Receiver } from './receiver';
+
+/** Subscribes `url` as the holder of `token`; answers the subscription with its secret. */
+export async function subscribe(url: string, options: { token?: string; events?: string[] } = {}) {
+  const res = await api('/webhook-subscriptions', {
+    body: { url, ...(options.events ? { events: options.events } : {}) },
+    headers: { authorization: `Bearer ${options.token ?? CHECKOUT_TOKEN}` },
+  });
+  expect(res.status).toBe(201);
+  return res.body as { id: string; secret: string; url: string };
+}
+
+export async function deliveriesOf(subscriptionId: string, token = CHECKOUT_TOKEN) {
+  const res = await api(`/webhook-subscriptions/${subscriptionId}/deliveries`, { headers: { authorization: `Bearer ${token}` } });
+  expect(res.status).toBe(200);
+  return res.body as { subscription: { disabledAt: string | null; disabledReason: string | null }; deliveries: any[] };
+}
+
+/** Places a one-line order as the checkout client and lets its parcel ship; answers its id and how long it took. */
+export async function shippedOrder(options: { token?: string; key?: string } = {}) {
+  const sku = await newSku({ 'wh-east': 5 });
+  const started = Date.now();
+  const res = await api('/orders', {
+    body: orderRequest({ lines: [{ sku, quantity: 1, unitPriceCents: 1200 }] }),
+    headers: { 'idempotency-key': options.key ?? newIdempotencyKey(), authorization: `Bearer ${options.token ?? CHECKOUT_TOKEN}` },
+  });
+  expect(res.status).toBe(202);
+  const orderId = res.body.orderId as string;
+  const done = await waitForStatus(orderId);
+  const durationMs = Date.now() - started;
+  expect(done.status).toBe('completed');
+  expect((await sim(`/_sim/wms/tasks/${done.shipments[0].wmsTaskId}/ship`, {})).status).toBe(200);
+  return { orderId, durationMs };
+}
+
+/** What a completed single-shipment order that shipped sends, in sequence order. */
+export const SHIPPED_ORDER_EVENTS = ['order.received', 'order.processing', 'shipment.labelled', 'shipment.handed_off', 'order.handed_off', 'order.completed', 'shipment.shipped'];
+
+/** Waits until the receiver holds `count` distinct events of the order; answers them in sequence order. */
+export async function eventsArrive(receiver: Receiver, orderId: string, count: number, timeout = 30_000) {
+  await expect.poll(() => receiver.eventsOf(orderId).length, { timeout, interval: 50 }).toBeGreaterThanOrEqual(count);
+  return receiver.eventsOf(orderId);
+}
+
+/** Every event of the order, verified, each once by id, numbered 1..n without a gap. */
+export function expectGapless(events: { id: string; event: { data: { sequence: number } } }[]) {
+  expect(events.map((e) => e.event.data.sequence)).toEqual(events.map((_, i) => i + 1));
+  expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+}
+
+export { placeOrder };
