@@ -19,6 +19,14 @@ export async function enqueueWebhookEvent(
     .where(eq(orders.id, event.orderId))
     .returning({ sequence: orders.webhookSeq, owner: orders.owner });
   if (!order) return;
+  await insertWebhookEvent(tx, { ...event, sequence: order.sequence, owner: order.owner });
+}
+
+/** The outbox row of an event whose sequence the caller already took (a new order's first event is 1). */
+export async function insertWebhookEvent(
+  tx: Executor,
+  event: { orderId: string; type: WebhookEventType; status: string; reason?: string | null; shipmentId?: string; sequence: number; owner: string | null },
+): Promise<void> {
   const payload: WebhookPayload = {
     type: event.type,
     timestamp: new Date().toISOString(),
@@ -26,16 +34,16 @@ export async function enqueueWebhookEvent(
       orderId: event.orderId,
       status: event.status,
       reason: event.reason ?? null,
-      sequence: order.sequence,
+      sequence: event.sequence,
       ...(event.shipmentId ? { shipmentId: event.shipmentId } : {}),
     },
   };
   await tx.insert(webhookEvents).values({
-    messageId: `msg_${event.orderId.replace(/^ord_/, '')}_${order.sequence}`,
+    messageId: `msg_${event.orderId.replace(/^ord_/, '')}_${event.sequence}`,
     orderId: event.orderId,
-    owner: order.owner,
+    owner: event.owner,
     type: event.type,
-    sequence: order.sequence,
+    sequence: event.sequence,
     payload: payload as unknown as Record<string, unknown>,
   });
 }

@@ -3,7 +3,7 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/client';
 import { appendOrderEvent, type Executor } from '../../db/events';
-import { enqueueWebhookEvent } from '../../db/webhookOutbox';
+import { insertWebhookEvent } from '../../db/webhookOutbox';
 import { orderLines, orders, stock } from '../../db/schema';
 import { orderWorkflowId } from '../../workflows/order/ids';
 import type { OrderInput, SagaPolicy } from '../../workflows/order/types';
@@ -111,6 +111,7 @@ export async function persistNewOrder(
       shippingAddress: request.shippingAddress,
       paymentToken: request.paymentToken,
       status: 'received',
+      webhookSeq: 1,
       workflowId: orderWorkflowId(orderId),
       sagaPolicy: order.sagaPolicy ?? null,
       ...(order.markStarted ? { workflowStartedAt: sql`now()` } : {}),
@@ -122,7 +123,8 @@ export async function persistNewOrder(
   await assertKnownSkus(tx, request);
   await tx.insert(orderLines).values(request.lines.map((l, i) => ({ orderId, lineNo: i + 1, ...l })));
   await appendOrderEvent(tx, { orderId, type: 'order.received', status: 'received', detail: { lines: request.lines.length, totalCents }, dedupeKey: `${orderId}:received` });
-  await enqueueWebhookEvent(tx, { orderId, type: 'order.received', status: 'received' });
+  // The order's first webhook event, numbered 1 by the insert above (no second write to the new row).
+  await insertWebhookEvent(tx, { orderId, type: 'order.received', status: 'received', sequence: 1, owner: order.owner ?? null });
   return true;
 }
 

@@ -92,12 +92,12 @@ export const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all:
  * A `lookup` for net/tls.connect that resolves the name and refuses it when any of its addresses is forbidden,
  * so the address the socket connects to is one that was checked (no second resolution to rebind).
  */
-export function guardedLookup(resolve: Resolver): LookupFunction {
+export function guardedLookup(resolve: Resolver, check: { refusePrivate: boolean } = { refusePrivate: true }): LookupFunction {
   return (hostname, options, callback) => {
     resolve(hostname).then(
       (addresses) => {
         const wanted = options.family === 4 || options.family === 6 ? addresses.filter((a) => a.family === options.family) : addresses;
-        const bad = wanted.find((a) => isForbiddenAddress(a.address));
+        const bad = check.refusePrivate ? wanted.find((a) => isForbiddenAddress(a.address)) : undefined;
         if (bad) return callback(new ForbiddenTargetError(`${hostname} resolves to ${bad.address}, a private, loopback or link-local address`), '', 0);
         if (wanted.length === 0) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', 0);
         if (options.all) return (callback as unknown as (err: null, all: { address: string; family: number }[]) => void)(null, wanted);

@@ -26,7 +26,8 @@ export interface SenderOptions {
 export function webhookSender(options: SenderOptions) {
   const base = buildConnector({
     timeout: options.timeoutMs,
-    ...(options.allowPrivateTargets ? {} : { lookup: guardedLookup(options.resolve ?? systemResolver) }),
+    // Allowed private targets skip the refusal, not the resolver (an injected one still answers).
+    ...(options.allowPrivateTargets && !options.resolve ? {} : { lookup: guardedLookup(options.resolve ?? systemResolver, { refusePrivate: !options.allowPrivateTargets }) }),
   } as buildConnector.BuildOptions);
   const connect: buildConnector.connector = (opts, callback) =>
     base(opts, (err, socket) => {

@@ -45,4 +45,12 @@ afterEach(async () => {
     where (o.status = 'completed' and o.reason is not null and exists (select 1 from shipments s where s.order_id = o.id and s.priced_lines is not null))
        or (o.status = 'cancelled' and exists (select 1 from payments p where p.order_id = o.id and p.captured_cents > p.refunded_cents))`);
   expect(toldTwoStories, 'no completed order with a reason, no cancelled order with money kept').toEqual([]);
+
+  // Webhook events: each order's are numbered 1..n without a gap or a repeat, n being the order's counter.
+  const sequenceGaps = await db.execute(sql`
+    select o.id, o.webhook_seq, count(e.id)::int as events, max(e.sequence) as last
+    from orders o left join webhook_events e on e.order_id = o.id
+    group by o.id, o.webhook_seq
+    having count(e.id) <> o.webhook_seq or coalesce(max(e.sequence), 0) <> o.webhook_seq`);
+  expect(sequenceGaps, "every order's webhook events are numbered 1..n without a gap").toEqual([]);
 });

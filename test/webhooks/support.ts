@@ -41,7 +41,12 @@ export const SHIPPED_ORDER_EVENTS = ['order.received', 'order.processing', 'ship
 
 /** Waits until the receiver holds `count` distinct events of the order; answers them in sequence order. */
 export async function eventsArrive(receiver: Receiver, orderId: string, count: number, timeout = 30_000) {
-  await expect.poll(() => receiver.eventsOf(orderId).length, { timeout, interval: 50 }).toBeGreaterThanOrEqual(count);
+  // A plain loop, not expect.poll: this also serves tests that run concurrently.
+  const deadline = Date.now() + timeout;
+  while (receiver.eventsOf(orderId).length < count) {
+    if (Date.now() > deadline) throw new Error(`${receiver.eventsOf(orderId).length} of ${count} events of ${orderId} arrived in ${timeout} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
   return receiver.eventsOf(orderId);
 }
 
