@@ -1,7 +1,7 @@
 import createClient, { type Middleware } from 'openapi-fetch';
-import type { components, operations, paths } from './schema';
+import type { components, operations, paths, webhooks } from './schema';
 
-export type { components, operations, paths };
+export type { components, operations, paths, webhooks };
 type Schemas = components['schemas'];
 export type OrderRequest = Schemas['OrderRequest'];
 export type OrderAccepted = Schemas['OrderAccepted'];
@@ -10,6 +10,10 @@ export type OrderStatus = Schemas['OrderStatus'];
 export type InventoryPage = Schemas['InventoryPage'];
 export type InventoryItem = Schemas['InventoryItem'];
 export type Problem = Schemas['Problem'];
+export type WebhookSubscription = Schemas['WebhookSubscription'];
+export type WebhookEventType = Schemas['WebhookEventType'];
+/** The body of a pushed event of type `T` (verify it with the `standardwebhooks` library first). */
+export type WebhookEvent<T extends keyof webhooks> = NonNullable<webhooks[T]['post']['requestBody']>['content']['application/json'];
 
 export const FINAL_STATUSES: readonly OrderStatus[] = ['completed', 'rejected', 'failed', 'cancelled'];
 
