@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { api, testDb } from '../support/stack';
+import { api, newIdempotencyKey, newSku, orderRequest, testDb, waitForStatus } from '../support/stack';
 import { OTHER_CHECKOUT_TOKEN, STAFF_TOKEN } from '../support/testPolicy';
 import { startReceiver, type Receiver } from './receiver';
 import { deliveriesOf, eventsArrive, expectGapless, shippedOrder, SHIPPED_ORDER_EVENTS, subscribe } from './support';
@@ -47,6 +47,19 @@ describe('signed order-status webhooks', () => {
     const all = await eventsArrive(staff, orderId, SHIPPED_ORDER_EVENTS.length);
     expect(all.map((e) => e.id)).toEqual(events.map((e) => e.id));
     expect(theirs.received.filter((r) => r.event.data.orderId === orderId)).toEqual([]);
+  });
+
+  it('a declined card: the unstarted shipment is cancelled and the order rejected, with the reason', async () => {
+    const sku = await newSku({ 'wh-east': 5 });
+    const res = await api('/orders', { body: orderRequest({ paymentToken: 'tok_chargeDeclined', lines: [{ sku, quantity: 1, unitPriceCents: 700 }] }), headers: { 'idempotency-key': newIdempotencyKey() } });
+    expect(res.status).toBe(202);
+    const order = await waitForStatus(res.body.orderId);
+    expect(order).toMatchObject({ status: 'rejected', reason: 'payment_declined' });
+    const events = await eventsArrive(mine, order.orderId, 4);
+    expectGapless(events);
+    expect(events.map((e) => e.event.type)).toEqual(['order.received', 'order.processing', 'shipment.cancelled', 'order.rejected']);
+    expect(events[2]!.event.data).toMatchObject({ status: 'cancelled', shipmentId: order.shipments[0].shipmentId });
+    expect(events[3]!.event.data).toEqual({ orderId: order.orderId, status: 'rejected', reason: 'payment_declined', sequence: 4 });
   });
 
   it('a subscription to some event types receives only those', async () => {
@@ -147,6 +160,19 @@ describe('signed order-status webhooks', () => {
     // Another client cannot see or redeliver it.
     expect((await api(`/webhook-subscriptions/${subscriptionId}/deliveries`, { headers: { authorization: `Bearer ${OTHER_CHECKOUT_TOKEN}` } })).status).toBe(404);
     expect((await api(`/webhook-subscriptions/${subscriptionId}/deliveries/${completed.id}/redeliver`, { method: 'POST', headers: { authorization: `Bearer ${OTHER_CHECKOUT_TOKEN}` } })).status).toBe(404);
+  });
+
+  it("a delivery claimed by a dispatcher that died mid-attempt is taken over when its lease lapses", async () => {
+    const { orderId } = await shippedOrder();
+    await eventsArrive(mine, orderId, SHIPPED_ORDER_EVENTS.length);
+    const completed = (await deliveriesOf(subscriptionId)).deliveries.find((d) => d.orderId === orderId && d.type === 'order.completed');
+    // What a SIGKILLed dispatcher leaves behind: a claim (state sending) nobody will record, its lease still running.
+    await testDb().execute(sql`update webhook_deliveries set state = 'sending', delivered_at = null, lease_until = now() + interval '2 seconds' where id = ${Number(completed.id)}`);
+    const claimedAt = Date.now();
+    await expect.poll(() => mine.received.filter((r) => r.id === completed.messageId).length, { timeout: 10_000, interval: 50 }).toBe(2);
+    // Not before the lease lapsed: a live claim is never sent twice at once.
+    expect(mine.received.filter((r) => r.id === completed.messageId)[1]!.at - claimedAt).toBeGreaterThanOrEqual(1_900);
+    expect((await deliveriesOf(subscriptionId)).deliveries.find((d) => d.id === completed.id)).toMatchObject({ state: 'delivered', attempts: 2 });
   });
 
   it('lists (without secrets) and deletes a client’s own subscriptions; refuses bad input', async () => {
