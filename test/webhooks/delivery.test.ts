@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { api, newIdempotencyKey, newSku, orderRequest, testDb, waitForStatus } from '../support/stack';
 import { OTHER_CHECKOUT_TOKEN, STAFF_TOKEN } from '../support/testPolicy';
 import { startReceiver, type Receiver } from './receiver';
-import { deliveriesOf, eventsArrive, expectGapless, shippedOrder, SHIPPED_ORDER_EVENTS, subscribe } from './support';
+import { deliveriesOf, eventsArrive, expectGapless, settledDelivery, shippedOrder, SHIPPED_ORDER_EVENTS, subscribe } from './support';
 
 const receivers: Receiver[] = [];
 const receiver = async () => {
@@ -149,8 +149,7 @@ describe('signed order-status webhooks', () => {
   it('keeps a delivery log, and redelivers an event under its webhook-id', async () => {
     const { orderId } = await shippedOrder();
     const events = await eventsArrive(mine, orderId, SHIPPED_ORDER_EVENTS.length);
-    const log = await deliveriesOf(subscriptionId);
-    const completed = log.deliveries.find((d) => d.orderId === orderId && d.type === 'order.completed');
+    const completed = await settledDelivery(subscriptionId, (d) => d.orderId === orderId && d.type === 'order.completed');
     expect(completed).toMatchObject({ state: 'delivered', attempts: 1, lastStatus: 204, lastError: null, sequence: 6, messageId: events[5]!.id });
     expect(completed.log).toEqual([expect.objectContaining({ status: 204, error: null })]);
 
@@ -165,14 +164,14 @@ describe('signed order-status webhooks', () => {
   it("a delivery claimed by a dispatcher that died mid-attempt is taken over when its lease lapses", async () => {
     const { orderId } = await shippedOrder();
     await eventsArrive(mine, orderId, SHIPPED_ORDER_EVENTS.length);
-    const completed = (await deliveriesOf(subscriptionId)).deliveries.find((d) => d.orderId === orderId && d.type === 'order.completed');
+    const completed = await settledDelivery(subscriptionId, (d) => d.orderId === orderId && d.type === 'order.completed');
     // What a SIGKILLed dispatcher leaves behind: a claim (state sending) nobody will record, its lease still running.
     await testDb().execute(sql`update webhook_deliveries set state = 'sending', delivered_at = null, lease_until = now() + interval '2 seconds' where id = ${Number(completed.id)}`);
     const claimedAt = Date.now();
     await expect.poll(() => mine.received.filter((r) => r.id === completed.messageId).length, { timeout: 10_000, interval: 50 }).toBe(2);
     // Not before the lease lapsed: a live claim is never sent twice at once.
     expect(mine.received.filter((r) => r.id === completed.messageId)[1]!.at - claimedAt).toBeGreaterThanOrEqual(1_900);
-    expect((await deliveriesOf(subscriptionId)).deliveries.find((d) => d.id === completed.id)).toMatchObject({ state: 'delivered', attempts: 2 });
+    expect(await settledDelivery(subscriptionId, (d) => d.id === completed.id)).toMatchObject({ state: 'delivered', attempts: 2 });
   });
 
   it('lists (without secrets) and deletes a client’s own subscriptions; refuses bad input', async () => {

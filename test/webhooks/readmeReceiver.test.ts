@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../db/embedded';
 import { api } from '../support/stack';
-import { deliveriesOf, shippedOrder, SHIPPED_ORDER_EVENTS, subscribe } from './support';
+import { deliveriesOf, settledDelivery, shippedOrder, SHIPPED_ORDER_EVENTS, subscribe } from './support';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let child: ChildProcess | undefined;
@@ -41,12 +41,12 @@ describe("the README's webhook receiver", () => {
     expect(lines().map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual(SHIPPED_ORDER_EVENTS.map((type, i) => `${i + 1} ${type}`));
 
     // A redelivery reaches it (204) and changes nothing: deduplicated by webhook-id.
-    const completed = (await deliveriesOf(sub.id)).deliveries.find((d) => d.orderId === orderId && d.type === 'order.completed');
+    const completed = await settledDelivery(sub.id, (d) => d.orderId === orderId && d.type === 'order.completed');
     expect((await api(`/webhook-subscriptions/${sub.id}/deliveries/${completed.id}/redeliver`, { method: 'POST' })).status).toBe(202);
     await expect
       .poll(async () => (await deliveriesOf(sub.id)).deliveries.find((d) => d.id === completed.id).log.length, { timeout: 10_000 })
       .toBe(2);
-    expect((await deliveriesOf(sub.id)).deliveries.find((d) => d.id === completed.id)).toMatchObject({ state: 'delivered', lastStatus: 204 });
+    expect(await settledDelivery(sub.id, (d) => d.id === completed.id)).toMatchObject({ state: 'delivered', lastStatus: 204 });
     expect(lines()).toHaveLength(SHIPPED_ORDER_EVENTS.length);
     expect((await api(`/webhook-subscriptions/${sub.id}`, { method: 'DELETE' })).status).toBe(204);
   });

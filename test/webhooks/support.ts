@@ -19,6 +19,20 @@ export async function deliveriesOf(subscriptionId: string, token = CHECKOUT_TOKE
   return res.body as { subscription: { disabledAt: string | null; disabledReason: string | null }; deliveries: any[] };
 }
 
+/**
+ * The subscription's delivery of one event once its answer is recorded: the receiver holds an event a moment
+ * before the dispatcher writes the answer down.
+ */
+export async function settledDelivery(subscriptionId: string, find: (d: any) => boolean, token = CHECKOUT_TOKEN, timeout = 10_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const delivery = (await deliveriesOf(subscriptionId, token)).deliveries.find(find);
+    if (delivery && delivery.state !== 'sending') return delivery;
+    if (Date.now() > deadline) throw new Error(`delivery still ${delivery?.state ?? 'missing'} after ${timeout} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Places a one-line order as the checkout client and lets its parcel ship; answers its id and how long it took. */
 export async function shippedOrder(options: { token?: string; key?: string } = {}) {
   const sku = await newSku({ 'wh-east': 5 });
