@@ -128,6 +128,13 @@ describe('every shipment settles on its own', () => {
     expect((await sim(`/_sim/wms/tasks/${eastTask}/ship`, {})).status).toBe(200);
     await expect.poll(async () => (await shipmentsOf(orderId))[0]!.status, { timeout: 5000 }).toBe('shipped');
 
+    // Giving the order up would try to undo a parcel that left: refused, and the order still waits for a human.
+    const givenUp = await api(`/orders/${orderId}/resolve`, { body: { action: 'compensate' }, headers: asStaff });
+    expect(givenUp.status).toBe(409);
+    expect(givenUp.contentType).toContain('application/problem+json');
+    expect(givenUp.body.detail).toContain(`${east} shipped`);
+    expect((await api(`/orders/${orderId}`)).body.status).toBe('needs_attention');
+
     const res = await cancel(orderId);
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ cancelled: [west], refused: [{ shipmentId: east, reason: 'already shipped' }] });
