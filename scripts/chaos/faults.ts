@@ -76,7 +76,7 @@ export function runFaults(t: FaultTargets, durationMs: number, options: { outage
     await behavior(t.simUrl, 'erp', { lostResponseRate: log.erp.lostAnswerRateThroughout });
   });
 
-  at(durationMs * 0.8, async () => {
+  at(durationMs * 0.7, async () => {
     log.erp.outages += 1;
     log.outages.push(`erp ${options.erpOutageMs / 1000} s`);
     t.log(`ERP outage for ${options.erpOutageMs / 1000} s`);

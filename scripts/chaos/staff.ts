@@ -91,14 +91,16 @@ export function runStaffDesk(options: { apiUrl: () => string; simUrl: string; st
     const count = desk.cancelsByStage[stage]!;
     const live = order.shipments.filter((s) => s.status !== 'cancelled');
     const handedOff = live.filter((s) => s.status === 'handed_off');
-    if (handedOff.length > 0 && random.chance(0.3)) {
+    // The warehouse already picks one handed-off shipment: a cancellation of the whole order is then partial.
+    const refuseOne = handedOff.length > 0 && live.length > 1 && random.chance(0.5);
+    if (refuseOne) {
       const picking = random.pick(handedOff).shipmentId;
       await fetch(`${options.simUrl}/_sim/wms/cancellations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'refuse', scope: picking }) });
       desk.wmsRefusalsArranged += 1;
       // The parcel is picked and leaves; later cancellations of it are the warehouse's business again.
       setTimeout(() => void fetch(`${options.simUrl}/_sim/wms/behavior?scope=${picking}`, { method: 'DELETE' }).catch(() => {}), 15_000);
     }
-    const named = live.length > 1 && random.chance(0.5) ? random.pick(live).shipmentId : undefined;
+    const named = !refuseOne && live.length > 1 && random.chance(0.5) ? random.pick(live).shipmentId : undefined;
     const body = named ? { reason: `chaos: staff cancel ${stage}, one shipment`, shipmentIds: [named] } : { reason: `chaos: staff cancel ${stage}` };
     count.sent += 1;
     if (named) count.ofNamedShipments += 1;
@@ -122,7 +124,10 @@ export function runStaffDesk(options: { apiUrl: () => string; simUrl: string; st
       cancelledBy.set(orderId, (cancelledBy.get(orderId) ?? 0) + 1);
       return cancel(orderId);
     }
-    const action = random.chance(0.55) ? 'retry' : 'compensate';
+    // A human does not give up an order one of whose parcels has left: compensation could not take it back (its WMS
+    // task refuses to cancel, and the order would park again as compensation_failed, for good).
+    const shipped = order.shipments.some((s) => s.status === 'shipped');
+    const action = shipped || random.chance(0.55) ? 'retry' : 'compensate';
     try {
       const res = await fetch(`${options.apiUrl()}/orders/${orderId}/resolve`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ action }), signal: AbortSignal.timeout(10_000) });
       await res.arrayBuffer();
