@@ -34,7 +34,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: String(Date.now() % 100_000) },
     'outage-seconds': { type: 'string', default: '30' },
     'erp-outage-seconds': { type: 'string', default: '20' },
-    'reconcile-every-seconds': { type: 'string', default: '15' },
+    'reconcile-every-seconds': { type: 'string', default: '10' },
     'kill-every-seconds': { type: 'string', default: '20' },
     'drain-seconds': { type: 'string', default: '300' },
     report: { type: 'string', default: 'chaos-report.json' },
@@ -79,7 +79,7 @@ try {
     WORKER_METRICS_PORT: String(await freePort()),
     LOG_LEVEL: 'info',
     VENDOR_TIMEOUT_MS: '3000',
-    // Reconciliation on its schedule while orders are in flight (every 15 s by default).
+    // Reconciliation on its schedule while orders are in flight (every 10 s by default).
     RECONCILE_EVERY_MINUTES: String(Number(values['reconcile-every-seconds']) / 60),
     DISPATCH_AFTER_MS: '3000',
     DISPATCH_INTERVAL_MS: '1000',
