@@ -120,7 +120,7 @@ export async function reconciliationRuns(db: Database): Promise<{ summary: Recon
       if (!CHANGING_SKUS.includes(c.sku)) {
         violations.push({
           invariant: 'reconciliation corrects only real drift',
-          detail: `${run.id} corrected ${c.sku}@${c.warehouse} by ${c.delta} (ERP ${c.erpOnHand}, local ${c.localOnHand}, in flight ${c.inFlight}); its ERP stock never changed`,
+          detail: `${run.id} corrected ${c.sku}@${c.warehouse} by ${c.delta} (ERP ${c.erpOnHand}, local ${c.localOnHand}, in flight ${c.inFlight}); its ERP stock never changed (a miscount of units in flight, or a unit Hotpath lost that the run put back)`,
         });
       }
     }

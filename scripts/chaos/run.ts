@@ -21,6 +21,7 @@ import { chaosStockRows } from './catalog';
 import { runFaults } from './faults';
 import { coverageGaps } from './coverage';
 import { erpAgreesOnStock, CHANGING_SKUS, expectedStock, reconciliationRuns, runErpStockChanges } from './erpStock';
+import { unitsHeldByEndedOrders } from './holds';
 import { checkInvariants } from './invariants';
 import { driveOrders } from './load';
 import { ManagedProcess } from './processes';
@@ -152,6 +153,7 @@ try {
     ...untouchedAgree,
     ...reconciliation.violations,
     ...(await erpAgreesOnStock(database.db, sim.state, (sku) => CHANGING_SKUS.includes(sku))),
+    ...(await unitsHeldByEndedOrders(database.db)),
   ];
   const checked = await checkInvariants(database.db, sim.state, load.accepted, expectedStock(initialStock, erpStock.ledger));
   const violations = [...checked.violations, ...stockViolations];

@@ -120,7 +120,7 @@ export function runStaffDesk(options: { apiUrl: () => string; simUrl: string; st
   const resolve = async (orderId: string) => {
     const order = await look(orderId).catch(() => undefined);
     if (!order || order.status !== 'needs_attention') return;
-    if (!draining && random.chance(0.2) && (cancelledBy.get(orderId) ?? 0) < 2) {
+    if (random.chance(0.25) && (cancelledBy.get(orderId) ?? 0) < 2) {
       cancelledBy.set(orderId, (cancelledBy.get(orderId) ?? 0) + 1);
       return cancel(orderId);
     }
