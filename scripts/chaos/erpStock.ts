@@ -15,7 +15,9 @@ import type { Random } from './random';
  * control route `PUT /_sim/erp/stock` sets an absolute figure, and a recording landing between reading the
  * figure and writing it would be silently undone.
  */
-export const CHANGING_SKUS = ['CHAOS-00', 'CHAOS-01', 'CHAOS-02', 'CHAOS-EAST-ONLY'];
+// SKUs stocked everywhere in hundreds, which a default-size run never sells out: shrinkage of a SKU that later sells
+// out would have the ERP record more than it holds (it clamps at zero), an artefact of the run, not drift.
+export const CHANGING_SKUS = ['CHAOS-00', 'CHAOS-01', 'CHAOS-02'];
 
 export interface ErpStockLedger {
   restocks: number;
