@@ -11,6 +11,8 @@ export interface FaultLog {
   latencySpikes: number;
   timeoutWindows: number;
   outages: string[];
+  /** The ERP: outage windows, windows of lost answers (the ERP acts, its answer is lost), and the rate throughout. */
+  erp: { outages: number; lostAnswerWindows: number; lostAnswerRateThroughout: number };
   workerKills: number;
   apiKills: number;
   temporalRestarts: number;
@@ -37,12 +39,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Runs the fault schedule over `durationMs`: 20% transient vendor errors throughout, latency spikes, a
- * window of calls that hang past the client timeout, a 30 s outage of the WMS, SIGKILL of the worker every
+ * window of calls that hang past the client timeout, a 30 s outage of the WMS, an outage of the ERP (late,
+ * while orders wait to be recorded), lost ERP answers (3% throughout, half of them for 15 s), SIGKILL of the worker every
  * ~20 s, one SIGKILL of the API, one restart of the Temporal server, and shipped-parcel callbacks
  * delivered three times each. Returns a stop function and the log of what was injected.
  */
-export function runFaults(t: FaultTargets, durationMs: number, options: { outageMs: number; workerKillEveryMs: number }) {
-  const log: FaultLog = { transientErrorRate: 0.2, latencySpikes: 0, timeoutWindows: 0, outages: [], workerKills: 0, apiKills: 0, temporalRestarts: 0, shipmentsShipped: 0, duplicateCallbacks: 0 };
+export function runFaults(t: FaultTargets, durationMs: number, options: { outageMs: number; erpOutageMs: number; workerKillEveryMs: number }) {
+  const log: FaultLog = { transientErrorRate: 0.2, latencySpikes: 0, timeoutWindows: 0, outages: [], erp: { outages: 0, lostAnswerWindows: 0, lostAnswerRateThroughout: 0.03 }, workerKills: 0, apiKills: 0, temporalRestarts: 0, shipmentsShipped: 0, duplicateCallbacks: 0 };
   let stopped = false;
   const loops: Promise<void>[] = [];
   const every = (ms: number, fn: () => Promise<void>) =>
@@ -63,6 +66,24 @@ export function runFaults(t: FaultTargets, durationMs: number, options: { outage
     );
 
   loops.push(Promise.all(VENDORS.map((v) => behavior(t.simUrl, v, { failureRate: log.transientErrorRate }))).then(() => undefined));
+  loops.push(behavior(t.simUrl, 'erp', { lostResponseRate: log.erp.lostAnswerRateThroughout }).then(() => undefined));
+
+  at(durationMs * 0.2, async () => {
+    log.erp.lostAnswerWindows += 1;
+    t.log('the ERP loses half its answers for 15 s');
+    await behavior(t.simUrl, 'erp', { lostResponseRate: 0.5 });
+    await sleep(15_000);
+    await behavior(t.simUrl, 'erp', { lostResponseRate: log.erp.lostAnswerRateThroughout });
+  });
+
+  at(durationMs * 0.7, async () => {
+    log.erp.outages += 1;
+    log.outages.push(`erp ${options.erpOutageMs / 1000} s`);
+    t.log(`ERP outage for ${options.erpOutageMs / 1000} s`);
+    await behavior(t.simUrl, 'erp', { outage: true });
+    await sleep(options.erpOutageMs);
+    await behavior(t.simUrl, 'erp', { outage: false });
+  });
 
   every(6_000, async () => {
     const vendor = t.random.pick(VENDORS);
