@@ -1,0 +1,67 @@
+import fc from 'fast-check';
+import { booksOverHttp, checkScope, type Violation } from '../chaos/invariants';
+import { http, sleep, type WalkEnv } from './env';
+import type { WalkSpec } from './spec';
+import { World, type WalkModel } from './world';
+
+export interface WalkOutcome {
+  violations: Violation[];
+  outcomes: Record<string, number>;
+  commands: number;
+  orders: number;
+  parkedResolved: number;
+  ms: number;
+}
+
+/**
+ * One walk: stock its SKUs, run its commands against the real stack, then let it settle (faults cleared, parked
+ * orders resolved as the spec says, every order ended, a reconciliation once its SKUs are quiet) and check every
+ * invariant on its orders and SKUs.
+ */
+export async function runWalk(env: WalkEnv, spec: WalkSpec, commands: Iterable<fc.AsyncCommand<WalkModel, World>>, walkId: string): Promise<WalkOutcome> {
+  const started = Date.now();
+  const world = new World(env, spec, walkId);
+  await world.stockUp();
+  let commandsRun = 0;
+  const counted = [...commands].map((c) => ({
+    check: (m: Readonly<WalkModel>) => c.check(m),
+    run: async (m: WalkModel, r: World) => {
+      commandsRun += 1;
+      await c.run(m, r);
+    },
+    toString: () => c.toString(),
+  }));
+  await fc.asyncModelRun(() => ({ model: { orders: spec.orders.length, placed: new Set<number>() }, real: world }), counted);
+  const parkedResolved = await settle(world, spec);
+  const reconciled = await world.reconcile();
+  const { violations, outcomes } = await checkScope(env.db, booksOverHttp(env.simUrl), {
+    orderIds: world.placedIds(),
+    skus: world.skus,
+    expectedStock: world.expectedStock,
+    quietAfterReconciliation: reconciled === 200,
+  });
+  if (reconciled !== 200) violations.push({ invariant: 'a reconciliation on a quiet system succeeds', detail: `POST /admin/reconcile answered ${reconciled}` });
+  return { violations, outcomes, commands: commandsRun, orders: world.placedIds().length, parkedResolved, ms: Date.now() - started };
+}
+
+/** Clears the walk's faults, resolves parked orders as staff would, and waits (up to 2 min) for every order to end. */
+async function settle(world: World, spec: WalkSpec): Promise<number> {
+  await world.clearFaults();
+  const deadline = Date.now() + 120_000;
+  const lastResolve = new Map<string, number>();
+  let resolved = 0;
+  while (Date.now() < deadline) {
+    const statuses = await world.statuses();
+    if (await world.allEnded()) break;
+    for (const [o, id] of world.orderIds.entries()) {
+      if (!id || statuses.get(id) !== 'needs_attention') continue;
+      // A resolve may meet the saga before it parks again: ask again after a while.
+      if (Date.now() - (lastResolve.get(id) ?? 0) < 3_000) continue;
+      lastResolve.set(id, Date.now());
+      const res = await http(`${world.env.apiUrl}/orders/${id}/resolve`, { body: { action: spec.orders[o]!.resolveWith }, token: world.env.staffToken });
+      if (res.status === 202) resolved += 1;
+    }
+    await sleep(150);
+  }
+  return resolved;
+}
