@@ -50,7 +50,7 @@ export async function runWalks(env: WalkEnv, options: WalkRunOptions): Promise<W
       let firstFailure: number | undefined;
       let shrinkLeft = options.shrinkWalks;
       let execution = 0;
-      const property = fc.asyncProperty(walkSpecArbitrary, fc.commands(commandArbitraries(), { maxCommands: options.maxCommands }), async (spec, commands) => {
+      const property = fc.asyncProperty(walkSpecArbitrary, fc.commands(commandArbitraries(), { maxCommands: options.maxCommands, size: 'max' }), async (spec, commands) => {
         if (firstFailure !== undefined && shrinkLeft-- <= 0) return true; // shrinking budget spent: keep the smallest so far
         const walkNo = ++summary.walks;
         const outcome = await runWalk(env, spec, commands, `${env.runId}-${seed}-${execution++}`);

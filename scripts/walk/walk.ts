@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { booksOverHttp, checkScope, type Violation } from '../chaos/invariants';
+import { PlaceOrders } from './commands';
 import { http, sleep, type WalkEnv } from './env';
 import type { WalkSpec } from './spec';
 import { World, type WalkModel } from './world';
@@ -31,7 +32,9 @@ export async function runWalk(env: WalkEnv, spec: WalkSpec, commands: Iterable<f
     },
     toString: () => c.toString(),
   }));
-  await fc.asyncModelRun(() => ({ model: { orders: spec.orders.length, placed: new Set<number>() }, real: world }), counted);
+  // Every walk starts with its first order placed; the commands may place the others, alone or at once.
+  await new PlaceOrders([0]).run({ orders: spec.orders.length, placed: new Set() }, world);
+  await fc.asyncModelRun(() => ({ model: { orders: spec.orders.length, placed: new Set<number>([0]) }, real: world }), counted);
   const parkedResolved = await settle(world, spec);
   const reconciled = await world.reconcile();
   const { violations, outcomes } = await checkScope(env.db, booksOverHttp(env.simUrl), {
