@@ -38,6 +38,8 @@ export interface InvariantScope {
   skus?: string[];
   /** A reconciliation ran after every order ended and nothing moved since: the ERP's stock must equal Hotpath's on hand. */
   quietAfterReconciliation?: boolean;
+  /** `sku@warehouse` → units the ERP's stock changed by (restocks − shrinkage): every reconciliation together must correct exactly these. */
+  erpChanges?: Map<string, number>;
 }
 
 export function booksOfState(sim: SimState): VendorBooks {
@@ -136,6 +138,21 @@ export async function checkScope(db: Database, books: VendorBooks, scope: Invari
       const where = `${row.sku}@${row.warehouse}`;
       const there = erp.get(where);
       if (there !== undefined && there !== row.on_hand) violate("after a quiet reconciliation the ERP's stock = Hotpath's on hand", `${where}: ERP ${there}, Hotpath ${row.on_hand}`);
+    }
+  }
+
+  // Hotpath and the ERP agree but for the ERP's own stock changes, so all reconciliations of these SKUs together
+  // corrected exactly those: a unit in flight counted twice (or not at all) shows up as a correction nobody made.
+  if (scope.erpChanges && scope.skus && scope.skus.length > 0) {
+    const corrected = await db.execute<{ sku: string; warehouse: string; units: number }>(sql`
+      select c->>'sku' as sku, c->>'warehouse' as warehouse, sum((c->>'delta')::int + coalesce((c->>'shortfall')::int, 0))::int as units
+      from reconciliation_runs r, jsonb_array_elements(r.details->'corrections') c
+      where c->>'sku' in ${scope.skus} group by 1, 2`);
+    const byKey = new Map(corrected.map((c) => [`${c.sku}@${c.warehouse}`, c.units]));
+    for (const key of new Set([...byKey.keys(), ...scope.erpChanges.keys()])) {
+      const want = scope.erpChanges.get(key) ?? 0;
+      const got = byKey.get(key) ?? 0;
+      if (want !== got) violate('reconciliation corrects only what changed in the ERP', `${key}: corrected ${got} units in all, the ERP changed by ${want}`);
     }
   }
 

@@ -13,15 +13,21 @@ function expectNoServerError(what: string, res: { status: number; body: any }) {
   if (res.status === 500) throw new Error(`${what} answered 500: ${JSON.stringify(res.body).slice(0, 300)}`);
 }
 
+const SLOW_SYSTEMS: System[] = ['payment', 'carrier', 'wms', 'erp'];
+
 const shipmentIdOf = (orderId: string, k: number) => `${orderId}-s${k + 1}`;
 
 /** Places one or more of the walk's orders at once (at once, so they contest the last units). */
 export class PlaceOrders implements Command {
   constructor(readonly orders: number[]) {}
-  check = (m: Readonly<WalkModel>) => this.orders.every((o) => o < m.orders && !m.placed.has(o));
+  check = (m: Readonly<WalkModel>) => this.orders.some((o) => o < m.orders && !m.placed.has(o));
   async run(m: WalkModel, w: World) {
-    for (const o of this.orders) m.placed.add(o);
-    await Promise.all(this.orders.map((o) => place(w, o)));
+    const now = this.orders.filter((o) => o < m.orders && !m.placed.has(o));
+    for (const o of now) {
+      m.placed.add(o);
+      w.placementOrder.push(o);
+    }
+    await Promise.all(now.map((o) => place(w, o)));
   }
   toString = () => `place(${this.orders.join(',')})`;
 }
@@ -41,7 +47,11 @@ async function place(w: World, o: number) {
     const res = await http(`${w.env.apiUrl}/orders`, { body, token: w.env.checkoutToken, headers: { 'idempotency-key': `walk-${w.walkId}-${o}` } });
     expectNoServerError('POST /orders', res);
     if (res.status === 202) {
-      w.orderIds[o] = res.body.orderId as string;
+      const id = res.body.orderId as string;
+      w.orderIds[o] = id;
+      // Every vendor answers this order slowly (150–300 ms), so a saga lasts seconds and commands land inside it.
+      w.faultScopes.add(id);
+      await Promise.all(SLOW_SYSTEMS.map((system) => http(`${w.env.simUrl}/_sim/${system}/behavior`, { body: { latencyMs: 150, jitterMs: 150, scope: id } })));
       return;
     }
     if (res.status > 0 && res.status < 500 && res.status !== 429) return; // refused (e.g. out of stock): no order
@@ -59,9 +69,9 @@ export class WaitFor implements Command {
     readonly order: number,
     readonly stage: Stage,
   ) {}
-  check = (m: Readonly<WalkModel>) => m.placed.has(this.order);
+  check = (m: Readonly<WalkModel>) => m.placed.size > 0;
   async run(_m: WalkModel, w: World) {
-    const id = w.orderIds[this.order];
+    const id = w.orderIdAt(this.order);
     if (!id) return;
     const deadline = Date.now() + 4_000;
     while (Date.now() < deadline) {
@@ -90,9 +100,9 @@ export class Cancel implements Command {
     readonly order: number,
     readonly shipments: number[] | null,
   ) {}
-  check = (m: Readonly<WalkModel>) => m.placed.has(this.order);
+  check = (m: Readonly<WalkModel>) => m.placed.size > 0;
   async run(_m: WalkModel, w: World) {
-    const id = w.orderIds[this.order];
+    const id = w.orderIdAt(this.order);
     if (!id) return;
     const body = this.shipments ? { reason: 'walk: customer keeps the rest', shipmentIds: this.shipments.map((k) => shipmentIdOf(id, k)) } : { reason: 'walk: customer changed their mind' };
     const res = await http(`${w.env.apiUrl}/orders/${id}/cancel`, { body, token: w.env.staffToken, timeoutMs: 20_000 });
@@ -107,9 +117,9 @@ export class RefuseWmsCancellation implements Command {
     readonly order: number,
     readonly shipment: number | null,
   ) {}
-  check = (m: Readonly<WalkModel>) => m.placed.has(this.order);
+  check = (m: Readonly<WalkModel>) => m.placed.size > 0;
   async run(_m: WalkModel, w: World) {
-    const id = w.orderIds[this.order];
+    const id = w.orderIdAt(this.order);
     if (!id) return;
     const scope = this.shipment === null ? id : shipmentIdOf(id, this.shipment);
     w.faultScopes.add(scope);
@@ -125,9 +135,9 @@ export class Ship implements Command {
     readonly shipment: number,
     readonly times: number,
   ) {}
-  check = (m: Readonly<WalkModel>) => m.placed.has(this.order);
+  check = (m: Readonly<WalkModel>) => m.placed.size > 0;
   async run(_m: WalkModel, w: World) {
-    const id = w.orderIds[this.order];
+    const id = w.orderIdAt(this.order);
     if (!id) return;
     const [s] = await w.env.db.execute<{ id: string; wms_task_id: string | null; tracking_number: string | null }>(
       sql`select id, wms_task_id, tracking_number from shipments where id = ${shipmentIdOf(id, this.shipment)}`,
@@ -161,9 +171,9 @@ export class Fault implements Command {
     readonly shipment: number | null,
     readonly kind: FaultKind,
   ) {}
-  check = (m: Readonly<WalkModel>) => m.placed.has(this.order);
+  check = (m: Readonly<WalkModel>) => m.placed.size > 0;
   async run(_m: WalkModel, w: World) {
-    const id = w.orderIds[this.order];
+    const id = w.orderIdAt(this.order);
     if (!id) return;
     const scope = this.shipment === null || (this.system !== 'carrier' && this.system !== 'wms') ? id : shipmentIdOf(id, this.shipment);
     w.faultScopes.add(scope);
@@ -177,9 +187,9 @@ export class Heal implements Command {
     readonly system: System,
     readonly order: number,
   ) {}
-  check = (m: Readonly<WalkModel>) => m.placed.has(this.order);
+  check = (m: Readonly<WalkModel>) => m.placed.size > 0;
   async run(_m: WalkModel, w: World) {
-    const id = w.orderIds[this.order];
+    const id = w.orderIdAt(this.order);
     if (!id) return;
     const scopes = [id, ...[0, 1, 2].map((k) => shipmentIdOf(id, k))];
     await Promise.all(scopes.map((scope) => http(`${w.env.simUrl}/_sim/${this.system}/behavior?scope=${encodeURIComponent(scope)}`, { method: 'DELETE' })));
@@ -193,9 +203,9 @@ export class Resolve implements Command {
     readonly order: number,
     readonly action: 'retry' | 'compensate',
   ) {}
-  check = (m: Readonly<WalkModel>) => m.placed.has(this.order);
+  check = (m: Readonly<WalkModel>) => m.placed.size > 0;
   async run(_m: WalkModel, w: World) {
-    const id = w.orderIds[this.order];
+    const id = w.orderIdAt(this.order);
     if (!id) return;
     expectNoServerError('POST /orders/:id/resolve', await http(`${w.env.apiUrl}/orders/${id}/resolve`, { body: { action: this.action }, token: w.env.staffToken }));
   }
@@ -235,6 +245,7 @@ export class ErpStockChange implements Command {
     if (res.status !== 200) throw new Error(`ERP stock adjust: ${res.status}`);
     const key = `${sku}@${warehouse}`;
     w.expectedStock.set(key, (w.expectedStock.get(key) ?? 0) + (res.body.applied as number));
+    w.erpChanges.set(key, (w.erpChanges.get(key) ?? 0) + (res.body.applied as number));
   }
   toString = () => `erpStock(sku${this.sku}, ${WAREHOUSES[this.warehouse]}, ${this.delta > 0 ? '+' : ''}${this.delta})`;
 }

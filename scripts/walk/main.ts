@@ -17,15 +17,16 @@ export async function main(argv: string[]): Promise<number> {
       path: { type: 'string' },
       lanes: { type: 'string', default: '6' },
       'shrink-walks': { type: 'string', default: '30' },
-      'max-commands': { type: 'string', default: '10' },
+      'max-commands': { type: 'string', default: '12' },
       report: { type: 'string', default: 'walk-report.json' },
+      'stop-on-failure': { type: 'boolean', default: false },
     },
   });
   const t0 = Date.now();
   const log = (line: string) => console.log(`[walk +${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}`);
   const { env, stop } = await startWalkStack(log);
   try {
-    const options = { walks: Number(values.walks), seed: Number(values.seed), path: values.path as string | undefined, lanes: Number(values.lanes), shrinkWalks: Number(values['shrink-walks']), maxCommands: Number(values['max-commands']) };
+    const options = { walks: Number(values.walks), seed: Number(values.seed), path: values.path as string | undefined, lanes: Number(values.lanes), shrinkWalks: Number(values['shrink-walks']), maxCommands: Number(values['max-commands']), stopAtFailure: Boolean(values['stop-on-failure']) };
     log(`stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${options.walks} walks, seed ${options.seed}${options.path ? `, path ${options.path}` : ''}, ${options.lanes} lanes`);
     const summary = await runWalks(env, options);
     await writeFile(String(values.report), `${JSON.stringify({ seed: options.seed, ...summary }, null, 2)}\n`);

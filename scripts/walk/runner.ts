@@ -14,6 +14,8 @@ export interface WalkRunOptions {
   /** Walks spent shrinking a failure before the smallest so far is reported. */
   shrinkWalks: number;
   maxCommands: number;
+  /** Once any walk failed, the other lanes stop (hunting a known defect). */
+  stopAtFailure?: boolean;
 }
 
 export interface Failure {
@@ -42,6 +44,7 @@ export interface WalkRunSummary {
 export async function runWalks(env: WalkEnv, options: WalkRunOptions): Promise<WalkRunSummary> {
   const started = Date.now();
   const summary: WalkRunSummary = { walks: 0, commands: 0, orders: 0, parkedResolved: 0, seconds: 0, walksPerMinute: 0, violations: 0, outcomes: {}, failures: [] };
+  let anyFailure = false;
   const lanes = options.path ? 1 : Math.max(1, Math.min(options.lanes, options.walks));
   await Promise.all(
     Array.from({ length: lanes }, async (_, lane) => {
@@ -52,6 +55,7 @@ export async function runWalks(env: WalkEnv, options: WalkRunOptions): Promise<W
       let execution = 0;
       const property = fc.asyncProperty(walkSpecArbitrary, fc.commands(commandArbitraries(), { maxCommands: options.maxCommands, size: 'max' }), async (spec, commands) => {
         if (firstFailure !== undefined && shrinkLeft-- <= 0) return true; // shrinking budget spent: keep the smallest so far
+        if (options.stopAtFailure && anyFailure && firstFailure === undefined) return true;
         const walkNo = ++summary.walks;
         const outcome = await runWalk(env, spec, commands, `${env.runId}-${seed}-${execution++}`);
         if (firstFailure === undefined) {
@@ -61,12 +65,14 @@ export async function runWalks(env: WalkEnv, options: WalkRunOptions): Promise<W
           for (const [k, n] of Object.entries(outcome.outcomes)) summary.outcomes[k] = (summary.outcomes[k] ?? 0) + n;
         }
         const note = `walk ${walkNo} (lane ${lane}): ${outcome.orders} orders, ${outcome.commands} commands, ${(outcome.ms / 1000).toFixed(1)} s, ${outcome.violations.length} violations`;
+        if (process.env.WALK_VERBOSE) env.log(`walk ${walkNo}: ${String(commands)} → ${JSON.stringify(outcome.outcomes)}`);
         if (outcome.violations.length === 0) {
           if (walkNo % 10 === 0 || options.walks <= 20) env.log(note);
           return true;
         }
         env.log(`${note}\n  ${outcome.violations.map((v) => `${v.invariant}: ${v.detail}`).join('\n  ')}`);
         firstFailure ??= walkNo;
+        anyFailure = true;
         throw new Error(outcome.violations.map((v) => `${v.invariant}: ${v.detail}`).join('; '));
       });
       const details = await fc.check(property, { seed, numRuns, ...(options.path ? { path: options.path } : {}), endOnFailure: false });

@@ -22,7 +22,7 @@ export interface WalkSpec {
  * Stock is mostly scarce (0–4 units per warehouse) and often in one warehouse only, so orders span warehouses
  * and the last units of a SKU are contested; sometimes plenty (30).
  */
-const level = fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight: 3, arbitrary: fc.integer({ min: 1, max: 5 }) }, { weight: 2, arbitrary: fc.constant(30) });
+const level = fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 3, arbitrary: fc.integer({ min: 1, max: 6 }) }, { weight: 2, arbitrary: fc.constant(30) });
 
 export const walkSpecArbitrary: fc.Arbitrary<WalkSpec> = fc.integer({ min: 2, max: 3 }).chain((skuCount) =>
   fc.record({

@@ -33,14 +33,16 @@ export async function runWalk(env: WalkEnv, spec: WalkSpec, commands: Iterable<f
     toString: () => c.toString(),
   }));
   // Every walk starts with its first order placed; the commands may place the others, alone or at once.
-  await new PlaceOrders([0]).run({ orders: spec.orders.length, placed: new Set() }, world);
-  await fc.asyncModelRun(() => ({ model: { orders: spec.orders.length, placed: new Set<number>([0]) }, real: world }), counted);
+  const model = { orders: spec.orders.length, placed: new Set<number>() };
+  await new PlaceOrders([0]).run(model, world);
+  await fc.asyncModelRun(() => ({ model, real: world }), counted);
   const parkedResolved = await settle(world, spec);
   const reconciled = await world.reconcile();
   const { violations, outcomes } = await checkScope(env.db, booksOverHttp(env.simUrl), {
     orderIds: world.placedIds(),
     skus: world.skus,
     expectedStock: world.expectedStock,
+    erpChanges: world.erpChanges,
     quietAfterReconciliation: reconciled === 200,
   });
   if (reconciled !== 200) violations.push({ invariant: 'a reconciliation on a quiet system succeeds', detail: `POST /admin/reconcile answered ${reconciled}` });

@@ -20,9 +20,13 @@ export interface WalkModel {
 export class World {
   readonly skus: string[];
   readonly orderIds: (string | undefined)[] = [];
+  /** Spec indices in the order they were placed: a command's order `n` is the n-th placed (mod their number). */
+  readonly placementOrder: number[] = [];
   readonly faultScopes = new Set<string>();
   /** `sku@warehouse` → initial units + restocks − shrinkage, as the ERP applied them. */
   readonly expectedStock = new Map<string, number>();
+  /** `sku@warehouse` → restocks − shrinkage the ERP applied. */
+  readonly erpChanges = new Map<string, number>();
   commandsRun = 0;
 
   constructor(
@@ -45,6 +49,10 @@ export class World {
   /** Units of a SKU the walk's orders could ask for in all: shrinkage never takes the ERP below them. */
   demandOf(k: number): number {
     return this.spec.orders.flatMap((o) => o.lines).filter((l) => l.sku === k).reduce((n, l) => n + l.quantity, 0);
+  }
+
+  orderIdAt(n: number): string | undefined {
+    return this.placementOrder.length === 0 ? undefined : this.orderIds[this.placementOrder[n % this.placementOrder.length]!];
   }
 
   placedIds(): string[] {
