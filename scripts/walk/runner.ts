@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { commandArbitraries } from './commands';
+import { commandArbitrary } from './commands';
 import type { WalkEnv } from './env';
 import { walkSpecArbitrary } from './spec';
 import { runWalk } from './walk';
@@ -53,7 +53,7 @@ export async function runWalks(env: WalkEnv, options: WalkRunOptions): Promise<W
       let firstFailure: number | undefined;
       let shrinkLeft = options.shrinkWalks;
       let execution = 0;
-      const property = fc.asyncProperty(walkSpecArbitrary, fc.commands(commandArbitraries(), { maxCommands: options.maxCommands, size: 'max' }), async (spec, commands) => {
+      const property = fc.asyncProperty(walkSpecArbitrary, fc.array(commandArbitrary(), { minLength: 3, maxLength: options.maxCommands }), async (spec, commands) => {
         if (firstFailure !== undefined && shrinkLeft-- <= 0) return true; // shrinking budget spent: keep the smallest so far
         if (options.stopAtFailure && anyFailure && firstFailure === undefined) return true;
         const walkNo = ++summary.walks;
@@ -65,7 +65,7 @@ export async function runWalks(env: WalkEnv, options: WalkRunOptions): Promise<W
           for (const [k, n] of Object.entries(outcome.outcomes)) summary.outcomes[k] = (summary.outcomes[k] ?? 0) + n;
         }
         const note = `walk ${walkNo} (lane ${lane}): ${outcome.orders} orders, ${outcome.commands} commands, ${(outcome.ms / 1000).toFixed(1)} s, ${outcome.violations.length} violations`;
-        if (process.env.WALK_VERBOSE) env.log(`walk ${walkNo}: ${String(commands)} → ${JSON.stringify(outcome.outcomes)}`);
+        if (process.env.WALK_VERBOSE) env.log(`walk ${walkNo}: ${commands.map(String).join(', ')} → ${JSON.stringify(outcome.outcomes)}`);
         if (outcome.violations.length === 0) {
           if (walkNo % 10 === 0 || options.walks <= 20) env.log(note);
           return true;
@@ -82,7 +82,7 @@ export async function runWalks(env: WalkEnv, options: WalkRunOptions): Promise<W
           seed,
           path: details.counterexamplePath ?? '',
           walk: firstFailure ?? 0,
-          counterexample: `${fc.stringify(details.counterexample[0])}\n${String(details.counterexample[1])}`,
+          counterexample: `${fc.stringify(details.counterexample[0])}\n${details.counterexample[1].map(String).join(', ')}`,
           error: details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance),
         });
       }

@@ -19,18 +19,23 @@ export interface WalkSpec {
 }
 
 /**
- * Stock is mostly scarce (0–4 units per warehouse) and often in one warehouse only, so orders span warehouses
- * and the last units of a SKU are contested; sometimes plenty (30).
+ * Stock is mostly scarce (1–6 units) and mostly in one warehouse per SKU, so an order of several SKUs spans two
+ * or three warehouses and the last units of a SKU are contested; sometimes a SKU is plentiful everywhere.
  */
-const level = fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 3, arbitrary: fc.integer({ min: 1, max: 6 }) }, { weight: 2, arbitrary: fc.constant(30) });
+const scarce = fc.integer({ min: 1, max: 6 });
+const skuStock: fc.Arbitrary<[number, number, number]> = fc.oneof(
+  { weight: 3, arbitrary: fc.tuple(fc.nat(2), scarce).map(([home, n]) => [0, 1, 2].map((w) => (w === home ? n : 0)) as [number, number, number]) },
+  { weight: 1, arbitrary: fc.tuple(scarce, scarce, scarce) },
+  { weight: 1, arbitrary: fc.constant([30, 30, 30] as [number, number, number]) },
+);
 
 export const walkSpecArbitrary: fc.Arbitrary<WalkSpec> = fc.integer({ min: 2, max: 3 }).chain((skuCount) =>
   fc.record({
-    stock: fc.array(fc.tuple(level, level, level), { minLength: skuCount, maxLength: skuCount }),
+    stock: fc.array(skuStock, { minLength: skuCount, maxLength: skuCount }),
     orders: fc.array(
       fc.record({
         // 1–5 lines; the same SKU may come back on another line at another price.
-        lines: fc.array(fc.record({ sku: fc.nat(skuCount - 1), quantity: fc.integer({ min: 1, max: 3 }), unitPriceCents: fc.integer({ min: 100, max: 5000 }) }), { minLength: 1, maxLength: 5 }),
+        lines: fc.array(fc.record({ sku: fc.nat(skuCount - 1), quantity: fc.integer({ min: 1, max: 2 }), unitPriceCents: fc.integer({ min: 100, max: 5000 }) }), { minLength: 1, maxLength: 5 }),
         west: fc.boolean(),
         // One card in twenty is declined.
         declined: fc.integer({ min: 0, max: 19 }).map((n) => n === 0),
