@@ -94,21 +94,26 @@ export class Pause implements Command {
   toString = () => `pause(${this.ms})`;
 }
 
-/** Staff cancel the whole order, or only some of its shipments (by index: s1, s2, s3). */
+/**
+ * Staff cancel the whole order, or only some of its shipments (by index: s1, s2), now or the moment the saga
+ * reaches a stage (before, during and after the handoffs, while parked, during the ERP step).
+ */
 export class Cancel implements Command {
   constructor(
     readonly order: number,
     readonly shipments: number[] | null,
+    readonly at: Stage | null = null,
   ) {}
   check = (m: Readonly<WalkModel>) => m.placed.size > 0;
-  async run(_m: WalkModel, w: World) {
+  async run(m: WalkModel, w: World) {
+    if (this.at) await new WaitFor(this.order, this.at).run(m, w);
     const id = w.orderIdAt(this.order);
     if (!id) return;
     const body = this.shipments ? { reason: 'walk: customer keeps the rest', shipmentIds: this.shipments.map((k) => shipmentIdOf(id, k)) } : { reason: 'walk: customer changed their mind' };
     const res = await http(`${w.env.apiUrl}/orders/${id}/cancel`, { body, token: w.env.staffToken, timeoutMs: 20_000 });
     expectNoServerError('POST /orders/:id/cancel', res);
   }
-  toString = () => `cancel(${this.order}${this.shipments ? `, [${this.shipments.map((k) => `s${k + 1}`).join(',')}]` : ''})`;
+  toString = () => `cancel(${this.order}${this.shipments ? `, [${this.shipments.map((k) => `s${k + 1}`).join(',')}]` : ''}${this.at ? ` at ${this.at}` : ''})`;
 }
 
 /** The WMS refuses to cancel the order's tasks (or one shipment's): the warehouse has started picking. */
@@ -268,7 +273,7 @@ export function commandArbitrary(): fc.Arbitrary<Command> {
       { weight: 3, arbitrary: fc.uniqueArray(order, { minLength: 1, maxLength: 3 }).map((os) => new PlaceOrders(os)) },
       { weight: 4, arbitrary: fc.tuple(order, fc.constantFrom(...STAGES)).map(([o, s]) => new WaitFor(o, s)) },
       { weight: 1, arbitrary: fc.constantFrom(0, 150, 500).map((ms) => new Pause(ms)) },
-      { weight: 4, arbitrary: fc.tuple(order, fc.option(fc.uniqueArray(fc.nat(1), { minLength: 1, maxLength: 2 }), { nil: null, freq: 3 })).map(([o, s]) => new Cancel(o, s)) },
+      { weight: 5, arbitrary: fc.tuple(order, fc.option(fc.uniqueArray(fc.nat(1), { minLength: 1, maxLength: 2 }), { nil: null, freq: 3 }), fc.option(fc.constantFrom('labelled', 'handed_off', 'captured', 'needs_attention') as fc.Arbitrary<Stage>, { nil: null })).map(([o, s, at]) => new Cancel(o, s, at)) },
       { weight: 1, arbitrary: fc.tuple(order, fc.option(shipment, { nil: null })).map(([o, s]) => new RefuseWmsCancellation(o, s)) },
       { weight: 2, arbitrary: fc.tuple(order, shipment, fc.integer({ min: 1, max: 3 })).map(([o, s, n]) => new Ship(o, s, n)) },
       { weight: 3, arbitrary: fc.tuple(system, order, fc.option(shipment, { nil: null }), fc.constantFrom<FaultKind>('outage', 'lostAnswers', 'someLostAnswers', 'failNext2', 'hang')).map(([v, o, s, k]) => new Fault(v, o, s, k)) },
