@@ -132,6 +132,13 @@ export async function checkScope(db: Database, books: VendorBooks, scope: Invari
     if (row.held_by_ended > 0) violate('no unit held by an ended order', `${where}: ${row.held_by_ended} units held by ended orders`);
     if (row.on_hand < 0 || row.reserved < 0) violate('nothing negative', `${where}: on hand ${row.on_hand}, reserved ${row.reserved}`);
   }
+  // Holds wait for a human: the reconciler releases only holds of orders that had already ended.
+  const early = await db.execute<{ order_id: string }>(sql`
+    select distinct e.order_id from order_events e
+    where e.type = 'inventory.released' and e.detail->>'why' like 'reconciliation%' and e.order_id in ${ids}
+      and not exists (select 1 from order_events t where t.order_id = e.order_id and t.type = 'status'
+        and t.status in ('completed','rejected','failed','cancelled') and t.at <= e.at)`);
+  for (const e of early) violate('the reconciler releases only holds of ended orders', `${e.order_id}: units released by a reconciliation before the order ended`);
   if (scope.quietAfterReconciliation) {
     const erp = new Map((await books.erpStock(scope.skus)).map((r) => [`${r.sku}@${r.warehouse}`, r.onHand]));
     for (const row of stockRows) {
