@@ -227,6 +227,25 @@ export class Reconcile implements Command {
   toString = () => 'reconcile()';
 }
 
+/**
+ * A vendor stays down for one order until its saga parks it for a human, then a reconciliation runs while the
+ * order waits with its units held, then the vendor is back: holds under a parked order must survive it.
+ */
+export class ReconcileWhileParked implements Command {
+  constructor(
+    readonly order: number,
+    readonly system: 'carrier' | 'wms' | 'erp',
+  ) {}
+  check = (m: Readonly<WalkModel>) => m.placed.size > 0;
+  async run(m: WalkModel, w: World) {
+    await new Fault(this.system, this.order, null, 'outage').run(m, w);
+    await new WaitFor(this.order, 'needs_attention').run(m, w);
+    await new Reconcile().run(m, w);
+    await new Heal(this.system, this.order).run(m, w);
+  }
+  toString = () => `reconcileWhileParked(${this.order}, ${this.system} down)`;
+}
+
 /** The ERP's stock changes under Hotpath: a delivery arrives, or units are found missing (never below what the walk may sell). */
 export class ErpStockChange implements Command {
   constructor(
@@ -280,6 +299,7 @@ export function commandArbitrary(): fc.Arbitrary<Command> {
       { weight: 1, arbitrary: fc.tuple(system, order).map(([v, o]) => new Heal(v, o)) },
       { weight: 1, arbitrary: fc.tuple(order, fc.constantFrom<'retry' | 'compensate'>('retry', 'compensate')).map(([o, a]) => new Resolve(o, a)) },
       { weight: 1, arbitrary: fc.constant(new Reconcile()) },
+      { weight: 1, arbitrary: fc.tuple(order, fc.constantFrom<'carrier' | 'wms' | 'erp'>('carrier', 'wms', 'erp')).map(([o, v]) => new ReconcileWhileParked(o, v)) },
       { weight: 1, arbitrary: fc.tuple(fc.nat(2), fc.nat(2), fc.oneof(fc.integer({ min: 1, max: 10 }), fc.integer({ min: -3, max: -1 }))).map(([k, wh, d]) => new ErpStockChange(k, wh, d)) },
       { weight: 1, arbitrary: fc.constant(new KillWorker()) },
   );
