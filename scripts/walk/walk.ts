@@ -70,7 +70,9 @@ async function settle(world: World, spec: WalkSpec): Promise<number> {
       // A resolve may meet the saga before it parks again: ask again after a while.
       if (Date.now() - (lastResolve.get(id) ?? 0) < 3_000) continue;
       lastResolve.set(id, Date.now());
-      const res = await http(`${world.env.apiUrl}/orders/${id}/resolve`, { body: { action: spec.orders[o]!.resolveWith }, token: world.env.staffToken });
+      let res = await http(`${world.env.apiUrl}/orders/${id}/resolve`, { body: { action: spec.orders[o]!.resolveWith }, token: world.env.staffToken });
+      // A shipped parcel cannot be given up (409): staff retry instead.
+      if (res.status === 409 && res.body?.title === 'A parcel has shipped') res = await http(`${world.env.apiUrl}/orders/${id}/resolve`, { body: { action: 'retry' }, token: world.env.staffToken });
       if (res.status === 202) resolved += 1;
     }
     await sleep(150);
