@@ -43,6 +43,7 @@ const creditSchema = z.object({
 
 const stockRowSchema = z.strictObject({ sku: nonEmpty, warehouse: nonEmpty, onHand: z.number().int().min(0) });
 
+const stockAdjustSchema = z.strictObject({ sku: nonEmpty, warehouse: nonEmpty, delta: z.number().int() });
 const stockBatchSchema = z.strictObject({ rows: z.array(stockRowSchema).min(1) });
 
 type RecordOrderInput = z.infer<typeof recordOrderSchema>;
@@ -135,6 +136,17 @@ export function erpControlRouter(state: SimState): Router {
   router.put(
     '/stock',
     answer((req) => ok(200, state.stock.upsert(parseInput(stockRowSchema, req.body)))),
+  );
+  // A restock (delta > 0) or shrinkage (delta < 0) applied to the row as it is now, never below zero: unlike a
+  // PUT of a figure read earlier, it cannot overwrite an order the ERP recorded in between.
+  router.post(
+    '/stock/adjust',
+    answer((req) => {
+      const { sku, warehouse, delta } = parseInput(stockAdjustSchema, req.body);
+      const before = state.stock.rows(sku).find((r) => r.warehouse === warehouse)?.onHand ?? 0;
+      const row = state.stock.upsert({ sku, warehouse, onHand: Math.max(0, before + delta) });
+      return ok(200, { ...row, applied: row.onHand - before });
+    }),
   );
   router.post(
     '/stock/batch',

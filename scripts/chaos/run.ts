@@ -3,6 +3,8 @@
  * and checks that nothing was lost and that money and stock balance. Exits non-zero on any violation.
  *   npm run chaos -- --orders 1000 --rate 20 --seed 7
  */
+// `--walks N` runs the model-based random walks instead (scripts/walk).
+if (process.argv.includes('--walks')) process.exit(await (await import('../walk/main')).main(process.argv.slice(2)));
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -1,0 +1,306 @@
+import fc from 'fast-check';
+import { sql } from 'drizzle-orm';
+import { SIGNATURE_HEADER, signPayload } from '../../lib/webhookSignature';
+import { isTerminalStatus } from '../../workflows/order/types';
+import { http, sleep } from './env';
+import { WAREHOUSES } from './spec';
+import type { System, WalkModel, World } from './world';
+
+type Command = fc.AsyncCommand<WalkModel, World>;
+
+/** An answer no caller should ever get from the API: an unhandled error. */
+function expectNoServerError(what: string, res: { status: number; body: any }) {
+  if (res.status === 500) throw new Error(`${what} answered 500: ${JSON.stringify(res.body).slice(0, 300)}`);
+}
+
+const SLOW_SYSTEMS: System[] = ['payment', 'carrier', 'wms', 'erp'];
+
+const shipmentIdOf = (orderId: string, k: number) => `${orderId}-s${k + 1}`;
+
+/** Places one or more of the walk's orders at once (at once, so they contest the last units). */
+export class PlaceOrders implements Command {
+  constructor(readonly orders: number[]) {}
+  check = (m: Readonly<WalkModel>) => this.orders.some((o) => o < m.orders && !m.placed.has(o));
+  async run(m: WalkModel, w: World) {
+    const now = this.orders.filter((o) => o < m.orders && !m.placed.has(o));
+    for (const o of now) {
+      m.placed.add(o);
+      w.placementOrder.push(o);
+    }
+    await Promise.all(now.map((o) => place(w, o)));
+  }
+  toString = () => `place(${this.orders.join(',')})`;
+}
+
+async function place(w: World, o: number) {
+  const spec = w.spec.orders[o]!;
+  const body = {
+    customerId: `walk-${o}`,
+    email: `walker${o}@example.com`,
+    currency: 'USD',
+    lines: spec.lines.map((l) => ({ sku: w.skus[l.sku]!, quantity: l.quantity, unitPriceCents: l.unitPriceCents })),
+    shippingAddress: spec.west ? { name: 'Walker W', line1: '1 Pike St', city: 'Seattle', postalCode: '98101', country: 'US' } : { name: 'Walker E', line1: '1 Main St', city: 'Boston', postalCode: '02110', country: 'US' },
+    paymentToken: spec.declined ? 'tok_chargeDeclined' : 'tok_visa',
+  };
+  // Retried with the same key until answered, as a checkout service would.
+  for (let attempt = 0; attempt < 40; attempt++) {
+    const res = await http(`${w.env.apiUrl}/orders`, { body, token: w.env.checkoutToken, headers: { 'idempotency-key': `walk-${w.walkId}-${o}` } });
+    expectNoServerError('POST /orders', res);
+    if (res.status === 202) {
+      const id = res.body.orderId as string;
+      w.orderIds[o] = id;
+      // Every vendor answers this order slowly (150–300 ms), so a saga lasts seconds and commands land inside it.
+      w.faultScopes.add(id);
+      await Promise.all(SLOW_SYSTEMS.map((system) => http(`${w.env.simUrl}/_sim/${system}/behavior`, { body: { latencyMs: 150, jitterMs: 150, scope: id } })));
+      return;
+    }
+    if (res.status > 0 && res.status < 500 && res.status !== 429) return; // refused (e.g. out of stock): no order
+    await sleep(250);
+  }
+  throw new Error(`order ${o} was never answered`);
+}
+
+const STAGES = ['processing', 'labelled', 'handed_off', 'captured', 'needs_attention', 'ended'] as const;
+type Stage = (typeof STAGES)[number];
+
+/** Waits (up to 4 s) until an order reaches a stage of its saga, so the next command lands right there. */
+export class WaitFor implements Command {
+  constructor(
+    readonly order: number,
+    readonly stage: Stage,
+  ) {}
+  check = (m: Readonly<WalkModel>) => m.placed.size > 0;
+  async run(_m: WalkModel, w: World) {
+    const id = w.orderIdAt(this.order);
+    if (!id) return;
+    const deadline = Date.now() + 4_000;
+    while (Date.now() < deadline) {
+      const [row] = await w.env.db.execute<{ status: string }>(sql`select status from orders where id = ${id}`);
+      const status = row?.status ?? 'missing';
+      if (status === this.stage || (this.stage === 'ended' && isTerminalStatus(status))) return;
+      if (isTerminalStatus(status)) return;
+      await sleep(40);
+    }
+  }
+  toString = () => `waitFor(${this.order}, ${this.stage})`;
+}
+
+export class Pause implements Command {
+  constructor(readonly ms: number) {}
+  check = () => true;
+  async run() {
+    await sleep(this.ms);
+  }
+  toString = () => `pause(${this.ms})`;
+}
+
+/**
+ * Staff cancel the whole order, or only some of its shipments (by index: s1, s2), now or the moment the saga
+ * reaches a stage (before, during and after the handoffs, while parked, during the ERP step).
+ */
+export class Cancel implements Command {
+  constructor(
+    readonly order: number,
+    readonly shipments: number[] | null,
+    readonly at: Stage | null = null,
+  ) {}
+  check = (m: Readonly<WalkModel>) => m.placed.size > 0;
+  async run(m: WalkModel, w: World) {
+    if (this.at) await new WaitFor(this.order, this.at).run(m, w);
+    const id = w.orderIdAt(this.order);
+    if (!id) return;
+    const body = this.shipments ? { reason: 'walk: customer keeps the rest', shipmentIds: this.shipments.map((k) => shipmentIdOf(id, k)) } : { reason: 'walk: customer changed their mind' };
+    const res = await http(`${w.env.apiUrl}/orders/${id}/cancel`, { body, token: w.env.staffToken, timeoutMs: 20_000 });
+    expectNoServerError('POST /orders/:id/cancel', res);
+  }
+  toString = () => `cancel(${this.order}${this.shipments ? `, [${this.shipments.map((k) => `s${k + 1}`).join(',')}]` : ''}${this.at ? ` at ${this.at}` : ''})`;
+}
+
+/** The WMS refuses to cancel the order's tasks (or one shipment's): the warehouse has started picking. */
+export class RefuseWmsCancellation implements Command {
+  constructor(
+    readonly order: number,
+    readonly shipment: number | null,
+  ) {}
+  check = (m: Readonly<WalkModel>) => m.placed.size > 0;
+  async run(_m: WalkModel, w: World) {
+    const id = w.orderIdAt(this.order);
+    if (!id) return;
+    const scope = this.shipment === null ? id : shipmentIdOf(id, this.shipment);
+    w.faultScopes.add(scope);
+    await http(`${w.env.simUrl}/_sim/wms/cancellations`, { body: { mode: 'refuse', scope } });
+  }
+  toString = () => `wmsRefusesCancel(${this.order}${this.shipment === null ? '' : `, s${this.shipment + 1}`})`;
+}
+
+/** The parcel leaves the warehouse: the WMS calls back, and the same callback arrives `times - 1` more times. */
+export class Ship implements Command {
+  constructor(
+    readonly order: number,
+    readonly shipment: number,
+    readonly times: number,
+  ) {}
+  check = (m: Readonly<WalkModel>) => m.placed.size > 0;
+  async run(_m: WalkModel, w: World) {
+    const id = w.orderIdAt(this.order);
+    if (!id) return;
+    const [s] = await w.env.db.execute<{ id: string; wms_task_id: string | null; tracking_number: string | null }>(
+      sql`select id, wms_task_id, tracking_number from shipments where id = ${shipmentIdOf(id, this.shipment)}`,
+    );
+    if (!s?.wms_task_id) return;
+    const shipped = await http(`${w.env.simUrl}/_sim/wms/tasks/${s.wms_task_id}/ship`, { body: {} });
+    if (shipped.status !== 200) return;
+    const body = JSON.stringify({ event: 'task.shipped', taskId: s.wms_task_id, reference: id, shipmentId: s.id, trackingNumber: s.tracking_number, shippedAt: new Date().toISOString() });
+    for (let i = 1; i < this.times; i++) {
+      const res = await http(`${w.env.apiUrl}/webhooks/wms`, { body, headers: { [SIGNATURE_HEADER]: signPayload(w.env.webhookSecret, body) } });
+      expectNoServerError('POST /webhooks/wms', res);
+    }
+  }
+  toString = () => `ship(${this.order}, s${this.shipment + 1}, ×${this.times})`;
+}
+
+export const FAULTS = {
+  outage: { outage: true },
+  lostAnswers: { lostResponseRate: 1 },
+  someLostAnswers: { lostResponseRate: 0.5 },
+  failNext2: { failNext: 2 },
+  hang: { hangMs: 2_500 },
+} as const;
+type FaultKind = keyof typeof FAULTS;
+
+/** A vendor breaks for one order (or one shipment: carrier and WMS calls name it): until healed, or the walk's end. */
+export class Fault implements Command {
+  constructor(
+    readonly system: System,
+    readonly order: number,
+    readonly shipment: number | null,
+    readonly kind: FaultKind,
+  ) {}
+  check = (m: Readonly<WalkModel>) => m.placed.size > 0;
+  async run(_m: WalkModel, w: World) {
+    const id = w.orderIdAt(this.order);
+    if (!id) return;
+    const scope = this.shipment === null || (this.system !== 'carrier' && this.system !== 'wms') ? id : shipmentIdOf(id, this.shipment);
+    w.faultScopes.add(scope);
+    await http(`${w.env.simUrl}/_sim/${this.system}/behavior`, { body: { ...FAULTS[this.kind], scope } });
+  }
+  toString = () => `fault(${this.system}, ${this.order}${this.shipment === null ? '' : `, s${this.shipment + 1}`}, ${this.kind})`;
+}
+
+export class Heal implements Command {
+  constructor(
+    readonly system: System,
+    readonly order: number,
+  ) {}
+  check = (m: Readonly<WalkModel>) => m.placed.size > 0;
+  async run(_m: WalkModel, w: World) {
+    const id = w.orderIdAt(this.order);
+    if (!id) return;
+    const scopes = [id, ...[0, 1, 2].map((k) => shipmentIdOf(id, k))];
+    await Promise.all(scopes.map((scope) => http(`${w.env.simUrl}/_sim/${this.system}/behavior?scope=${encodeURIComponent(scope)}`, { method: 'DELETE' })));
+  }
+  toString = () => `heal(${this.system}, ${this.order})`;
+}
+
+/** Staff decide on a parked order (a 409 when it is not parked is a fine answer). */
+export class Resolve implements Command {
+  constructor(
+    readonly order: number,
+    readonly action: 'retry' | 'compensate',
+  ) {}
+  check = (m: Readonly<WalkModel>) => m.placed.size > 0;
+  async run(_m: WalkModel, w: World) {
+    const id = w.orderIdAt(this.order);
+    if (!id) return;
+    expectNoServerError('POST /orders/:id/resolve', await http(`${w.env.apiUrl}/orders/${id}/resolve`, { body: { action: this.action }, token: w.env.staffToken }));
+  }
+  toString = () => `resolve(${this.order}, ${this.action})`;
+}
+
+/** A reconciliation of the walk's SKUs, on demand, whatever is in flight. */
+export class Reconcile implements Command {
+  check = () => true;
+  async run(_m: WalkModel, w: World) {
+    const status = await w.reconcile();
+    if (status === 500) throw new Error('POST /admin/reconcile answered 500');
+  }
+  toString = () => 'reconcile()';
+}
+
+/**
+ * A vendor stays down for one order until its saga parks it for a human, then a reconciliation runs while the
+ * order waits with its units held, then the vendor is back: holds under a parked order must survive it.
+ */
+export class ReconcileWhileParked implements Command {
+  constructor(
+    readonly order: number,
+    readonly system: 'carrier' | 'wms' | 'erp',
+  ) {}
+  check = (m: Readonly<WalkModel>) => m.placed.size > 0;
+  async run(m: WalkModel, w: World) {
+    await new Fault(this.system, this.order, null, 'outage').run(m, w);
+    await new WaitFor(this.order, 'needs_attention').run(m, w);
+    await new Reconcile().run(m, w);
+    await new Heal(this.system, this.order).run(m, w);
+  }
+  toString = () => `reconcileWhileParked(${this.order}, ${this.system} down)`;
+}
+
+/** The ERP's stock changes under Hotpath: a delivery arrives, or units are found missing (never below what the walk may sell). */
+export class ErpStockChange implements Command {
+  constructor(
+    readonly sku: number,
+    readonly warehouse: number,
+    readonly delta: number,
+  ) {}
+  check = () => true;
+  async run(_m: WalkModel, w: World) {
+    const k = this.sku % w.skus.length;
+    const sku = w.skus[k]!;
+    const warehouse = WAREHOUSES[this.warehouse]!;
+    let delta = this.delta;
+    if (delta < 0) {
+      const now = await http(`${w.env.simUrl}/erp/stock?sku=${encodeURIComponent(sku)}`);
+      const onHand = (now.body?.stock as { warehouse: string; onHand: number }[] | undefined)?.find((r) => r.warehouse === warehouse)?.onHand ?? 0;
+      delta = -Math.min(-delta, Math.max(0, onHand - w.demandOf(k)));
+      if (delta === 0) return;
+    }
+    const res = await http(`${w.env.simUrl}/_sim/erp/stock/adjust`, { body: { sku, warehouse, delta } });
+    if (res.status !== 200) throw new Error(`ERP stock adjust: ${res.status}`);
+    const key = `${sku}@${warehouse}`;
+    w.expectedStock.set(key, (w.expectedStock.get(key) ?? 0) + (res.body.applied as number));
+    w.erpChanges.set(key, (w.erpChanges.get(key) ?? 0) + (res.body.applied as number));
+  }
+  toString = () => `erpStock(sku${this.sku}, ${WAREHOUSES[this.warehouse]}, ${this.delta > 0 ? '+' : ''}${this.delta})`;
+}
+
+export class KillWorker implements Command {
+  check = () => true;
+  async run(_m: WalkModel, w: World) {
+    await w.env.killWorker();
+  }
+  toString = () => 'kill -9 worker';
+}
+
+const order = fc.nat(2);
+const shipment = fc.nat(2);
+const system = fc.constantFrom<System>('payment', 'carrier', 'wms', 'erp', 'notifications');
+
+/** Every command a walk can take, weighted so that orders get placed early and faults meet them mid-saga. */
+export function commandArbitrary(): fc.Arbitrary<Command> {
+  return fc.oneof(
+      { weight: 3, arbitrary: fc.uniqueArray(order, { minLength: 1, maxLength: 3 }).map((os) => new PlaceOrders(os)) },
+      { weight: 4, arbitrary: fc.tuple(order, fc.constantFrom(...STAGES)).map(([o, s]) => new WaitFor(o, s)) },
+      { weight: 1, arbitrary: fc.constantFrom(0, 150, 500).map((ms) => new Pause(ms)) },
+      { weight: 5, arbitrary: fc.tuple(order, fc.option(fc.uniqueArray(fc.nat(1), { minLength: 1, maxLength: 2 }), { nil: null, freq: 3 }), fc.option(fc.constantFrom('labelled', 'handed_off', 'captured', 'needs_attention') as fc.Arbitrary<Stage>, { nil: null })).map(([o, s, at]) => new Cancel(o, s, at)) },
+      { weight: 1, arbitrary: fc.tuple(order, fc.option(shipment, { nil: null })).map(([o, s]) => new RefuseWmsCancellation(o, s)) },
+      { weight: 2, arbitrary: fc.tuple(order, shipment, fc.integer({ min: 1, max: 3 })).map(([o, s, n]) => new Ship(o, s, n)) },
+      { weight: 3, arbitrary: fc.tuple(system, order, fc.option(shipment, { nil: null }), fc.constantFrom<FaultKind>('outage', 'lostAnswers', 'someLostAnswers', 'failNext2', 'hang')).map(([v, o, s, k]) => new Fault(v, o, s, k)) },
+      { weight: 1, arbitrary: fc.tuple(system, order).map(([v, o]) => new Heal(v, o)) },
+      { weight: 1, arbitrary: fc.tuple(order, fc.constantFrom<'retry' | 'compensate'>('retry', 'compensate')).map(([o, a]) => new Resolve(o, a)) },
+      { weight: 1, arbitrary: fc.constant(new Reconcile()) },
+      { weight: 1, arbitrary: fc.tuple(order, fc.constantFrom<'carrier' | 'wms' | 'erp'>('carrier', 'wms', 'erp')).map(([o, v]) => new ReconcileWhileParked(o, v)) },
+      { weight: 1, arbitrary: fc.tuple(fc.nat(2), fc.nat(2), fc.oneof(fc.integer({ min: 1, max: 10 }), fc.integer({ min: -3, max: -1 }))).map(([k, wh, d]) => new ErpStockChange(k, wh, d)) },
+      { weight: 1, arbitrary: fc.constant(new KillWorker()) },
+  );
+}

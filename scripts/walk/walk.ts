@@ -1,0 +1,81 @@
+import fc from 'fast-check';
+import { sql } from 'drizzle-orm';
+import { booksOverHttp, checkScope, type Violation } from '../chaos/invariants';
+import { PlaceOrders } from './commands';
+import { http, sleep, type WalkEnv } from './env';
+import type { WalkSpec } from './spec';
+import { World, type WalkModel } from './world';
+
+export interface WalkOutcome {
+  violations: Violation[];
+  outcomes: Record<string, number>;
+  commands: number;
+  orders: number;
+  parkedResolved: number;
+  ms: number;
+}
+
+/**
+ * One walk: stock its SKUs, run its commands against the real stack, then let it settle (faults cleared, parked
+ * orders resolved as the spec says, every order ended, a reconciliation once its SKUs are quiet) and check every
+ * invariant on its orders and SKUs.
+ */
+export async function runWalk(env: WalkEnv, spec: WalkSpec, commands: Iterable<fc.AsyncCommand<WalkModel, World>>, walkId: string): Promise<WalkOutcome> {
+  const started = Date.now();
+  const world = new World(env, spec, walkId);
+  await world.stockUp();
+  let commandsRun = 0;
+  const counted = [...commands].map((c) => ({
+    check: (m: Readonly<WalkModel>) => c.check(m),
+    run: async (m: WalkModel, r: World) => {
+      commandsRun += 1;
+      await c.run(m, r);
+    },
+    toString: () => c.toString(),
+  }));
+  // Every walk starts with its first order placed; the commands may place the others, alone or at once.
+  const model = { orders: spec.orders.length, placed: new Set<number>() };
+  await new PlaceOrders([0]).run(model, world);
+  await fc.asyncModelRun(() => ({ model, real: world }), counted);
+  const parkedResolved = await settle(world, spec);
+  // The final reconciliation, retried: one that never answered (a worker killed under it) is not the walk's finding.
+  let reconciled = 0;
+  for (let attempt = 0; attempt < 3 && reconciled !== 200; attempt++) reconciled = await world.reconcile();
+  const partial = await env.db.execute<{ n: number }>(sql`
+    select count(distinct s.order_id)::int as n from shipments s join orders o on o.id = s.order_id
+    where o.status = 'completed' and s.status = 'cancelled' and s.order_id in ${world.placedIds().length > 0 ? world.placedIds() : ['']}`);
+  const { violations, outcomes } = await checkScope(env.db, booksOverHttp(env.simUrl), {
+    orderIds: world.placedIds(),
+    skus: world.skus,
+    expectedStock: world.expectedStock,
+    erpChanges: world.erpChanges,
+    quietAfterReconciliation: reconciled === 200,
+  });
+  if (reconciled !== 200) violations.push({ invariant: 'a reconciliation on a quiet system succeeds', detail: `POST /admin/reconcile answered ${reconciled}` });
+  if (partial[0]!.n > 0) outcomes['completed with a cancelled shipment'] = partial[0]!.n;
+  return { violations, outcomes, commands: commandsRun, orders: world.placedIds().length, parkedResolved, ms: Date.now() - started };
+}
+
+/** Clears the walk's faults, resolves parked orders as staff would, and waits (up to 2 min) for every order to end. */
+async function settle(world: World, spec: WalkSpec): Promise<number> {
+  await world.clearFaults();
+  const deadline = Date.now() + 120_000;
+  const lastResolve = new Map<string, number>();
+  let resolved = 0;
+  while (Date.now() < deadline) {
+    const statuses = await world.statuses();
+    if (await world.allEnded()) break;
+    for (const [o, id] of world.orderIds.entries()) {
+      if (!id || statuses.get(id) !== 'needs_attention') continue;
+      // A resolve may meet the saga before it parks again: ask again after a while.
+      if (Date.now() - (lastResolve.get(id) ?? 0) < 3_000) continue;
+      lastResolve.set(id, Date.now());
+      let res = await http(`${world.env.apiUrl}/orders/${id}/resolve`, { body: { action: spec.orders[o]!.resolveWith }, token: world.env.staffToken });
+      // A shipped parcel cannot be given up (409): staff retry instead.
+      if (res.status === 409 && res.body?.title === 'A parcel has shipped') res = await http(`${world.env.apiUrl}/orders/${id}/resolve`, { body: { action: 'retry' }, token: world.env.staffToken });
+      if (res.status === 202) resolved += 1;
+    }
+    await sleep(150);
+  }
+  return resolved;
+}

@@ -1,0 +1,62 @@
+import { inject, test, expect, afterAll, beforeAll } from 'vitest';
+import type { RunningApi } from '../../api/server';
+import { freePort } from '../../db/embedded';
+import { vendorUrlsFor } from '../../lib/config';
+import { ManagedProcess } from '../../scripts/chaos/processes';
+import type { WalkEnv } from '../../scripts/walk/env';
+import { WALK_SAGA_POLICY, WALK_VENDOR_TIMEOUT_MS } from '../../scripts/walk/policy';
+import { describeFailure, runWalks } from '../../scripts/walk/runner';
+import { workerKiller } from '../../scripts/walk/workerKiller';
+import { startOwnApi } from '../support/ownApi';
+import { testDb } from '../support/stack';
+import { CHECKOUT_TOKEN, STAFF_TOKEN, TEST_API_ENV, WMS_WEBHOOK_SECRET } from '../support/testPolicy';
+
+/**
+ * The short version of `npm run chaos -- --walks N`: 20 model-based walks on the run's stack, with a worker of
+ * their own (a process, so a walk can SIGKILL it) on their own task queue, and SKUs of their own.
+ */
+const taskQueue = `orders-walk-${process.pid}`;
+let worker: ManagedProcess;
+let api: RunningApi;
+
+beforeAll(async () => {
+  worker = new ManagedProcess('walk-worker', 'worker/main.ts', {
+    ...process.env,
+    ...vendorUrlsFor(inject('simUrl')),
+    ...TEST_API_ENV,
+    DATABASE_URL: inject('databaseUrl'),
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TASK_QUEUE: taskQueue,
+    LOG_LEVEL: 'info',
+    VENDOR_TIMEOUT_MS: WALK_VENDOR_TIMEOUT_MS,
+    WORKER_BACKGROUND_DUTIES: 'false',
+    WORKER_METRICS_PORT: String(await freePort()),
+  }, 'worker polling');
+  await worker.start();
+  api = await startOwnApi({ taskQueue, policy: WALK_SAGA_POLICY });
+});
+
+afterAll(async () => {
+  await api?.close();
+  await worker?.stop();
+});
+
+test('20 random walks over split, parked, cancelled and recorded orders keep every invariant', async () => {
+  const env: WalkEnv = {
+    apiUrl: api.url,
+    simUrl: inject('simUrl'),
+    db: testDb(),
+    staffToken: STAFF_TOKEN,
+    checkoutToken: CHECKOUT_TOKEN,
+    webhookSecret: WMS_WEBHOOK_SECRET,
+    runId: `${process.pid}${Date.now().toString(36)}`,
+    killWorker: workerKiller(worker, () => {}),
+    log: (line) => console.log(`[walk] ${line}`),
+  };
+  const seed = Number(process.env.WALK_SEED ?? Date.now() % 100_000);
+  const summary = await runWalks(env, { walks: 20, seed, lanes: 4, shrinkWalks: 5, maxCommands: 10 });
+  const report = summary.failures.map((f) => describeFailure(f, 'npm run chaos --')).join('\n');
+  expect(summary.walks).toBeGreaterThanOrEqual(20);
+  expect(summary.commands, 'the walks ran commands').toBeGreaterThan(20);
+  expect(summary.failures, report).toEqual([]);
+}, 300_000);
