@@ -28,7 +28,7 @@ import {
   webhookSubscriptionListSchema,
   webhookSubscriptionWithSecretSchema,
 } from './schemas';
-import { createSubscriptionSchema } from '../webhookSubscriptions/input';
+import { createSubscriptionSchema, deliveryLogQuerySchema } from '../webhookSubscriptions/input';
 import { webhookPayloads } from './webhookPayloads';
 
 const problem = (description: string, example: { title: string; status: number; detail: string } & Record<string, unknown>) => ({
@@ -397,9 +397,9 @@ export function openApiDocument() {
             tags: ['Webhook subscriptions'],
             operationId: 'listWebhookDeliveries',
             summary: "The subscription's delivery log",
-            description: 'Each event sent to the endpoint: its state, attempts, the last answer or error, and every attempt.',
+            description: "Each event sent to the endpoint (the newest 200, or one order's): its state, attempts, the last answer or error, and every attempt.",
             security: staffOnly,
-            requestParams: { path: subscriptionIdParam },
+            requestParams: { path: subscriptionIdParam, query: deliveryLogQuerySchema },
             responses: { '200': json('Newest first.', webhookDeliveryLogSchema), ...errors(400, 401, 403, 404, 429) },
           }),
         },

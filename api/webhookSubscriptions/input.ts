@@ -19,3 +19,12 @@ export const createSubscriptionSchema = z.strictObject({
 
 export const subscriptionIdSchema = z.string().regex(/^whsub_[A-Za-z0-9_-]{1,64}$/);
 export const deliveryIdSchema = z.string().regex(/^[0-9]{1,18}$/);
+
+/** The delivery log's filters; a bad or unknown parameter is a 400 naming it. */
+export const deliveryLogQuerySchema = z.strictObject({
+  orderId: z
+    .string('must be given once')
+    .regex(/^ord_[a-z0-9]{1,40}$/, 'must be an order id (ord_…)')
+    .optional()
+    .meta({ description: "Only this order's deliveries.", example: 'ord_3f0c9a1b2d4e5f60718293a4' }),
+});

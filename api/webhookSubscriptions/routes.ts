@@ -6,7 +6,7 @@ import { webhookDeliveries, webhookEvents, webhookSubscriptions } from '../../db
 import { newWebhookSecret } from '../../lib/webhooks/signing';
 import { requireRole, type Credential, type Role } from '../auth';
 import { Problem, invalidInput } from '../problem';
-import { createSubscriptionSchema, deliveryIdSchema, subscriptionIdSchema } from './input';
+import { createSubscriptionSchema, deliveryIdSchema, deliveryLogQuerySchema, subscriptionIdSchema } from './input';
 
 export interface WebhookSubscriptionDeps {
   db: Database;
@@ -91,11 +91,13 @@ export function webhookSubscriptionRoutes(deps: WebhookSubscriptionDeps): Router
 
   router.get('/webhook-subscriptions/:id/deliveries', auth, async (req, res) => {
     const subscription = await ownSubscription(String(req.params.id), principalOf(res));
+    const query = deliveryLogQuerySchema.safeParse(req.query ?? {});
+    if (!query.success) throw invalidInput(query.error);
     const rows = await db
       .select({ delivery: webhookDeliveries, messageId: webhookEvents.messageId, type: webhookEvents.type, orderId: webhookEvents.orderId, sequence: webhookEvents.sequence })
       .from(webhookDeliveries)
       .innerJoin(webhookEvents, eq(webhookEvents.id, webhookDeliveries.eventId))
-      .where(eq(webhookDeliveries.subscriptionId, subscription.id))
+      .where(and(eq(webhookDeliveries.subscriptionId, subscription.id), query.data.orderId ? eq(webhookEvents.orderId, query.data.orderId) : undefined))
       .orderBy(desc(webhookDeliveries.id))
       .limit(200);
     res.set('cache-control', 'no-store').json({ subscription: subscriptionView(subscription), deliveries: rows.map(deliveryView) });

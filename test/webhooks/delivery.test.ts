@@ -149,9 +149,16 @@ describe('signed order-status webhooks', () => {
   it('keeps a delivery log, and redelivers an event under its webhook-id', async () => {
     const { orderId } = await shippedOrder();
     const events = await eventsArrive(mine, orderId, SHIPPED_ORDER_EVENTS.length);
-    const completed = await settledDelivery(subscriptionId, (d) => d.orderId === orderId && d.type === 'order.completed');
+    const completed = await settledDelivery(subscriptionId, (d) => d.orderId === orderId && d.type === 'order.completed', undefined, undefined, orderId);
     expect(completed).toMatchObject({ state: 'delivered', attempts: 1, lastStatus: 204, lastError: null, sequence: 6, messageId: events[5]!.id });
     expect(completed.log).toEqual([expect.objectContaining({ status: 204, error: null })]);
+    // The log of one order holds that order's deliveries only; a bad filter is a 400 naming it.
+    const oneOrder = (await api(`/webhook-subscriptions/${subscriptionId}/deliveries?orderId=${orderId}`)).body.deliveries as { orderId: string; sequence: number }[];
+    expect(oneOrder.map((d) => d.sequence).sort((a, b) => a - b)).toEqual(SHIPPED_ORDER_EVENTS.map((_, i) => i + 1));
+    expect(new Set(oneOrder.map((d) => d.orderId))).toEqual(new Set([orderId]));
+    const badFilter = await api(`/webhook-subscriptions/${subscriptionId}/deliveries?orderId=nope`);
+    expect(badFilter.status).toBe(400);
+    expect(badFilter.body.detail).toMatch(/^orderId: /);
 
     const res = await api(`/webhook-subscriptions/${subscriptionId}/deliveries/${completed.id}/redeliver`, { method: 'POST' });
     expect(res.status).toBe(202);
@@ -164,7 +171,7 @@ describe('signed order-status webhooks', () => {
   it("a delivery claimed by a dispatcher that died mid-attempt is taken over when its lease lapses", async () => {
     const { orderId } = await shippedOrder();
     await eventsArrive(mine, orderId, SHIPPED_ORDER_EVENTS.length);
-    const completed = await settledDelivery(subscriptionId, (d) => d.orderId === orderId && d.type === 'order.completed');
+    const completed = await settledDelivery(subscriptionId, (d) => d.orderId === orderId && d.type === 'order.completed', undefined, undefined, orderId);
     // What a SIGKILLed dispatcher leaves behind: a claim (state sending) nobody will record, its lease still running.
     await testDb().execute(sql`update webhook_deliveries set state = 'sending', delivered_at = null, lease_until = now() + interval '2 seconds' where id = ${Number(completed.id)}`);
     const claimedAt = Date.now();

@@ -41,7 +41,7 @@ describe("the README's webhook receiver", () => {
     expect(lines().map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual(SHIPPED_ORDER_EVENTS.map((type, i) => `${i + 1} ${type}`));
 
     // A redelivery reaches it (204) and changes nothing: deduplicated by webhook-id.
-    const completed = await settledDelivery(sub.id, (d) => d.orderId === orderId && d.type === 'order.completed');
+    const completed = await settledDelivery(sub.id, (d) => d.orderId === orderId && d.type === 'order.completed', undefined, undefined, orderId);
     expect((await api(`/webhook-subscriptions/${sub.id}/deliveries/${completed.id}/redeliver`, { method: 'POST' })).status).toBe(202);
     await expect
       .poll(async () => (await deliveriesOf(sub.id)).deliveries.find((d) => d.id === completed.id).log.length, { timeout: 10_000 })

@@ -88,9 +88,9 @@ describe('redirects are not followed', () => {
     const sub = await subscribe(receiver.url(), { events: ['order.received'] });
     const { orderId } = await shippedOrder();
     await expect
-      .poll(async () => (await deliveriesOf(sub.id)).deliveries.find((d) => d.orderId === orderId)?.attempts ?? 0, { timeout: 10_000 })
+      .poll(async () => (await deliveriesOf(sub.id, undefined, orderId)).deliveries.find((d) => d.orderId === orderId)?.attempts ?? 0, { timeout: 10_000 })
       .toBeGreaterThanOrEqual(2);
-    const delivery = (await deliveriesOf(sub.id)).deliveries.find((d) => d.orderId === orderId);
+    const delivery = (await deliveriesOf(sub.id, undefined, orderId)).deliveries.find((d) => d.orderId === orderId);
     expect(delivery).toMatchObject({ state: expect.stringMatching(/pending|sending/), lastStatus: 307, lastError: 'answered 307: redirects are not followed' });
     expect(hits).toEqual([]);
     expect((await api(`/webhook-subscriptions/${sub.id}`, { method: 'DELETE' })).status).toBe(204);

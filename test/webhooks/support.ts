@@ -13,8 +13,8 @@ export async function subscribe(url: string, options: { token?: string; events?:
   return res.body as { id: string; secret: string; url: string };
 }
 
-export async function deliveriesOf(subscriptionId: string, token = CHECKOUT_TOKEN) {
-  const res = await api(`/webhook-subscriptions/${subscriptionId}/deliveries`, { headers: { authorization: `Bearer ${token}` } });
+export async function deliveriesOf(subscriptionId: string, token = CHECKOUT_TOKEN, orderId?: string) {
+  const res = await api(`/webhook-subscriptions/${subscriptionId}/deliveries${orderId ? `?orderId=${orderId}` : ''}`, { headers: { authorization: `Bearer ${token}` } });
   expect(res.status).toBe(200);
   return res.body as { subscription: { disabledAt: string | null; disabledReason: string | null }; deliveries: any[] };
 }
@@ -23,10 +23,10 @@ export async function deliveriesOf(subscriptionId: string, token = CHECKOUT_TOKE
  * The subscription's delivery of one event once its answer is recorded: the receiver holds an event a moment
  * before the dispatcher writes the answer down.
  */
-export async function settledDelivery(subscriptionId: string, find: (d: any) => boolean, token = CHECKOUT_TOKEN, timeout = 10_000) {
+export async function settledDelivery(subscriptionId: string, find: (d: any) => boolean, token = CHECKOUT_TOKEN, timeout = 10_000, orderId?: string) {
   const deadline = Date.now() + timeout;
   for (;;) {
-    const delivery = (await deliveriesOf(subscriptionId, token)).deliveries.find(find);
+    const delivery = (await deliveriesOf(subscriptionId, token, orderId)).deliveries.find(find);
     if (delivery && delivery.state !== 'sending') return delivery;
     if (Date.now() > deadline) throw new Error(`delivery still ${delivery?.state ?? 'missing'} after ${timeout} ms`);
     await new Promise((r) => setTimeout(r, 50));

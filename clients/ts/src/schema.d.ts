@@ -339,7 +339,7 @@ export interface paths {
         };
         /**
          * The subscription's delivery log
-         * @description Each event sent to the endpoint: its state, attempts, the last answer or error, and every attempt.
+         * @description Each event sent to the endpoint (the newest 200, or one order's): its state, attempts, the last answer or error, and every attempt.
          */
         get: operations["listWebhookDeliveries"];
         put?: never;
@@ -4602,7 +4602,10 @@ export interface operations {
     };
     listWebhookDeliveries: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only this order's deliveries. */
+                orderId?: string;
+            };
             header?: never;
             path: {
                 /** @description A webhook subscription id (`whsub_…`). */
