@@ -71,8 +71,14 @@ export class World {
     return this.placedIds().every((id) => isTerminalStatus(statuses.get(id) ?? 'missing'));
   }
 
+  /** Every vendor works again for the walk's orders, and the WMS lets go of the tasks it refused to cancel. */
   async clearFaults(): Promise<void> {
-    await Promise.all([...this.faultScopes].flatMap((scope) => SYSTEMS.map((system) => http(`${this.env.simUrl}/_sim/${system}/behavior?scope=${encodeURIComponent(scope)}`, { method: 'DELETE' }))));
+    await Promise.all(
+      [...this.faultScopes].flatMap((scope) => [
+        ...SYSTEMS.map((system) => http(`${this.env.simUrl}/_sim/${system}/behavior?scope=${encodeURIComponent(scope)}`, { method: 'DELETE' })),
+        http(`${this.env.simUrl}/_sim/wms/cancellations`, { body: { mode: 'confirm', scope } }),
+      ]),
+    );
     this.faultScopes.clear();
   }
 
