@@ -22,8 +22,9 @@ export class ManagedProcess {
   async start(): Promise<void> {
     this.output = '';
     const child = spawn(process.execPath, ['--import', 'tsx', this.entry], { cwd: root, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // One exit hook per process, for whichever child is current (a listener per restart would pile up).
+    if (!this.child) process.on('exit', () => this.child?.kill('SIGKILL'));
     this.child = child;
-    process.on('exit', () => child.kill('SIGKILL'));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${this.name} did not start: ${this.output.slice(-2000)}`)), 90_000);
       const onData = (chunk: Buffer) => {
