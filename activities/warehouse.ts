@@ -13,10 +13,23 @@ import { unexpected } from './vendorClient';
 export function warehouseActivities({ db, vendors }: ActivityDeps) {
   const wms = vendors.wms;
 
+  /**
+   * Asks the WMS to cancel one shipment's task. A refusal answers for that moment (picking had started), and a
+   * vendor replays the answer stored under an idempotency key: so each question after a recorded refusal gets a key
+   * of its own, while a retry whose answer was lost reuses the key of the question it repeats.
+   */
   async function cancelTask(orderId: string, shipmentId: string): Promise<{ confirmed: boolean; reason?: string }> {
-    const key = stepKeys.cancelWmsTask(orderId, shipmentId);
+    const [refusals] = await db.execute<{ n: number }>(
+      sql`select count(*)::int as n from order_events where order_id = ${orderId} and type = 'wms.cancel_refused' and detail->>'shipmentId' = ${shipmentId}`,
+    );
+    const asked = refusals?.n ?? 0;
+    const key = asked === 0 ? stepKeys.cancelWmsTask(orderId, shipmentId) : `${stepKeys.cancelWmsTask(orderId, shipmentId)}:ask-${asked + 1}`;
     const res = await wms.post<{ status: string }>('/tasks/cancel', { reference: orderId, taskKey: stepKeys.wmsTask(orderId, shipmentId) }, key);
-    if (res.status === 409) return { confirmed: false, reason: res.body.error?.code ?? 'refused' };
+    if (res.status === 409) {
+      const reason = res.body.error?.code ?? 'refused';
+      await appendOrderEvent(db, { orderId, type: 'wms.cancel_refused', detail: { shipmentId, reason }, dedupeKey: key });
+      return { confirmed: false, reason };
+    }
     if (res.status !== 200) throw unexpected('wms', res);
     if (res.body.status === 'cancelled') {
       await db.transaction(async (tx) => {

@@ -165,6 +165,25 @@ describe('every shipment settles on its own', () => {
     await expectMoneyBalanced(orderId);
   });
 
+  it('a refusal answers for its moment: once the warehouse lets go, the same cancellation asked again is accepted', async () => {
+    const { sku, key, orderId, lines, east, west } = await twoShipmentOrder();
+    await sim('/_sim/wms/cancellations', { mode: 'refuse', scope: orderId });
+    await sim('/_sim/erp/behavior', { scope: orderId, outage: true });
+    await placeOrder(orderRequest({ lines }), key);
+    await waitForStatus(orderId, ['needs_attention']);
+    expect((await cancel(orderId)).status).toBe(409);
+
+    await sim('/_sim/wms/cancellations', { mode: 'confirm', scope: orderId });
+    const again = await cancel(orderId);
+    expect(again.status).toBe(202);
+    expect(again.body).toMatchObject({ cancelled: [east, west], refused: [] });
+    const order = await healErpAndFinish(orderId);
+    expect(order.status).toBe('cancelled');
+    expect(order.shipments.map((s: { status: string }) => s.status)).toEqual(['cancelled', 'cancelled']);
+    expect(await stockOf(sku)).toEqual({ 'wh-east': { onHand: 1, reserved: 0 }, 'wh-west': { onHand: 1, reserved: 0 } });
+    await expectMoneyBalanced(orderId);
+  });
+
   it('every shipment cancelled after the capture: the order ends cancelled with everything refunded and nothing in the ERP', async () => {
     const { sku, key, orderId, lines } = await twoShipmentOrder();
     await sim('/_sim/erp/behavior', { scope: orderId, outage: true });
