@@ -92,7 +92,11 @@ export function webhookSubscriptionRoutes(deps: WebhookSubscriptionDeps): Router
   router.get('/webhook-subscriptions/:id/deliveries', auth, async (req, res) => {
     const subscription = await ownSubscription(String(req.params.id), principalOf(res));
     const query = deliveryLogQuerySchema.safeParse(req.query ?? {});
-    if (!query.success) throw invalidInput(query.error);
+    if (!query.success) {
+      const unknown = query.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys : []));
+      if (unknown.length > 0) throw new Problem(400, 'Invalid input', `${unknown[0]}: is not a parameter of this log (orderId)`, { issues: unknown.map((field) => ({ field, message: 'is not a parameter of this log (orderId)' })) });
+      throw invalidInput(query.error);
+    }
     const rows = await db
       .select({ delivery: webhookDeliveries, messageId: webhookEvents.messageId, type: webhookEvents.type, orderId: webhookEvents.orderId, sequence: webhookEvents.sequence })
       .from(webhookDeliveries)

@@ -159,6 +159,9 @@ describe('signed order-status webhooks', () => {
     const badFilter = await api(`/webhook-subscriptions/${subscriptionId}/deliveries?orderId=nope`);
     expect(badFilter.status).toBe(400);
     expect(badFilter.body.detail).toMatch(/^orderId: /);
+    const unknownFilter = await api(`/webhook-subscriptions/${subscriptionId}/deliveries?status=failed`);
+    expect(unknownFilter.status).toBe(400);
+    expect(unknownFilter.body.detail).toBe('status: is not a parameter of this log (orderId)');
 
     const res = await api(`/webhook-subscriptions/${subscriptionId}/deliveries/${completed.id}/redeliver`, { method: 'POST' });
     expect(res.status).toBe(202);
