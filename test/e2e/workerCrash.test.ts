@@ -1,55 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import type { RunningApi } from '../../api/server';
-import { vendorUrlsFor } from '../../lib/config';
 import { startOwnApi } from '../support/ownApi';
-import { CHECKOUT_TOKEN, TEST_API_ENV } from '../support/testPolicy';
+import { CHECKOUT_TOKEN } from '../support/testPolicy';
 import { paymentIntentsOf, expectMoneyBalanced, stockOf, vendorArtifacts } from '../support/invariants';
+import { kill9, startWorkerProcess as startWorker } from '../support/workerProcess';
 import { newIdempotencyKey, newSku, orderRequest, sim, waitForStatus } from '../support/stack';
 import { orderIdFor } from '../../api/orders/placeOrder';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const taskQueue = `orders-crash-${process.pid}`;
 let api: RunningApi;
 
-function env() {
-  return {
-    ...process.env,
-    ...vendorUrlsFor(inject('simUrl')),
-    DATABASE_URL: inject('databaseUrl'),
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    TASK_QUEUE: taskQueue,
-    LOG_LEVEL: 'info',
-    ...TEST_API_ENV,
-  };
-}
-
-/** A worker in its own OS process, as in production, so it can be killed with SIGKILL mid-saga. */
-function startWorkerProcess(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], { cwd: root, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start: ${output}`)), 60_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('worker polling')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', (code) => reject(new Error(`worker exited with ${code}: ${output}`)));
-  });
-}
-
-function kill9(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
+const startWorkerProcess = () => startWorker(taskQueue);
 
 async function placeOn(apiUrl: string, body: unknown) {
   const key = newIdempotencyKey();

@@ -1,40 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../../api/server';
-import { vendorUrlsFor } from '../../lib/config';
 import { startOwnApi } from '../support/ownApi';
 import { orderIdFor } from '../../api/orders/placeOrder';
-import { CHECKOUT_TOKEN, TEST_API_ENV } from '../support/testPolicy';
+import { CHECKOUT_TOKEN } from '../support/testPolicy';
+import { kill9, startWorkerProcess as startWorker } from '../support/workerProcess';
 import { newIdempotencyKey, newSku, orderRequest, sim, waitForStatus } from '../support/stack';
 import { startReceiver, type Receiver } from './receiver';
 import { eventsArrive, expectGapless, SHIPPED_ORDER_EVENTS, subscribe } from './support';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const taskQueue = `orders-webhook-kill-${process.pid}`;
 let api: RunningApi;
 let receiver: Receiver;
 
 /** A saga worker in its own OS process (no background duties: the run's dispatcher delivers), to be SIGKILLed. */
-function startWorkerProcess(): Promise<ChildProcess> {
-  const env = { ...process.env, ...vendorUrlsFor(inject('simUrl')), DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), TASK_QUEUE: taskQueue, LOG_LEVEL: 'info', ...TEST_API_ENV, WORKER_BACKGROUND_DUTIES: 'false', WORKER_METRICS_PORT: '0' };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start: ${output}`)), 60_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('worker polling')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', (code) => reject(new Error(`worker exited with ${code}: ${output}`)));
-  });
-}
-
-const kill9 = (child: ChildProcess) => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.kill('SIGKILL')));
+const startWorkerProcess = () => startWorker(taskQueue, { WORKER_BACKGROUND_DUTIES: 'false', WORKER_METRICS_PORT: '0' });
 
 describe('webhooks across a worker killed mid-saga', () => {
   beforeAll(async () => {
