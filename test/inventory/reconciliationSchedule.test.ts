@@ -48,13 +48,25 @@ describe('the reconciliation schedule at worker start', () => {
   });
 
   it('survives two workers replacing the same unreadable schedule at once', async () => {
+    // The race that failed a newcomer's first run: one worker deleted the sealed schedule between the other's
+    // create and update (ScheduleNotFoundError). Several rounds with more workers than a deployment starts.
+    for (let round = 0; round < 3; round++) {
+      const scheduleId = `reconcile-${randomUUID()}`;
+      await ensureReconciliationSchedule(await clientWithKey('k1', 1), { taskQueue: 'orders-elsewhere', everyMs: 3_600_000, scheduleId });
+      const workers = [await clientWithKey('k1', 4), await clientWithKey('k1', 4), await clientWithKey('k1', 4), await clientWithKey('k1', 4)];
+      await Promise.all(workers.map((c) => ensureReconciliationSchedule(c, { taskQueue: 'orders-elsewhere', everyMs: 600_000, scheduleId })));
+      const described = await workers[0]!.schedule.getHandle(scheduleId).describe();
+      expect(described.spec.intervals).toMatchObject([{ every: 600_000 }]);
+      await workers[0]!.schedule.getHandle(scheduleId).delete();
+    }
+  });
+
+  it('survives workers creating and updating the same readable schedule at once', async () => {
     const scheduleId = `reconcile-${randomUUID()}`;
-    await ensureReconciliationSchedule(await clientWithKey('k1', 1), { taskQueue: 'orders-elsewhere', everyMs: 3_600_000, scheduleId });
-    const [a, b] = [await clientWithKey('k1', 4), await clientWithKey('k1', 4)];
-    await Promise.all([a, b].map((c) => ensureReconciliationSchedule(c, { taskQueue: 'orders-elsewhere', everyMs: 600_000, scheduleId })));
-    const described = await a.schedule.getHandle(scheduleId).describe();
-    expect(described.spec.intervals).toMatchObject([{ every: 600_000 }]);
-    await a.schedule.getHandle(scheduleId).delete();
+    const workers = [await clientWithKey('k5', 5), await clientWithKey('k5', 5), await clientWithKey('k5', 5)];
+    await Promise.all(workers.map((c) => ensureReconciliationSchedule(c, { taskQueue: 'orders-elsewhere', everyMs: 900_000, scheduleId })));
+    expect((await workers[0]!.schedule.getHandle(scheduleId).describe()).spec.intervals).toMatchObject([{ every: 900_000 }]);
+    await workers[0]!.schedule.getHandle(scheduleId).delete();
   });
 
   it('fails the worker start, not swallowed, when the server refuses the schedule (a negative interval)', async () => {
