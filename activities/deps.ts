@@ -1,6 +1,6 @@
 import type { Database } from '../db/client';
-import type { AllocationPolicy } from './inventory/allocation';
-import type { PaymentGateway } from './payment/port';
+import type { AllocationPolicy } from './inventory/contract';
+import type { PaymentGateway } from './payment/contract';
 import type { VendorClient } from './vendorClient';
 
 export interface ActivityDeps {

@@ -8,7 +8,7 @@ import { migrateDatabase } from '../db/migrate';
 import { loadConfig, type Config } from '../lib/config';
 import { logger } from '../lib/logger';
 import { requireDatabaseUrl, onShutdown } from '../lib/process';
-import type { SagaPolicy } from '../workflows/order/types';
+import type { SagaPolicy } from '../workflows/order/contract';
 import { createApp } from './app';
 import { dataConverterFor } from '../lib/codec/dataConverter';
 import { parseCredentials } from './auth';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { SagaPolicy } from '../workflows/order/types';
+import type { SagaPolicy } from '../workflows/order/contract';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from './webhooks/retrySchedule';
 
 /** Every setting Hotpath reads from the environment, validated once at start-up. */

@@ -3,8 +3,7 @@ import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { orders, shipments } from '../../db/schema';
-import { cancelOrderUpdate } from '../../workflows/order/messages';
-import { isTerminalStatus } from '../../workflows/order/types';
+import { cancelOrderUpdate, isTerminalStatus } from '../../workflows/order/contract';
 import { Problem } from '../problem';
 import { mayAccess, type Viewer } from './ownership';
 

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { orders, shipments } from '../../db/schema';
-import { resolveParkedOrderSignal, type ResolveRequest } from '../../workflows/order/messages';
+import { resolveParkedOrderSignal, type ResolveRequest } from '../../workflows/order/contract';
 import { Problem } from '../problem';
 
 /** A human's decision on a parked order, delivered to its saga as a signal. */

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { orderWorkflowId } from '../../workflows/order/ids';
+import { orderWorkflowId } from '../../workflows/order/contract';
 import { Problem, invalidInput, sendProblem } from '../problem';
 import { requireRole, type Credential } from '../auth';
 import { cancelSchema, createOrderSchema, idempotencyKeySchema, resolveSchema } from '../validation';

@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
 import type { Database } from '../../db/client';
 import { sagaStarts } from '../../lib/metrics';
-import { orderWorkflowId } from '../../workflows/order/ids';
-import type { OrderInput } from '../../workflows/order/types';
+import { orderWorkflowId, type OrderInput } from '../../workflows/order/contract';
 import { startOrderSaga, type SagaStarter } from './startSaga';
 
 /** After a failed start, leave starts to the dispatcher for a while instead of calling a Temporal that is down. */

@@ -2,7 +2,7 @@ import { and, desc, eq, inArray, or, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../../db/client';
 import { orders, shipments } from '../../db/schema';
-import { ORDER_STATUSES } from '../../workflows/order/types';
+import { ORDER_STATUSES } from '../../workflows/order/contract';
 import { Problem } from '../problem';
 
 export const SEARCH_LIMIT_DEFAULT = 50;

@@ -2,7 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { orderLines, orders } from '../../db/schema';
-import type { OrderInput, SagaPolicy } from '../../workflows/order/types';
+import type { OrderInput, SagaPolicy } from '../../workflows/order/contract';
 
 export interface SagaStarter {
   client: Client;

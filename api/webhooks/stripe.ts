@@ -7,9 +7,7 @@ import type { Database } from '../../db/client';
 import { appendOrderEvent } from '../../db/events';
 import { orderEvents, orders, payments } from '../../db/schema';
 import { paymentAlerts } from '../../lib/metrics';
-import { orderWorkflowId } from '../../workflows/order/ids';
-import { paymentAlertSignal, type PaymentAlert } from '../../workflows/order/messages';
-import { isTerminalStatus } from '../../workflows/order/types';
+import { orderWorkflowId, paymentAlertSignal, type PaymentAlert, isTerminalStatus } from '../../workflows/order/contract';
 import { Problem } from '../problem';
 
 interface Verdict {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectMoneyBalanced, expectStockBalanced, stockOf, vendorArtifacts } from '../support/invariants';
-import { orderStateQuery } from '../../workflows/order/messages';
+import { orderStateQuery } from '../../workflows/order/contract';
 import { api, newSku, nextOrder, orderRequest, placeOrder, sim, simUrl, temporalClient, waitForStatus } from '../support/stack';
 import { OTHER_CHECKOUT_TOKEN, PAYLOAD_KEYS, STAFF_TOKEN, WMS_WEBHOOK_SECRET } from '../support/testPolicy';
 import { dataConverterFor } from '../../lib/codec/dataConverter';

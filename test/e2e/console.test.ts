@@ -6,7 +6,7 @@ import { staffSessions, type Credential } from '../../api/auth';
 import { startApi, type RunningApi } from '../../api/server';
 import { dataConverterFor } from '../../lib/codec/dataConverter';
 import { loadConfig, vendorUrlsFor } from '../../lib/config';
-import { orderStateQuery } from '../../workflows/order/messages';
+import { orderStateQuery } from '../../workflows/order/contract';
 import { expectMoneyBalanced, stockOf } from '../support/invariants';
 import { apiUrl, newSku, nextOrder, orderRequest, sim, simUrl, temporalClient, waitForStatus } from '../support/stack';
 import { CHECKOUT_TOKEN, PAYLOAD_KEYS, STAFF_TOKEN, TEST_API_ENV, TEST_SAGA_POLICY } from '../support/testPolicy';

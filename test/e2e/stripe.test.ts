@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { describe, expect, inject, it } from 'vitest';
-import { orderWorkflowId } from '../../workflows/order/ids';
+import { orderWorkflowId } from '../../workflows/order/contract';
 import { stripeAt } from '../sim/sim-client';
 import { parsePromText, sampleKey } from '../support/promText';
 import { expectMoneyBalanced, expectStockBalanced, paymentIntentsOf, stockOf } from '../support/invariants';

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { afterAll, describe, expect, it, inject } from 'vitest';
 import { UndecryptablePayloadError } from '../../lib/codec/aesGcmCodec';
 import { dataConverterFor } from '../../lib/codec/dataConverter';
 import { ensureReconciliationSchedule } from '../../worker/reconciliationSchedule';

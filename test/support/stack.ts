@@ -5,7 +5,7 @@ import { openDatabase } from '../../db/client';
 import { stock } from '../../db/schema';
 import { orderIdFor } from '../../api/orders/placeOrder';
 import { CHECKOUT_TOKEN, PAYLOAD_KEYS, STAFF_TOKEN } from './testPolicy';
-import { TERMINAL_STATUSES } from '../../workflows/order/types';
+import { TERMINAL_STATUSES } from '../../workflows/order/contract';
 import { dataConverterFor } from '../../lib/codec/dataConverter';
 import { createHotpathClient } from '@hotpath/client';
 import { contractFetch, expectDocumentedResponse } from './contract';

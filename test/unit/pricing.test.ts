@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { priceShipments } from '../../workflows/order/pricing';
+import { priceShipments } from '../../workflows/order/contract';
 
 describe('a shipment is worth its units at the prices of the lines they came from', () => {
   it('gives units to shipments in line order, one SKU on two lines at two prices', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson, requestHash } from '../../api/orders/canonicalJson';
 import { parseCredentials } from '../../api/auth';
 import { DEFAULT_POLICY } from '../../workflows/order/policy';
-import { orderWorkflowId, stepKeys } from '../../workflows/order/ids';
+import { orderWorkflowId, stepKeys } from '../../workflows/order/contract';
 
 describe('request hashing for idempotency', () => {
   it('ignores key order and sees every value', () => {

@@ -1,6 +1,59 @@
 import { condition } from '@temporalio/workflow';
-import { Saga } from './saga';
-import type { ShipmentPlan, ShipmentState, ShipmentStatus } from './types';
+import { Saga } from '../saga';
+
+/**
+ * The shipment context's contract (label and warehouse): a shipment's plan, statuses and state, and the
+ * per-shipment handle the order saga drives. Code outside the shipment context imports this file only.
+ */
+
+/** A shipment's units with the prices they were sold at (one SKU may sit on two lines at different prices). */
+export interface PricedLine {
+  sku: string;
+  quantity: number;
+  unitPriceCents: number;
+}
+
+export interface ShipmentPlan {
+  shipmentId: string;
+  warehouse: string;
+  lines: { sku: string; quantity: number }[];
+  /** The shipment's share of the order's money and its units at their prices (absent in holds of the first saga type). */
+  amountCents?: number;
+  pricedLines?: PricedLine[];
+}
+
+/**
+ * A shipment's life, extending the statuses the first saga type wrote: `cancelled` is the end of a shipment
+ * that was given up (units back, label and WMS task cancelled, its share never kept); `label_cancelled` and
+ * `wms_cancelled` are steps on the way there.
+ */
+export const SHIPMENT_STATUSES = ['allocated', 'labelled', 'handed_off', 'shipped', 'wms_cancelled', 'label_cancelled', 'cancelled'] as const;
+export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
+
+export interface Label {
+  shipmentId: string;
+  labelId: string;
+  trackingNumber: string;
+}
+
+export interface WmsTask {
+  shipmentId: string;
+  taskId: string;
+}
+
+export interface ShipmentState {
+  shipmentId: string;
+  warehouse: string;
+  status: ShipmentStatus;
+  amountCents: number;
+  capturedCents: number;
+  refundedCents: number;
+  trackingNumber?: string;
+  taskId?: string;
+  /** Why it was cancelled or why its cancellation was refused. */
+  note?: string;
+}
+
 
 /** Why a shipment is being given up: a person (by, reason), its hold's expiry, or the order's failure. */
 export interface ShipmentCancellation {

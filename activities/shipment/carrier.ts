@@ -1,13 +1,12 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, sql } from 'drizzle-orm';
-import { appendOrderEvent } from '../db/events';
-import { enqueueWebhookEvent } from '../db/webhookOutbox';
-import { shipments } from '../db/schema';
-import { stepKeys } from '../workflows/order/ids';
-import { BUSINESS_FAILURES } from '../workflows/order/policy';
-import type { Address, Label, ShipmentPlan } from '../workflows/order/types';
-import type { ActivityDeps } from './deps';
-import { unexpected } from './vendorClient';
+import { appendOrderEvent } from '../../db/events';
+import { enqueueWebhookEvent } from '../../db/webhookOutbox';
+import { shipments } from '../../db/schema';
+import { stepKeys, BUSINESS_FAILURES, type Address } from '../../workflows/order/contract';
+import type { Label, ShipmentPlan } from '../../workflows/shipment/contract';
+import type { ActivityDeps } from '../deps';
+import { unexpected } from '../vendorClient';
 
 export function carrierActivities({ db, vendors }: ActivityDeps) {
   const carrier = vendors.carrier;

@@ -1,7 +1,7 @@
-import { appendOrderEvent } from '../db/events';
-import { stepKeys } from '../workflows/order/ids';
-import type { ActivityDeps } from './deps';
-import { unexpected } from './vendorClient';
+import { appendOrderEvent } from '../../db/events';
+import { stepKeys } from '../../workflows/order/contract';
+import type { ActivityDeps } from '../deps';
+import { unexpected } from '../vendorClient';
 
 export function notificationActivities({ db, vendors }: ActivityDeps) {
   return {

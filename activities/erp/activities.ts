@@ -1,16 +1,10 @@
 import { asc, eq, inArray } from 'drizzle-orm';
-import { appendOrderEvent } from '../db/events';
-import { orderLines, orders, shipments } from '../db/schema';
-import { stepKeys } from '../workflows/order/ids';
-import type { ActivityDeps } from './deps';
-import { unexpected } from './vendorClient';
-
-/** What the ERP holds for an order: its record (the shipments it took) and the shipments it has credited. */
-export interface ErpRecord {
-  erpOrderId: string;
-  shipmentIds: string[];
-  creditedShipmentIds: string[];
-}
+import { appendOrderEvent } from '../../db/events';
+import { orderLines, orders, shipments } from '../../db/schema';
+import { stepKeys } from '../../workflows/order/contract';
+import type { ActivityDeps } from '../deps';
+import { unexpected } from '../vendorClient';
+import type { ErpRecord } from './contract';
 
 interface ErpOrderBody {
   id: string;

@@ -1,12 +1,11 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, sql } from 'drizzle-orm';
-import { appendOrderEvent } from '../db/events';
-import { orderEvents, payments, shipments } from '../db/schema';
-import { stepKey, stepKeys } from '../workflows/order/ids';
-import { BUSINESS_FAILURES } from '../workflows/order/policy';
-import type { Authorization } from '../workflows/order/types';
-import type { ActivityDeps } from './deps';
-import { PaymentGatewayRefused, PaymentGatewayUnavailable, type PaymentGateway, type PaymentSnapshot } from './payment/port';
+import { appendOrderEvent } from '../../db/events';
+import { orderEvents, payments, shipments } from '../../db/schema';
+import { stepKey, stepKeys, BUSINESS_FAILURES } from '../../workflows/order/contract';
+import type { Authorization } from '../../workflows/payment/contract';
+import type { ActivityDeps } from '../deps';
+import { PaymentGatewayRefused, PaymentGatewayUnavailable, type PaymentGateway, type PaymentSnapshot } from './port';
 
 /** The first authorization keeps the plain step key; a re-authorization after expiry gets its own. */
 const authorizationKey = (orderId: string, attempt: number) => (attempt === 1 ? stepKeys.authorize(orderId) : stepKey(orderId, `authorize#${attempt}`));

@@ -1,14 +1,6 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { OrderActivities } from '../../activities';
-import type { ReconciliationReport } from '../../activities/inventory/reconciliation';
-
-export interface ReconciliationInput {
-  trigger: 'schedule' | 'staff';
-  /** Limit the run to these SKUs (staff runs and tests); all SKUs when omitted. */
-  skus?: string[];
-  /** How long past its expiry a hold may stay before the safety net releases it (the saga's timer acts first). */
-  holdGraceMs?: number;
-}
+import type { ReconciliationInput, ReconciliationReport } from './contract';
 
 const activities = proxyActivities<OrderActivities>({
   startToCloseTimeout: '60s',

@@ -1,11 +1,11 @@
 import { and, eq, lt, notInArray, sql } from 'drizzle-orm';
-import { appendOrderEvent } from '../db/events';
-import { enqueueWebhookEvent } from '../db/webhookOutbox';
-import { orderEventFor } from '../lib/webhooks/events';
-import { orders } from '../db/schema';
-import type { ActivityDeps } from './deps';
-import { orderTransitions, ordersFinished } from '../lib/metrics';
-import { isTerminalStatus, TERMINAL_STATUSES } from '../workflows/order/types';
+import { appendOrderEvent } from '../../db/events';
+import { enqueueWebhookEvent } from '../../db/webhookOutbox';
+import { orderEventFor } from '../../lib/webhooks/events';
+import { orders } from '../../db/schema';
+import type { ActivityDeps } from '../deps';
+import { orderTransitions, ordersFinished } from '../../lib/metrics';
+import { isTerminalStatus, TERMINAL_STATUSES } from '../../workflows/order/contract';
 
 export function orderRecordActivities({ db }: ActivityDeps) {
   return {

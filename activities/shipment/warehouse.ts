@@ -1,14 +1,13 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { eq, sql } from 'drizzle-orm';
-import { appendOrderEvent } from '../db/events';
-import { enqueueWebhookEvent } from '../db/webhookOutbox';
-import { shipments } from '../db/schema';
-import { stepKeys } from '../workflows/order/ids';
-import { BUSINESS_FAILURES } from '../workflows/order/policy';
-import type { ShipmentPlan, WmsTask } from '../workflows/order/types';
-import type { ActivityDeps } from './deps';
-import { commit, holdIsLive } from './inventory/reservations';
-import { unexpected } from './vendorClient';
+import { appendOrderEvent } from '../../db/events';
+import { enqueueWebhookEvent } from '../../db/webhookOutbox';
+import { shipments } from '../../db/schema';
+import { stepKeys, BUSINESS_FAILURES } from '../../workflows/order/contract';
+import type { ShipmentPlan, WmsTask } from '../../workflows/shipment/contract';
+import type { ActivityDeps } from '../deps';
+import { commit, holdIsLive } from '../inventory/contract';
+import { unexpected } from '../vendorClient';
 
 export function warehouseActivities({ db, vendors }: ActivityDeps) {
   const wms = vendors.wms;

@@ -1,0 +1,2 @@
+/** The notifications context's runtime entry (for composition roots): the customer-message activities. */
+export { notificationActivities } from './activities';
