@@ -1,7 +1,7 @@
 import { and, eq, lt, notInArray, sql } from 'drizzle-orm';
 import { appendOrderEvent } from '../../db/events';
-import { enqueueWebhookEvent } from '../../db/webhookOutbox';
-import { orderEventFor } from '../../lib/webhooks/events';
+import { enqueueWebhookEvent } from '../../db/webhooks/contract';
+import { orderEventFor } from '../../lib/webhooks/contract';
 import { orders } from '../../db/schema';
 import type { ActivityDeps } from '../deps';
 import { orderTransitions, ordersFinished } from '../../lib/metrics';

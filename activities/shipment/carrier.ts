@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, sql } from 'drizzle-orm';
 import { appendOrderEvent } from '../../db/events';
-import { enqueueWebhookEvent } from '../../db/webhookOutbox';
+import { enqueueWebhookEvent } from '../../db/webhooks/contract';
 import { shipments } from '../../db/schema';
 import { stepKeys, BUSINESS_FAILURES, type Address } from '../../workflows/order/contract';
 import type { Label, ShipmentPlan } from '../../workflows/shipment/contract';

@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import fc from 'fast-check';
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { orderIdFor } from '../../api/orders/placeOrder';
+import { orderIdFor } from '../../api/order/placeOrder';
 import { orders } from '../../db/schema';
 import { SIGNATURE_HEADER, signPayload } from '../../lib/webhookSignature';
 import { api, apiUrl, newSku, orderRequest, testDb } from '../support/stack';

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { orderIdFor, persistNewOrder } from '../../api/orders/placeOrder';
-import { requestHash } from '../../api/orders/canonicalJson';
+import { orderIdFor, persistNewOrder } from '../../api/order/placeOrder';
+import { requestHash } from '../../api/order/canonicalJson';
 import { createOrderSchema } from '../../api/validation';
 import { orders } from '../../db/schema';
 import { api, newIdempotencyKey, newSku, orderRequest, testDb, typedClient, waitForStatus } from '../support/stack';

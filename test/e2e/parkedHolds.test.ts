@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orderIdFor } from '../../api/orders/placeOrder';
+import { orderIdFor } from '../../api/order/placeOrder';
 import type { RunningApi } from '../../api/server';
 import { reservations } from '../../db/schema';
 import { clientOf, startOwnApi } from '../support/ownApi';

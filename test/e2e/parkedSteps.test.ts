@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orderIdFor } from '../../api/orders/placeOrder';
+import { orderIdFor } from '../../api/order/placeOrder';
 import type { RunningApi } from '../../api/server';
 import { clientOf, startOwnApi } from '../support/ownApi';
 import { expectMoneyBalanced, stockOf, vendorArtifacts } from '../support/invariants';

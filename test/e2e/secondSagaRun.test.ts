@@ -1,6 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { dispatchUnstartedOrders } from '../../api/orders/dispatcher';
-import { sagaInputFor, startOrderSaga } from '../../api/orders/startSaga';
+import { dispatchUnstartedOrders, sagaInputFor, startOrderSaga } from '../../db/order/sagaOutbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../../api/server';
 import { orders } from '../../db/schema';

@@ -5,7 +5,7 @@ import { CHECKOUT_TOKEN } from '../support/testPolicy';
 import { paymentIntentsOf, expectMoneyBalanced, stockOf, vendorArtifacts } from '../support/invariants';
 import { kill9, startWorkerProcess as startWorker } from '../support/workerProcess';
 import { newIdempotencyKey, newSku, orderRequest, sim, waitForStatus } from '../support/stack';
-import { orderIdFor } from '../../api/orders/placeOrder';
+import { orderIdFor } from '../../api/order/placeOrder';
 
 const taskQueue = `orders-crash-${process.pid}`;
 let api: RunningApi;

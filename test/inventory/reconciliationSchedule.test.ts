@@ -3,7 +3,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, describe, expect, it, inject } from 'vitest';
 import { UndecryptablePayloadError } from '../../lib/codec/aesGcmCodec';
 import { dataConverterFor } from '../../lib/codec/dataConverter';
-import { ensureReconciliationSchedule } from '../../worker/reconciliationSchedule';
+import { ensureReconciliationSchedule } from '../../worker/inventory/reconciliationSchedule';
 
 /** Clients of the run's Temporal that seal payloads with one given key, as workers of two deployments would. */
 async function clientWithKey(keyId: string, fill: number) {

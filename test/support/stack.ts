@@ -3,7 +3,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { inject } from 'vitest';
 import { openDatabase } from '../../db/client';
 import { stock } from '../../db/schema';
-import { orderIdFor } from '../../api/orders/placeOrder';
+import { orderIdFor } from '../../api/order/placeOrder';
 import { CHECKOUT_TOKEN, PAYLOAD_KEYS, STAFF_TOKEN } from './testPolicy';
 import { TERMINAL_STATUSES } from '../../workflows/order/contract';
 import { dataConverterFor } from '../../lib/codec/dataConverter';

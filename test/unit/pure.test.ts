@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, requestHash } from '../../api/orders/canonicalJson';
-import { parseCredentials } from '../../api/auth';
+import { canonicalJson, requestHash } from '../../api/order/canonicalJson';
+import { parseCredentials } from '../../lib/credentials';
 import { DEFAULT_POLICY } from '../../workflows/order/policy';
 import { orderWorkflowId, stepKeys } from '../../workflows/order/contract';
 

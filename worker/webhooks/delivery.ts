@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Database } from '../db/client';
-import type { DeliveryAttempt } from '../db/schema';
-import { signedHeaders } from '../lib/webhooks/signing';
-import type { AttemptOutcome, WebhookSender } from '../lib/webhooks/sender';
+import type { Database } from '../../db/client';
+import type { DeliveryAttempt } from '../../db/schema';
+import { signedHeaders } from '../../lib/webhooks/signing';
+import type { AttemptOutcome, WebhookSender } from '../../lib/webhooks/sender';
 
 export interface WebhookDeliveryOptions {
   sender: WebhookSender;

@@ -3,7 +3,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../../db/client';
 import { appendOrderEvent } from '../../db/events';
-import { enqueueWebhookEvent } from '../../db/webhookOutbox';
+import { enqueueWebhookEvent } from '../../db/webhooks/contract';
 import { shipments } from '../../db/schema';
 import { SIGNATURE_HEADER, verifySignature } from '../../lib/webhookSignature';
 import { Problem, invalidInput } from '../problem';

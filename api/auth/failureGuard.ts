@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Database } from '../db/client';
+import type { Database } from '../../db/client';
 
 export interface AuthFailureBudget {
   /** Failed credentials an address may send in one window before every credential it sends is refused. */

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../../db/client';
 import { sagaStarts } from '../../lib/metrics';
 import { orderWorkflowId, type OrderInput } from '../../workflows/order/contract';
-import { startOrderSaga, type SagaStarter } from './startSaga';
+import { startOrderSaga, type SagaStarter } from '../../db/order/sagaOutbox';
 
 /** After a failed start, leave starts to the dispatcher for a while instead of calling a Temporal that is down. */
 const START_BREAKER_MS = 5_000;

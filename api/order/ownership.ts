@@ -1,4 +1,4 @@
-import type { Role } from '../auth';
+import type { Role } from '../../lib/credentials';
 
 /** Who asks about an order: staff see every order, a checkout credential only the orders it placed. */
 export interface Viewer {

@@ -3,14 +3,14 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/client';
 import { appendOrderEvent, type Executor } from '../../db/events';
-import { insertWebhookEvent } from '../../db/webhookOutbox';
+import { insertWebhookEvent } from '../../db/webhooks/contract';
 import { orderLines, orders, stock } from '../../db/schema';
 import { orderWorkflowId, type OrderInput, type SagaPolicy } from '../../workflows/order/contract';
 import { Problem } from '../problem';
 import { ordersPlaced } from '../../lib/metrics';
 import type { CreateOrderRequest } from '../validation';
 import { requestHash } from './canonicalJson';
-import { sagaInputFor, type SagaStarter } from './startSaga';
+import { sagaInputFor, type SagaStarter } from '../../db/order/sagaOutbox';
 import { keyScope, ownerOf } from './ownership';
 import type { SagaLauncher } from './sagaLauncher';
 

@@ -1,30 +1,10 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator } from 'express-rate-limit';
-import type { AuthFailureGuard } from './authFailures';
+import type { AuthFailureGuard } from './failureGuard';
 import { parse as parseCookies, serialize as serializeCookie } from 'cookie';
-import { Problem } from './problem';
-
-export type Role = 'checkout' | 'staff';
-
-export interface Credential {
-  principal: string;
-  role: Role;
-  token: string;
-}
-
-/** Parses `name:token,name:token` into credentials of one role. */
-export function parseCredentials(raw: string | undefined, role: Role): Credential[] {
-  return (raw ?? '')
-    .split(',')
-    .map((pair) => pair.trim())
-    .filter(Boolean)
-    .map((pair) => {
-      const at = pair.indexOf(':');
-      if (at <= 0 || at === pair.length - 1) throw new Error(`a ${role} credential must look like name:token`);
-      return { principal: pair.slice(0, at), role, token: pair.slice(at + 1) };
-    });
-}
+import { Problem } from '../problem';
+import type { Credential, Role } from '../../lib/credentials';
 
 function sameSecret(a: string, b: string): boolean {
   const left = Buffer.from(a);

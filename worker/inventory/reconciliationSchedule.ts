@@ -1,7 +1,7 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { UndecryptablePayloadError } from '../lib/codec/aesGcmCodec';
-import { logger } from '../lib/logger';
-import type { reconciliationWorkflow } from '../workflows';
+import { UndecryptablePayloadError } from '../../lib/codec/aesGcmCodec';
+import { logger } from '../../lib/logger';
+import type { reconciliationWorkflow } from '../../workflows';
 
 /**
  * One schedule per task queue: deployments (or a benchmark) sharing a namespace each reconcile through their own

@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
-import type { Executor } from './events';
-import { orders, webhookEvents } from './schema';
-import type { WebhookEventType, WebhookPayload } from '../lib/webhooks/events';
+import type { Executor } from '../events';
+import { orders, webhookEvents } from '../schema';
+import type { WebhookEventType, WebhookPayload } from '../../lib/webhooks/events';
 
 /**
  * Writes a webhook event to the outbox, in the caller's transaction with the change it reports, so the event

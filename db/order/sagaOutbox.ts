@@ -1,8 +1,15 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { asc, eq, sql } from 'drizzle-orm';
-import type { Database } from '../../db/client';
-import { orderLines, orders } from '../../db/schema';
+import { and, asc, eq, isNull, lt, sql } from 'drizzle-orm';
+import { sagaStarts } from '../../lib/metrics';
+import type { Database } from '../client';
+import { orderLines, orders } from '../schema';
 import type { OrderInput, SagaPolicy } from '../../workflows/order/contract';
+
+/**
+ * The order outbox: an order row is committed first, then its saga is started (by the API right after the
+ * commit, or by the dispatcher for the starts that did not happen). Both sides use this file, so neither the
+ * worker nor the API imports the other.
+ */
 
 export interface SagaStarter {
   client: Client;
@@ -57,4 +64,32 @@ export async function sagaInputFor(db: Database, orderId: string): Promise<Order
 export function orderSummary(input: OrderInput): string {
   const units = input.lines.reduce((n, l) => n + l.quantity, 0);
   return `Order ${input.orderId} · ${input.lines.length} line(s), ${units} unit(s) · ${(input.totalCents / 100).toFixed(2)} ${input.currency} · customer ${input.customerId}`;
+}
+
+/**
+ * The outbox's other half: every committed order whose saga has not been seen to start (Temporal was down,
+ * the API crashed between commit and start) is started here. Starting is idempotent, so several
+ * dispatchers, or a dispatcher racing the API, start each saga once.
+ */
+export async function dispatchUnstartedOrders(db: Database, starter: SagaStarter, options: { olderThanMs: number; batch: number }): Promise<number> {
+  const pending = await db
+    .select({ id: orders.id, workflowId: orders.workflowId, statusSeq: orders.statusSeq })
+    .from(orders)
+    .where(and(isNull(orders.workflowStartedAt), lt(orders.createdAt, sql`now() - make_interval(secs => ${options.olderThanMs / 1000})`)))
+    .orderBy(asc(orders.createdAt))
+    .limit(options.batch);
+  let started = 0;
+  for (const order of pending) {
+    // A saga that already recorded a transition has run (its start's mark was lost): mark it, never start it again.
+    if (order.statusSeq > 0) {
+      await db.update(orders).set({ workflowStartedAt: sql`now()` }).where(eq(orders.id, order.id));
+      continue;
+    }
+    const input = await sagaInputFor(db, order.id);
+    if (!input) continue;
+    await startOrderSaga(db, starter, order.workflowId, input);
+    sagaStarts.inc({ by: 'dispatcher', result: 'started' });
+    started += 1;
+  }
+  return started;
 }

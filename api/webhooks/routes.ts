@@ -4,7 +4,8 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { webhookDeliveries, webhookEvents, webhookSubscriptions } from '../../db/schema';
 import { newWebhookSecret } from '../../lib/webhooks/signing';
-import { requireRole, type Credential, type Role } from '../auth';
+import { requireRole } from '../auth/auth';
+import type { Credential, Role } from '../../lib/credentials';
 import { Problem, invalidInput } from '../problem';
 import { createSubscriptionSchema, deliveryIdSchema, deliveryLogQuerySchema, subscriptionIdSchema } from './input';
 

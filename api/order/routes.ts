@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { orderWorkflowId } from '../../workflows/order/contract';
 import { Problem, invalidInput, sendProblem } from '../problem';
-import { requireRole, type Credential } from '../auth';
+import { requireRole } from '../auth/auth';
+import type { Credential } from '../../lib/credentials';
 import { cancelSchema, createOrderSchema, idempotencyKeySchema, resolveSchema } from '../validation';
 import { cancelOrder } from './cancelOrder';
 import { resolveParkedOrder } from './resolveOrder';
