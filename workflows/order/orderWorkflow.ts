@@ -31,7 +31,7 @@ import { compensationOptions, resolvePolicy, stepOptions } from './policy';
 import { OrderProgress } from './progress';
 import { Saga, runCompensations } from '../saga';
 import type { Authorization } from '../payment/contract';
-import { Shipment } from '../shipment/contract';
+import { Shipment } from './shipment';
 import { StaffCancellations } from './staffCancellation';
 import { stepSummary } from './summaries';
 

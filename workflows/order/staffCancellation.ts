@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { BUSINESS_FAILURES, TERMINAL_STATUSES, type CancelRequest, type CancelResult } from './contract';
 import type { OrderProgress } from './progress';
-import type { Shipment } from '../shipment/contract';
+import type { Shipment } from './shipment';
 
 export interface StaffCancellationDeps {
   progress: OrderProgress;
