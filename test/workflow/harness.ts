@@ -24,6 +24,7 @@ type Output<N extends Name> = Awaited<ReturnType<Activities[N]>>;
 
 /** A stub receives the activity's input; `attempt` is Temporal's attempt number (1 for the first try). */
 export type Stub<N extends Name> = (input: Input<N>, attempt: number) => Promise<Output<N>>;
+
 /** The order saga's activities (the rest of OrderActivities belong to the reconciliation, which it never calls). */
 const SAGA_ACTIVITIES = [
   'reserveInventory', 'releaseHold', 'releaseShipment', 'suspendHoldExpiry', 'renewHoldExpiry', 'authorizePayment', 'voidAuthorization',

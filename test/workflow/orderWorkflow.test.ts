@@ -136,11 +136,11 @@ describe.concurrent('the order workflow with stubbed activities', () => {
     const run = await runOrder(
       { handOffShipment: async (h) => { if (!wmsUp) throw failure.unavailable('wms'); return { shipmentId: h.shipment.shipmentId, taskId: 'task_1' }; } },
       input,
-      async ({ handle, waitForStatus, calls }) => {
+      async ({ handle, waitForStatus, waitForCall, calls }) => {
         const parked = await waitForStatus('needs_attention');
         expect(parked.reason).toBe('vendor_unavailable');
         // While a human decides, the units waiting for their handoff must not be released by the hold's expiry.
-        await expect.poll(() => calls.filter((c) => c.name === 'suspendHoldExpiry').length).toBe(1);
+        await waitForCall('suspendHoldExpiry');
         expect(calls.filter((c) => c.name === 'handOffShipment')).toHaveLength(3);
         wmsUp = true;
         await handle.signal('resolveParkedOrder', { action: 'retry', by: 'ops-bob' });
@@ -150,6 +150,7 @@ describe.concurrent('the order workflow with stubbed activities', () => {
     expect(run.state).toMatchObject({ status: 'completed' });
     expect(run.state.reason).toBeUndefined();
     expect(callsOf(run, 'handOffShipment').map((c) => c.outcome)).toEqual(['error', 'error', 'error', 'ok']);
+    expect(callsOf(run, 'suspendHoldExpiry').map((c) => c.input)).toEqual([{ orderId: input.orderId }]);
     expect(callsOf(run, 'renewHoldExpiry').map((c) => c.input)).toEqual([{ orderId: input.orderId, holdTtlMs: 15 * 60_000 }]);
     expect(compensations(run)).toEqual([]);
     expect(statusWrites(run).map((w) => [w.status, w.reason])).toEqual([
