@@ -1,0 +1,360 @@
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
+import { describe, expect, it } from 'vitest';
+import { COMPENSATIONS, failure, gate, orderInput, runOrder, useWorkflowHarness, type Call, type FinishedRun } from './harness';
+
+/**
+ * Each row of docs/saga.md's "Failures and outcomes" table, plus the happy paths, with stubbed activities:
+ * the terminal status and reason, which compensations ran in which order, and what each step was addressed by
+ * (the inputs the activities derive their idempotency keys from).
+ */
+useWorkflowHarness();
+
+const TWO_LINES = [
+  { sku: 'SKU-1', quantity: 2, unitPriceCents: 1_250 },
+  { sku: 'SKU-2', quantity: 1, unitPriceCents: 4_000 },
+];
+const TWO_WAREHOUSES = { warehouses: ['wh-east', 'wh-west'] };
+
+const compensations = (run: FinishedRun) => run.done(COMPENSATIONS);
+const statusWrites = (run: FinishedRun) => run.calls.filter((c) => c.name === 'recordOrderStatus').map((c) => c.input);
+const callsOf = (run: FinishedRun, name: Call['name']) => run.calls.filter((c) => c.name === name);
+
+// Each order has its own stubs and call log, so the rows run side by side.
+describe.concurrent('the order workflow with stubbed activities', () => {
+  it('happy path, one shipment: reserve and authorize, label, hand off, capture once, notify, record in the ERP', async () => {
+    const input = orderInput();
+    const run = await runOrder({}, input);
+    const s1 = `${input.orderId}-s1`;
+
+    expect(run.state).toMatchObject({ status: 'completed', capturedCents: 2_500 });
+    expect(run.state.reason).toBeUndefined();
+    expect(run.state.shipments).toMatchObject([{ shipmentId: s1, status: 'handed_off', capturedCents: 2_500, refundedCents: 0, trackingNumber: `1Z${s1.toUpperCase()}`, taskId: `task_${s1}` }]);
+    // Reservation and authorization run side by side; everything after them in saga order.
+    const steps = run.done().filter((c) => c !== 'recordOrderStatus');
+    expect(steps.slice(0, 2).sort()).toEqual(['authorizePayment #1', 'reserveInventory']);
+    expect(steps.slice(2)).toEqual([`createLabel ${s1}`, `handOffShipment ${s1}`, `capturePayment pi_${input.orderId}_1`, 'notifyCustomer', 'recordOrderInErp']);
+    expect(compensations(run)).toEqual([]);
+
+    expect(callsOf(run, 'authorizePayment')[0]!.input).toEqual({ orderId: input.orderId, attempt: 1, amountCents: 2_500, currency: 'USD', paymentToken: 'pm_card_visa' });
+    expect(callsOf(run, 'capturePayment')[0]!.input).toEqual({ orderId: input.orderId, authorizationId: `pi_${input.orderId}_1`, amountCents: 2_500, shares: [{ shipmentId: s1, amountCents: 2_500 }] });
+    expect(callsOf(run, 'handOffShipment')[0]!.input).toMatchObject({ orderId: input.orderId, shipment: { shipmentId: s1 }, trackingNumber: `1Z${s1.toUpperCase()}` });
+    expect(callsOf(run, 'notifyCustomer')[0]!.input).toEqual({ orderId: input.orderId, email: 'ada@example.com', template: 'order_confirmed', trackingNumbers: [`1Z${s1.toUpperCase()}`] });
+    expect(callsOf(run, 'recordOrderInErp')[0]!.input).toEqual({ orderId: input.orderId, shipmentIds: [s1] });
+
+    // Every transition is written once, numbered, under a key of its own (a retried write is recognised).
+    const writes = statusWrites(run);
+    expect(writes.map((w) => w.status)).toEqual(['processing', 'handed_off', 'captured', 'completed']);
+    expect(writes.map((w) => w.seq)).toEqual([1, 2, 3, 4]);
+    const runId = run.handle.firstExecutionRunId;
+    expect(writes.map((w) => w.dedupeKey)).toEqual([1, 2, 3, 4].map((n) => `order-${input.orderId}:${runId}:status:${n}`));
+    expect(writes.at(-1)).toMatchObject({ orderId: input.orderId, reason: null, replacesReason: true });
+  });
+
+  it('happy path, two shipments: each labelled and handed off from its warehouse, one capture with both shares', async () => {
+    const input = orderInput({ lines: TWO_LINES });
+    const run = await runOrder({}, input, undefined, TWO_WAREHOUSES);
+    const [s1, s2] = [`${input.orderId}-s1`, `${input.orderId}-s2`];
+
+    expect(run.state.status).toBe('completed');
+    expect(run.state.shipments!.map((s) => [s.shipmentId, s.warehouse, s.status, s.capturedCents])).toEqual([
+      [s1, 'wh-east', 'handed_off', 2_500],
+      [s2, 'wh-west', 'handed_off', 4_000],
+    ]);
+    expect(run.done(['createLabel']).sort()).toEqual([`createLabel ${s1}`, `createLabel ${s2}`]);
+    expect(run.done(['handOffShipment']).sort()).toEqual([`handOffShipment ${s1}`, `handOffShipment ${s2}`]);
+    expect(callsOf(run, 'capturePayment').map((c) => c.input)).toEqual([
+      { orderId: input.orderId, authorizationId: `pi_${input.orderId}_1`, amountCents: 6_500, shares: [{ shipmentId: s1, amountCents: 2_500 }, { shipmentId: s2, amountCents: 4_000 }] },
+    ]);
+    expect(callsOf(run, 'notifyCustomer')[0]!.input.trackingNumbers).toEqual([`1Z${s1.toUpperCase()}`, `1Z${s2.toUpperCase()}`]);
+    expect(callsOf(run, 'recordOrderInErp').map((c) => c.input.shipmentIds)).toEqual([[s1, s2]]);
+    expect(compensations(run)).toEqual([]);
+  });
+
+  it('not enough stock: rejected (out_of_stock), the authorization voided', async () => {
+    const run = await runOrder({ reserveInventory: async () => { throw failure.outOfStock(); } });
+
+    expect(run.state).toMatchObject({ status: 'rejected', reason: 'out_of_stock' });
+    // Non-retryable: one attempt. The hold's undo runs too (registered before the step; releasing nothing is safe).
+    expect(callsOf(run, 'reserveInventory')).toHaveLength(1);
+    expect(compensations(run)).toEqual(['voidAuthorization #1', 'releaseHold']);
+    expect(callsOf(run, 'voidAuthorization')[0]!.input).toEqual({ orderId: run.state.orderId, attempt: 1 });
+    expect(run.done(['createLabel', 'capturePayment', 'notifyCustomer', 'recordOrderInErp'])).toEqual([]);
+    expect(statusWrites(run).map((w) => [w.status, w.reason])).toEqual([['processing', null], ['compensating', 'out_of_stock'], ['rejected', 'out_of_stock']]);
+  });
+
+  it('card declined: rejected (payment_declined), the hold released', async () => {
+    const run = await runOrder({ authorizePayment: async () => { throw failure.paymentDeclined(); } });
+
+    expect(run.state).toMatchObject({ status: 'rejected', reason: 'payment_declined' });
+    expect(callsOf(run, 'authorizePayment')).toHaveLength(1);
+    // The void is asked for too: a declined request is addressed by the same key, so voiding it is a no-op.
+    expect(compensations(run)).toEqual(['voidAuthorization #1', 'releaseHold']);
+    expect(callsOf(run, 'releaseHold')[0]!.input).toEqual({ orderId: run.state.orderId, heldOnly: true });
+    expect(run.done(['createLabel', 'capturePayment'])).toEqual([]);
+  });
+
+  it('the carrier rejects the address: rejected (invalid_address), every shipment undone, then the void and the release', async () => {
+    const input = orderInput({ lines: TWO_LINES });
+    const s2 = `${input.orderId}-s2`;
+    const run = await runOrder(
+      { createLabel: async (label) => { if (label.shipment.shipmentId === s2) throw failure.invalidAddress(); return { shipmentId: label.shipment.shipmentId, labelId: 'lbl_1', trackingNumber: '1ZS1' }; } },
+      input,
+      undefined,
+      TWO_WAREHOUSES,
+    );
+    const s1 = `${input.orderId}-s1`;
+
+    expect(run.state).toMatchObject({ status: 'rejected', reason: 'invalid_address' });
+    expect(callsOf(run, 'createLabel').filter((c) => c.input.shipment.shipmentId === s2)).toHaveLength(1);
+    // Shipments in reverse (s2, then s1), each its own steps in reverse; then the order's own steps in reverse.
+    // s1 may or may not have reached its warehouse before s2's label failed: its WMS task is cancelled if it did.
+    const s1Undo = run.done(['handOffShipment']).length > 0 ? [`cancelWarehouseTask ${s1}`, `cancelLabel ${s1}`, `releaseShipment ${s1}`] : [`cancelLabel ${s1}`, `releaseShipment ${s1}`];
+    expect(compensations(run)).toEqual([`cancelLabel ${s2}`, `releaseShipment ${s2}`, ...s1Undo, 'voidAuthorization #1', 'releaseHold']);
+    expect(run.state.shipments!.map((s) => s.status)).toEqual(['cancelled', 'cancelled']);
+    expect(run.done(['capturePayment', 'refundPayment', 'notifyCustomer', 'recordOrderInErp'])).toEqual([]);
+  });
+
+  it('a vendor unavailable past the retry budget: failed (vendor_unavailable), everything done so far undone in reverse', async () => {
+    const input = orderInput();
+    const s1 = `${input.orderId}-s1`;
+    const run = await runOrder({ handOffShipment: async () => { throw failure.unavailable('wms'); } }, input);
+
+    expect(run.state).toMatchObject({ status: 'failed', reason: 'vendor_unavailable' });
+    // The policy's budget (3 attempts), every attempt addressed by the same input, so by the same idempotency key.
+    const attempts = callsOf(run, 'handOffShipment');
+    expect(attempts.map((c) => c.attempt)).toEqual([1, 2, 3]);
+    expect(new Set(attempts.map((c) => JSON.stringify(c.input))).size).toBe(1);
+    expect(compensations(run)).toEqual([`cancelWarehouseTask ${s1}`, `cancelLabel ${s1}`, `releaseShipment ${s1}`, 'voidAuthorization #1', 'releaseHold']);
+    expect(callsOf(run, 'cancelWarehouseTask')[0]!.input).toEqual({ orderId: input.orderId, shipmentId: s1 });
+    expect(callsOf(run, 'releaseShipment')[0]!.input).toEqual({ orderId: input.orderId, shipmentId: s1, warehouse: 'wh-east', why: 'vendor_unavailable' });
+    expect(run.done(['capturePayment', 'notifyCustomer'])).toEqual([]);
+  });
+
+  it('a vendor unavailable with onStepExhausted = park: needs_attention (vendor_unavailable) with the hold kept; retry resolves it and the order completes', async () => {
+    const input = orderInput({ policy: { onStepExhausted: 'park' } });
+    let wmsUp = false;
+    const run = await runOrder(
+      { handOffShipment: async (h) => { if (!wmsUp) throw failure.unavailable('wms'); return { shipmentId: h.shipment.shipmentId, taskId: 'task_1' }; } },
+      input,
+      async ({ handle, waitForStatus, waitForCall, calls }) => {
+        const parked = await waitForStatus('needs_attention');
+        expect(parked.reason).toBe('vendor_unavailable');
+        // While a human decides, the units waiting for their handoff must not be released by the hold's expiry.
+        await waitForCall('suspendHoldExpiry');
+        expect(calls.filter((c) => c.name === 'handOffShipment')).toHaveLength(3);
+        wmsUp = true;
+        await handle.signal('resolveParkedOrder', { action: 'retry', by: 'ops-bob' });
+      },
+    );
+
+    expect(run.state).toMatchObject({ status: 'completed' });
+    expect(run.state.reason).toBeUndefined();
+    expect(callsOf(run, 'handOffShipment').map((c) => c.outcome)).toEqual(['error', 'error', 'error', 'ok']);
+    expect(callsOf(run, 'suspendHoldExpiry').map((c) => c.input)).toEqual([{ orderId: input.orderId }]);
+    expect(callsOf(run, 'renewHoldExpiry').map((c) => c.input)).toEqual([{ orderId: input.orderId, holdTtlMs: 15 * 60_000 }]);
+    expect(compensations(run)).toEqual([]);
+    expect(statusWrites(run).map((w) => [w.status, w.reason])).toEqual([
+      ['processing', null],
+      ['needs_attention', 'vendor_unavailable'],
+      ['processing', null],
+      ['handed_off', null],
+      ['captured', null],
+      ['completed', null],
+    ]);
+  });
+
+  it('parked, then resolved with compensate: failed (vendor_unavailable), undone in reverse', async () => {
+    const input = orderInput({ policy: { onStepExhausted: 'park' } });
+    const s1 = `${input.orderId}-s1`;
+    const run = await runOrder({ createLabel: async () => { throw failure.unavailable('carrier'); } }, input, async ({ handle, waitForStatus }) => {
+      await waitForStatus('needs_attention');
+      await handle.signal('resolveParkedOrder', { action: 'compensate', by: 'ops-bob' });
+    });
+
+    expect(run.state).toMatchObject({ status: 'failed', reason: 'vendor_unavailable' });
+    expect(compensations(run)).toEqual([`cancelLabel ${s1}`, `releaseShipment ${s1}`, 'voidAuthorization #1', 'releaseHold']);
+    expect(run.done(['handOffShipment', 'capturePayment'])).toEqual([]);
+  });
+
+  it('the authorization expired before capture: re-authorized once under a key of its own, the stale one voided, completed', async () => {
+    const input = orderInput();
+    const run = await runOrder({
+      capturePayment: async (c) => {
+        if (c.authorizationId.endsWith('_1')) throw failure.authorizationExpired();
+        return c.amountCents;
+      },
+    }, input);
+
+    expect(run.state).toMatchObject({ status: 'completed', capturedCents: 2_500 });
+    expect(run.state.authorization!.authorizationId).toBe(`pi_${input.orderId}_2`);
+    expect(callsOf(run, 'authorizePayment').map((c) => c.input.attempt)).toEqual([1, 2]);
+    // Capture #1 (expired), authorize #2, void #1, capture with #2: in that order.
+    const money = run.done(['authorizePayment', 'voidAuthorization', 'capturePayment', 'refundPayment']);
+    expect(money).toEqual(['authorizePayment #1', 'authorizePayment #2', 'voidAuthorization #1', `capturePayment pi_${input.orderId}_2`]);
+    expect(callsOf(run, 'capturePayment').map((c) => [c.input.authorizationId, c.outcome])).toEqual([
+      [`pi_${input.orderId}_1`, 'error'],
+      [`pi_${input.orderId}_2`, 'ok'],
+    ]);
+    expect(run.done(['notifyCustomer', 'recordOrderInErp'])).toEqual(['notifyCustomer', 'recordOrderInErp']);
+  });
+
+  it('the authorization expired again after the re-authorization: failed (authorization_expired), the shipment and both authorizations undone', async () => {
+    const input = orderInput();
+    const s1 = `${input.orderId}-s1`;
+    const run = await runOrder({ capturePayment: async () => { throw failure.authorizationExpired(); } }, input);
+
+    expect(run.state).toMatchObject({ status: 'failed', reason: 'authorization_expired', capturedCents: 0 });
+    // Re-authorized once only.
+    expect(callsOf(run, 'authorizePayment').map((c) => c.input.attempt)).toEqual([1, 2]);
+    expect(callsOf(run, 'capturePayment')).toHaveLength(2);
+    // The stale authorization was voided at the re-authorization; then, in reverse: the shipment's steps and
+    // its units, whatever each capture may have taken (none answered), each authorization, the hold.
+    expect(compensations(run)).toEqual([
+      'voidAuthorization #1',
+      `cancelWarehouseTask ${s1}`,
+      `cancelLabel ${s1}`,
+      `releaseShipment ${s1}`,
+      `refundPayment pi_${input.orderId}_2`,
+      'voidAuthorization #2',
+      `refundPayment pi_${input.orderId}_1`,
+      'voidAuthorization #1',
+      'releaseHold',
+    ]);
+    expect(run.done(['notifyCustomer', 'recordOrderInErp'])).toEqual([]);
+  });
+
+  it('staff cancel the whole order (update): cancelled (cancelled_by_staff), the label and the order undone, nothing captured', async () => {
+    const input = orderInput();
+    const s1 = `${input.orderId}-s1`;
+    const labelled = gate();
+    const run = await runOrder(
+      { createLabel: async (l) => { await labelled.opened; return { shipmentId: l.shipment.shipmentId, labelId: 'lbl_1', trackingNumber: '1ZS1' }; } },
+      input,
+      async ({ handle, waitForCall }) => {
+        await waitForCall('createLabel');
+        // Accepted while the label is in flight; the shipment stops before its handoff.
+        const update = await handle.startUpdate('cancelOrder', { args: [{ by: 'support-alice', reason: 'customer called' }], waitForStage: WorkflowUpdateStage.ACCEPTED });
+        labelled.open();
+        expect(await update.result()).toEqual({ status: 'compensating', cancelled: [s1], refused: [] });
+      },
+    );
+
+    expect(run.state).toMatchObject({ status: 'cancelled', reason: 'cancelled_by_staff', cancellation: { by: 'support-alice', reason: 'customer called' }, capturedCents: 0 });
+    expect(run.done(['handOffShipment', 'capturePayment', 'notifyCustomer', 'recordOrderInErp'])).toEqual([]);
+    expect(compensations(run)).toEqual([`cancelLabel ${s1}`, `releaseShipment ${s1}`, 'voidAuthorization #1', 'releaseHold']);
+    expect(callsOf(run, 'releaseShipment')[0]!.input).toMatchObject({ shipmentId: s1, why: 'customer called' });
+    expect(statusWrites(run).find((w) => w.status === 'compensating')).toMatchObject({ reason: 'cancelled_by_staff', note: 'cancelled by support-alice: customer called', detail: { cancelledBy: 'support-alice', cancelReason: 'customer called' } });
+  });
+
+  it('staff cancel one of two shipments: completed, the other ships, only its share captured and recorded', async () => {
+    const input = orderInput({ lines: TWO_LINES });
+    const [s1, s2] = [`${input.orderId}-s1`, `${input.orderId}-s2`];
+    const s2Labelled = gate();
+    const run = await runOrder(
+      {
+        createLabel: async (l) => {
+          if (l.shipment.shipmentId === s2) await s2Labelled.opened;
+          return { shipmentId: l.shipment.shipmentId, labelId: `lbl_${l.shipment.shipmentId}`, trackingNumber: `1Z${l.shipment.shipmentId.toUpperCase()}` };
+        },
+      },
+      input,
+      async ({ handle, waitForCall }) => {
+        await waitForCall('createLabel', (l) => l.shipment.shipmentId === s2);
+        const update = await handle.startUpdate('cancelOrder', { args: [{ by: 'support-alice', reason: 'item damaged', shipmentIds: [s2] }], waitForStage: WorkflowUpdateStage.ACCEPTED });
+        s2Labelled.open();
+        expect(await update.result()).toMatchObject({ cancelled: [s2], refused: [] });
+      },
+      TWO_WAREHOUSES,
+    );
+
+    expect(run.state.status).toBe('completed');
+    expect(run.state.reason).toBeUndefined();
+    expect(run.state.shipments!.map((s) => [s.shipmentId, s.status])).toEqual([[s1, 'handed_off'], [s2, 'cancelled']]);
+    expect(run.done(['handOffShipment'])).toEqual([`handOffShipment ${s1}`]);
+    expect(callsOf(run, 'capturePayment').map((c) => c.input)).toEqual([{ orderId: input.orderId, authorizationId: `pi_${input.orderId}_1`, amountCents: 2_500, shares: [{ shipmentId: s1, amountCents: 2_500 }] }]);
+    expect(callsOf(run, 'recordOrderInErp').map((c) => c.input.shipmentIds)).toEqual([[s1]]);
+    expect(callsOf(run, 'notifyCustomer')[0]!.input.trackingNumbers).toEqual([`1Z${s1.toUpperCase()}`]);
+    // Only the cancelled shipment is undone: its label, then its units; the order's own steps stay.
+    expect(compensations(run)).toEqual([`cancelLabel ${s2}`, `releaseShipment ${s2}`]);
+  });
+
+  it('staff cancel after the order closed: refused, nothing undone', async () => {
+    const run = await runOrder();
+    expect(run.state.status).toBe('completed');
+
+    // The saga has ended: there is nothing left to take the update (the API answers 409, "already finished processing").
+    const refusal: unknown = await run.handle.executeUpdate('cancelOrder', { args: [{ by: 'support-alice', reason: 'too late' }] }).catch((err) => err);
+    expect(refusal instanceof WorkflowNotFoundError || (refusal as { code?: number }).code === 5, String(refusal)).toBe(true);
+    expect((await run.handle.describe()).status.name).toBe('COMPLETED');
+    expect(compensations(run)).toEqual([]);
+  });
+
+  it('a second staff cancel while the first is being carried out: refused by the workflow with why', async () => {
+    const input = orderInput();
+    const s1 = `${input.orderId}-s1`;
+    const handedOff = gate();
+    const voiding = gate();
+    let refusal: unknown;
+    const run = await runOrder(
+      {
+        handOffShipment: async (h) => { await handedOff.opened; return { shipmentId: h.shipment.shipmentId, taskId: 'task_1' }; },
+        voidAuthorization: async () => { await voiding.opened; return { status: 'canceled' }; },
+      },
+      input,
+      async ({ handle, waitForCall }) => {
+        await waitForCall('handOffShipment');
+        const first = await handle.startUpdate('cancelOrder', { args: [{ by: 'support-alice', reason: 'customer called' }], waitForStage: WorkflowUpdateStage.ACCEPTED });
+        handedOff.open();
+        // Handed off by then: the warehouse is asked, and confirms.
+        expect(await first.result()).toEqual({ status: 'compensating', cancelled: [s1], refused: [] });
+        await waitForCall('voidAuthorization');
+        refusal = await handle.executeUpdate('cancelOrder', { args: [{ by: 'support-bob', reason: 'again' }] }).catch((err) => err);
+        voiding.open();
+      },
+    );
+
+    expect(refusal).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((refusal as WorkflowUpdateFailedError).cause?.message).toBe('the order is already being compensated');
+    expect(run.state).toMatchObject({ status: 'cancelled', reason: 'cancelled_by_staff', cancellation: { by: 'support-alice' } });
+    expect(callsOf(run, 'requestShipmentCancellation').map((c) => c.input)).toEqual([{ orderId: input.orderId, shipmentId: s1 }]);
+    expect(compensations(run)).toEqual([`cancelWarehouseTask ${s1}`, `cancelLabel ${s1}`, `releaseShipment ${s1}`, 'voidAuthorization #1', 'releaseHold']);
+    expect(run.done(['capturePayment'])).toEqual([]);
+  });
+
+  it('a compensation that keeps failing: needs_attention (compensation_failed) until resolved, the others still run; then the outcome', async () => {
+    const input = orderInput();
+    let gatewayUp = false;
+    const run = await runOrder(
+      {
+        reserveInventory: async () => { throw failure.outOfStock(); },
+        voidAuthorization: async () => { if (!gatewayUp) throw failure.unavailable('payments'); return { status: 'canceled' }; },
+      },
+      input,
+      async ({ handle, waitForStatus, calls }) => {
+        const parked = await waitForStatus('needs_attention');
+        expect(parked.reason).toBe('compensation_failed');
+        // The void's budget was spent (3 attempts) and the hold was still released.
+        expect(calls.filter((c) => c.name === 'voidAuthorization').map((c) => c.attempt)).toEqual([1, 2, 3]);
+        expect(calls.filter((c) => c.name === 'releaseHold' && c.outcome === 'ok')).toHaveLength(1);
+        // It stays parked until a human decides.
+        await new Promise((r) => setTimeout(r, 300));
+        expect((await handle.query('orderState') as { status: string }).status).toBe('needs_attention');
+        gatewayUp = true;
+        await handle.signal('resolveParkedOrder', { action: 'retry', by: 'ops-bob' });
+      },
+    );
+
+    expect(run.state).toMatchObject({ status: 'rejected', reason: 'out_of_stock' });
+    // The next pass re-ran only what failed.
+    expect(compensations(run)).toEqual(['releaseHold', 'voidAuthorization #1']);
+    expect(callsOf(run, 'releaseHold')).toHaveLength(1);
+    expect(statusWrites(run).map((w) => [w.status, w.reason])).toEqual([
+      ['processing', null],
+      ['compensating', 'out_of_stock'],
+      ['needs_attention', 'compensation_failed'],
+      ['compensating', 'out_of_stock'],
+      ['rejected', 'out_of_stock'],
+    ]);
+    expect(statusWrites(run)[2]!.note).toBe('compensation failed: authorize payment #1: payments answered 503');
+  });
+});
