@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import type { SimState } from '../../sim/state';
 import { isTerminalStatus } from '../../workflows/order/types';
+import { terminalStatusList } from '../../db/terminalStatuses';
 
 export interface Violation {
   invariant: string;
@@ -120,7 +121,7 @@ export async function checkScope(db: Database, books: VendorBooks, scope: Invari
     select s.sku, s.warehouse, s.on_hand, s.reserved,
       coalesce(sum(r.quantity) filter (where r.status = 'held'), 0)::int as held,
       coalesce(sum(r.quantity) filter (where r.status = 'committed'), 0)::int as shipped,
-      coalesce(sum(r.quantity) filter (where r.status = 'held' and o.status in ('completed','rejected','failed','cancelled')), 0)::int as held_by_ended
+      coalesce(sum(r.quantity) filter (where r.status = 'held' and o.status in ${terminalStatusList()}), 0)::int as held_by_ended
     from stock s left join reservations r on r.sku = s.sku and r.warehouse = s.warehouse left join orders o on o.id = r.order_id
     ${skuFilter}
     group by s.sku, s.warehouse, s.on_hand, s.reserved`);
@@ -137,7 +138,7 @@ export async function checkScope(db: Database, books: VendorBooks, scope: Invari
     select distinct e.order_id from order_events e
     where e.type = 'inventory.released' and e.detail->>'why' like 'reconciliation%' and e.order_id in ${ids}
       and not exists (select 1 from order_events t where t.order_id = e.order_id and t.type = 'status'
-        and t.status in ('completed','rejected','failed','cancelled') and t.at <= e.at)`);
+        and t.status in ${terminalStatusList()} and t.at <= e.at)`);
   for (const e of early) violate('the reconciler releases only holds of ended orders', `${e.order_id}: units released by a reconciliation before the order ended`);
   if (scope.quietAfterReconciliation) {
     const erp = new Map((await books.erpStock(scope.skus)).map((r) => [`${r.sku}@${r.warehouse}`, r.onHand]));

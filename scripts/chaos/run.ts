@@ -29,6 +29,7 @@ import { driveOrders } from './load';
 import { ManagedProcess } from './processes';
 import { seededRandom } from './random';
 import { parksByReason, runStaffDesk } from './staff';
+import { terminalStatusList } from '../../db/terminalStatuses';
 
 const { values } = parseArgs({
   options: {
@@ -135,7 +136,7 @@ try {
 
   const drainDeadline = Date.now() + Number(values['drain-seconds']) * 1000;
   for (;;) {
-    const open = await database.db.select({ n: sql<number>`count(*)::int` }).from(orders).where(sql`${orders.status} not in ('completed','rejected','failed','cancelled')`);
+    const open = await database.db.select({ n: sql<number>`count(*)::int` }).from(orders).where(sql`${orders.status} not in ${terminalStatusList()}`);
     if (open[0]!.n === 0 || Date.now() > drainDeadline) break;
     await new Promise((r) => setTimeout(r, 1000));
   }

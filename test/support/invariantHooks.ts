@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterEach, expect } from 'vitest';
 import { testDb } from './stack';
+import { terminalStatusList } from '../../db/terminalStatuses';
 
 /**
  * After every test, across the whole database, in one snapshot each: held stock equals the holds of
@@ -18,7 +19,7 @@ afterEach(async () => {
   const unbalanced = await db.execute(sql`
     select o.id, o.status, p.authorized_cents, p.captured_cents, p.voided_cents, p.refunded_cents
     from orders o join payments p on p.order_id = o.id
-    where o.status in ('completed', 'rejected', 'failed', 'cancelled')
+    where o.status in ${terminalStatusList()}
       and (p.authorized_cents <> p.captured_cents + p.voided_cents or p.refunded_cents > p.captured_cents)`);
   expect(unbalanced, 'ended orders must have authorized = captured + voided and refunded <= captured').toEqual([]);
 
@@ -31,11 +32,11 @@ afterEach(async () => {
   // Per shipment: nothing kept for a cancelled shipment; the shares add up to the order's books.
   const keptForCancelled = await db.execute(sql`
     select s.id from shipments s join orders o on o.id = s.order_id
-    where o.status in ('completed', 'rejected', 'failed', 'cancelled') and s.status = 'cancelled' and s.captured_cents <> s.refunded_cents`);
+    where o.status in ${terminalStatusList()} and s.status = 'cancelled' and s.captured_cents <> s.refunded_cents`);
   expect(keptForCancelled, 'no money kept for a cancelled shipment').toEqual([]);
   const sharesAstray = await db.execute(sql`
     select o.id from orders o join payments p on p.order_id = o.id
-    where o.status in ('completed', 'rejected', 'failed', 'cancelled')
+    where o.status in ${terminalStatusList()}
       and exists (select 1 from shipments s where s.order_id = o.id and s.priced_lines is not null and s.captured_cents > 0)
       and (p.captured_cents <> (select sum(s.captured_cents) from shipments s where s.order_id = o.id)
         or p.refunded_cents <> (select sum(s.refunded_cents) from shipments s where s.order_id = o.id))`);
