@@ -12,6 +12,8 @@ import { SEARCH_ATTRIBUTES } from './searchAttributes';
 export interface RunningTemporal {
   address: string;
   uiUrl?: string;
+  /** The server's pid, when this process started the CLI. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -107,6 +109,7 @@ export async function startTemporalDevServer(options: DevServerOptions = {}): Pr
   return {
     address,
     uiUrl: options.ui ? `http://localhost:${uiPort}` : undefined,
+    pid: child.pid,
     stop: () => stopChild(child),
   };
 }
