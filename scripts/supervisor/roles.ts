@@ -82,6 +82,8 @@ export function infrastructureRoles(plan: StackPlan, postgres?: PreparedPostgres
     // The postmaster itself, under a death signal; its backends are its children and end when it does.
     roles.push({ name: 'postgres', ...postgres.command, ready: POSTGRES_READY, stopGraceMs: 15_000 });
   }
+  // Another service that is not a Node process (e.g. Mailpit) is one more role here, with `dieWith: 'pdeathsig'`
+  // so it dies with the supervisor, and its ports in plannedPorts below.
   return roles;
 }
 
