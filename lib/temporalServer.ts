@@ -1,16 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { parse } from 'yaml';
 import { freePort } from '../db/embedded';
+import { spawnChild } from './childProcess/spawn';
 import { resolveTemporalCli } from './temporalCli';
 import { SEARCH_ATTRIBUTES } from './searchAttributes';
 
 export interface RunningTemporal {
   address: string;
   uiUrl?: string;
+  /** The server's pid, when this process started the CLI. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -90,7 +93,9 @@ export async function startTemporalDevServer(options: DevServerOptions = {}): Pr
 
   const uiPort = options.uiPort ?? (await freePort());
   const args = devServerArgs({ ...options, port, uiPort });
-  const child = spawn(cli.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Under a death signal: the server dies with this process even when it is SIGKILLed.
+  const child = spawnChild({ command: cli.path, args, env: process.env, dieWith: 'pdeathsig' });
+  child.stdout?.resume();
   // Whatever way this process ends (a second Ctrl-C, another library's exit hook), the server must not outlive it.
   const orphanGuard = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -104,6 +109,7 @@ export async function startTemporalDevServer(options: DevServerOptions = {}): Pr
   return {
     address,
     uiUrl: options.ui ? `http://localhost:${uiPort}` : undefined,
+    pid: child.pid,
     stop: () => stopChild(child),
   };
 }

@@ -10,13 +10,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importNewStock } from '../activities/inventory/stockImport';
 import { openDatabase } from '../db/client';
+import { createHotpathDatabase, prepareEmbeddedPostgres } from '../db/embedded';
 import { migrateDatabase } from '../db/migrate';
 import { loadConfig, vendorUrlsFor } from '../lib/config';
 import { Supervisor } from '../lib/supervisor/supervisor';
 import { resolveTemporalCli } from '../lib/temporalCli';
 import { vendorClients } from '../worker/createWorker';
 import { lowerBackendPriority } from './supervisor/backendPriority';
-import { applicationRoles, BACKGROUND_PG_APPS, databaseUrl, infrastructureRoles, simulatorRole, temporalAddress, temporalUiUrl, type StackPlan } from './supervisor/roles';
+import { portConflicts } from '../lib/childProcess/portHolder';
+import { applicationRoles, BACKGROUND_PG_APPS, databaseUrl, infrastructureRoles, plannedPorts, simulatorRole, temporalAddress, temporalUiUrl, type StackPlan } from './supervisor/roles';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = path.resolve(process.env.HOTPATH_DATA_DIR ?? path.join(root, '.data'));
@@ -67,6 +69,12 @@ function planStack(): StackPlan {
   };
 }
 
+/** A port already taken stops the start-up at once, naming the process that holds it (not "temporal keeps dying" later). */
+async function portsAreFree(plan: StackPlan): Promise<void> {
+  const conflicts = await portConflicts(plannedPorts(plan, loadConfig().API_METRICS_PORT));
+  if (conflicts.length > 0) throw new Error(`${conflicts.length === 1 ? 'a port is' : 'ports are'} taken:\n  ${conflicts.join('\n  ')}`);
+}
+
 const supervisor = new Supervisor();
 let stopBackendPriority = async () => {};
 let stopRequested = false;
@@ -93,7 +101,10 @@ try {
   const plan = { ...planStack(), payloadKeys: process.env.PAYLOAD_KEYS ?? (await devPayloadKey(dataDir)) };
   const url = databaseUrl(plan);
 
-  await supervisor.start(infrastructureRoles(plan));
+  await portsAreFree(plan);
+  const postgres = 'port' in plan.postgres ? await prepareEmbeddedPostgres(path.join(dataDir, 'postgres'), plan.postgres.port) : undefined;
+  await supervisor.start(infrastructureRoles(plan, postgres));
+  if (postgres?.fresh) await createHotpathDatabase(postgres);
   await migrateDatabase(url);
   await supervisor.start([simulatorRole(plan)]);
   const config = loadConfig({ ...vendorUrlsFor(`http://127.0.0.1:${plan.simPort}`), ...process.env, DATABASE_URL: url });

@@ -5,6 +5,7 @@ import { reconciliationRuns, stock } from '../../db/schema';
 import type { ErpStockRow } from './stockImport';
 import { release } from './reservations';
 import { unexpected, type VendorClient } from '../vendorClient';
+import { terminalStatusList } from '../../db/terminalStatuses';
 
 /** The ERP's stock and the orders behind it, as of one instant. */
 interface ErpSnapshot {
@@ -37,7 +38,7 @@ const keyOf = (sku: string, warehouse: string) => `${sku}\u0000${warehouse}`;
 export async function reconcileStock(db: Database, erp: VendorClient, runId: string, skus?: string[]): Promise<Omit<ReconciliationReport, 'holdsReleased'>> {
   const applied = await storedRun(db, runId);
   if (applied) return applied;
-  const [oldest] = await db.execute<{ since: Date | string | null }>(sql`select min(created_at) as since from orders where status not in ('completed', 'rejected', 'failed', 'cancelled')`);
+  const [oldest] = await db.execute<{ since: Date | string | null }>(sql`select min(created_at) as since from orders where status not in ${terminalStatusList()}`);
   const since = oldest?.since ? new Date(oldest.since) : new Date();
   const snapshot = await fetchErpSnapshot(erp, since);
 
@@ -52,7 +53,7 @@ export async function reconcileStock(db: Database, erp: VendorClient, runId: str
     // and which of the ERP's orders have not ended here.
     const references = snapshot.orders.length > 0 ? snapshot.orders.map((o) => o.reference) : [''];
     const local = await tx.execute<{ kind: 'stock' | 'committed' | 'live'; sku: string | null; warehouse: string | null; units: number; order_id: string | null }>(sql`
-      with live as (select id from orders where status not in ('completed', 'rejected', 'failed', 'cancelled'))
+      with live as (select id from orders where status not in ${terminalStatusList()})
       select 'stock' as kind, s.sku, s.warehouse, s.on_hand as units, null as order_id from stock s ${skus ? sql`where s.sku in ${skus}` : sql``}
       union all
       select 'committed', r.sku, r.warehouse, sum(r.quantity)::int, r.order_id
@@ -146,7 +147,7 @@ export async function releaseStaleHolds(db: Database, runId: string, skus?: stri
     select distinct r.order_id from reservations r left join orders o on o.id = r.order_id
     where r.status = 'held'
       ${skus ? sql`and r.sku in ${skus}` : sql``}
-      and (o.id is null or o.status in ('completed', 'rejected', 'failed', 'cancelled'))`);
+      and (o.id is null or o.status in ${terminalStatusList()})`);
   for (const { order_id } of stale) {
     if ((await release(db, order_id, 'reconciliation: the order has ended')) > 0) {
       await db.execute(sql`insert into reconciliation_releases (run_id, order_id) values (${runId}, ${order_id}) on conflict do nothing`);

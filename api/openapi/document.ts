@@ -27,6 +27,7 @@ import {
   webhookDeliveryLogSchema,
   webhookSubscriptionListSchema,
   webhookSubscriptionWithSecretSchema,
+  terminalOrderStatusSchema,
 } from './schemas';
 import { createSubscriptionSchema, deliveryLogQuerySchema } from '../webhooks/contract';
 import { webhookPayloads } from './webhookPayloads';
@@ -112,6 +113,8 @@ export function openApiDocument() {
         { name: 'Operations' },
       ],
       components: {
+        // Referenced by no operation: the console and clients/ts read the final statuses from it.
+        schemas: { TerminalOrderStatus: terminalOrderStatusSchema },
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'A checkout or staff token: `Authorization: Bearer <token>`.' },
           consoleSession: { type: 'apiKey', in: 'cookie', name: 'hotpath_session', description: 'The support console session (POST /console/session).' },

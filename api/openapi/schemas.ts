@@ -1,6 +1,6 @@
 import 'zod-openapi';
 import { z } from 'zod';
-import { ORDER_STATUSES } from '../../workflows/order/contract';
+import { ORDER_STATUSES, TERMINAL_STATUSES } from '../../workflows/order/contract';
 
 /**
  * The answers' shapes, in zod like the requests': the OpenAPI document is generated from both, and the tests
@@ -12,6 +12,13 @@ const isoTime = z.iso.datetime({ offset: true }).meta({ example: '2026-11-29T12:
 const orderId = z.string().regex(/^ord_[a-z0-9]{1,40}$/).meta({ description: 'Derived from the Idempotency-Key and the checkout credential.', example: 'ord_3f5a0c1d9e8b7a6f5e4d3c2b' });
 const cents = z.int().meta({ description: 'Minor units of the order currency.' });
 const orderStatus = z.enum(ORDER_STATUSES).meta({ id: 'OrderStatus', description: "The saga's state; completed, rejected, failed and cancelled are final." });
+/**
+ * The final statuses, as their own enum: the console and the typed client read the list from here (the document),
+ * so it is written once (TERMINAL_STATUSES) and never copied into a client.
+ */
+export const terminalOrderStatusSchema = z
+  .enum(TERMINAL_STATUSES as readonly string[] as [string, ...string[]])
+  .meta({ id: 'TerminalOrderStatus', description: 'The statuses an order never leaves: its saga has ended.' });
 
 export const problemSchema = z
   .looseObject({

@@ -1,18 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import os from 'node:os';
-import { findNice } from './priority';
+import { spawnChild, type ChildCommand } from '../childProcess/spawn';
 
-/** One supervised OS process. */
-export interface ChildSpec {
+/** One supervised OS process: how to start it (command, env, niceness, how it dies with the supervisor) and more. */
+export interface ChildSpec extends Omit<ChildCommand, 'detached'> {
   /** Shown before each of its log lines; unique. */
   name: string;
-  command: string;
-  args: string[];
-  env: NodeJS.ProcessEnv;
-  cwd?: string;
-  /** Niceness to start it with (0: as the supervisor). Set before exec, so every thread and child inherits it. */
-  nice?: number;
   /** A log line matching this means it is serving. */
   ready?: RegExp;
   /** Or: polled every 250 ms until it resolves true. Without either, the child counts as ready once spawned. */
@@ -65,7 +58,6 @@ export class Supervisor {
   private resolveDone!: (outcome: SupervisorOutcome) => void;
   /** Resolves once everything is stopped: by stop(), or because a child kept dying. */
   readonly done: Promise<SupervisorOutcome>;
-  private readonly niceCommand = findNice();
 
   constructor(options: SupervisorOptions = {}) {
     this.opts = {
@@ -148,17 +140,9 @@ export class Supervisor {
   private spawn(running: Running): void {
     const { spec } = running;
     const nice = spec.nice ?? 0;
-    const [command, args] = nice && this.niceCommand ? [this.niceCommand, ['-n', String(nice), spec.command, ...spec.args]] : [spec.command, spec.args];
-    const child = spawn(command, args, { cwd: spec.cwd, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // Its own process group (a group signal reaches what it spawned); dies with the supervisor as spec.dieWith says.
+    const child = spawnChild({ ...spec, detached: true });
     running.child = child;
-    // Without a `nice` binary: the main thread only (Linux niceness is per thread; see docs/benchmarks.md).
-    if (nice && !this.niceCommand && child.pid) {
-      try {
-        os.setPriority(child.pid, nice);
-      } catch (err) {
-        this.log(`${spec.name}: could not lower its priority: ${(err as Error).message}`);
-      }
-    }
     this.log(`started ${spec.name} (pid ${child.pid}${nice ? `, nice ${nice}` : ''})`);
 
     if (spec.probe) void this.poll(running, child, spec.probe);

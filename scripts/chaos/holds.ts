@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import type { Violation } from './invariants';
+import { terminalStatusList } from '../../db/terminalStatuses';
 
 /**
  * No unit held by an ended order: once every order ended (and the final reconciliation released stale holds),
@@ -14,7 +15,7 @@ export async function unitsHeldByEndedOrders(db: Database): Promise<Violation[]>
     select r.order_id, r.sku, r.warehouse, r.quantity, r.status as reservation, o.status, s.id as shipment_id, s.status as shipment_status
     from reservations r join orders o on o.id = r.order_id
     left join shipments s on s.order_id = r.order_id and s.warehouse = r.warehouse
-    where o.status in ('completed', 'rejected', 'failed', 'cancelled')
+    where o.status in ${terminalStatusList()}
       and (r.status = 'held' or (r.status = 'committed' and (o.status <> 'completed' or s.status is distinct from 'handed_off' and s.status is distinct from 'shipped')))`);
   const violations: Violation[] = [];
   for (const r of rows) {

@@ -2,11 +2,10 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import type { SimState } from '../../sim/state';
 import { isTerminalStatus } from '../../workflows/order/contract';
+import { ledgerViolations, type Violation } from '../invariants/ledger';
+import { terminalStatusList } from '../../db/terminalStatuses';
 
-export interface Violation {
-  invariant: string;
-  detail: string;
-}
+export type { Violation } from '../invariants/ledger';
 
 type Lines = { sku: string; quantity: number }[];
 interface VendorRecord {
@@ -111,16 +110,19 @@ export async function checkScope(db: Database, books: VendorBooks, scope: Invari
       if (order.status === 'needs_attention' && !order.reason && !note) violate('a parked order says why', `${id} is parked with no reason`);
       violate('every accepted order ends', `${id} is still ${order.status}${note}`);
     }
-    if (order.status === 'completed' && order.reason) violate('a completed order carries no failure reason', `${id} completed with reason ${order.reason}`);
   }
 
-  // Stock: on hand + units shipped = initial (+ ERP changes); reserved = live holds; no hold of an ended order; nothing negative.
+  // What Postgres alone tells (the test hooks check the same over the whole database): reserved = live holds and
+  // nothing negative; money balances, per shipment and in all; one story per order; gapless webhook events.
+  violations.push(...(await ledgerViolations(db, { orderIds: scope.orderIds, skus: scope.skus })));
+
+  // Stock: on hand + units shipped = initial (+ ERP changes); no hold of an ended order.
   const skuFilter = scope.skus ? sql`where s.sku in ${scope.skus.length > 0 ? scope.skus : ['']}` : sql``;
   const stockRows = await db.execute<{ sku: string; warehouse: string; on_hand: number; reserved: number; held: number; shipped: number; held_by_ended: number }>(sql`
     select s.sku, s.warehouse, s.on_hand, s.reserved,
       coalesce(sum(r.quantity) filter (where r.status = 'held'), 0)::int as held,
       coalesce(sum(r.quantity) filter (where r.status = 'committed'), 0)::int as shipped,
-      coalesce(sum(r.quantity) filter (where r.status = 'held' and o.status in ('completed','rejected','failed','cancelled')), 0)::int as held_by_ended
+      coalesce(sum(r.quantity) filter (where r.status = 'held' and o.status in ${terminalStatusList()}), 0)::int as held_by_ended
     from stock s left join reservations r on r.sku = s.sku and r.warehouse = s.warehouse left join orders o on o.id = r.order_id
     ${skuFilter}
     group by s.sku, s.warehouse, s.on_hand, s.reserved`);
@@ -128,16 +130,14 @@ export async function checkScope(db: Database, books: VendorBooks, scope: Invari
     const where = `${row.sku}@${row.warehouse}`;
     const expected = scope.expectedStock?.get(where);
     if (expected !== undefined && row.on_hand + row.shipped !== expected) violate('stock is conserved', `${where}: on hand ${row.on_hand} + shipped ${row.shipped} ≠ initial and ERP changes ${expected}`);
-    if (row.reserved !== row.held) violate('reserved = holds of live orders', `${where}: reserved ${row.reserved}, live holds ${row.held}`);
     if (row.held_by_ended > 0) violate('no unit held by an ended order', `${where}: ${row.held_by_ended} units held by ended orders`);
-    if (row.on_hand < 0 || row.reserved < 0) violate('nothing negative', `${where}: on hand ${row.on_hand}, reserved ${row.reserved}`);
   }
   // Holds wait for a human: the reconciler releases only holds of orders that had already ended.
   const early = await db.execute<{ order_id: string }>(sql`
     select distinct e.order_id from order_events e
     where e.type = 'inventory.released' and e.detail->>'why' like 'reconciliation%' and e.order_id in ${ids}
       and not exists (select 1 from order_events t where t.order_id = e.order_id and t.type = 'status'
-        and t.status in ('completed','rejected','failed','cancelled') and t.at <= e.at)`);
+        and t.status in ${terminalStatusList()} and t.at <= e.at)`);
   for (const e of early) violate('the reconciler releases only holds of ended orders', `${e.order_id}: units released by a reconciliation before the order ended`);
   if (scope.quietAfterReconciliation) {
     const erp = new Map((await books.erpStock(scope.skus)).map((r) => [`${r.sku}@${r.warehouse}`, r.onHand]));
@@ -178,10 +178,6 @@ export async function checkScope(db: Database, books: VendorBooks, scope: Invari
   );
   for (const m of money) {
     if (!isTerminalStatus(m.status)) continue;
-    if (m.authorized !== m.captured + m.voided) violate('authorized = captured + voided', `${m.id} (${m.status}): ${m.authorized} ≠ ${m.captured} + ${m.voided}`);
-    if (m.refunded > m.captured) violate('refunded ≤ captured', `${m.id}: refunded ${m.refunded} > captured ${m.captured}`);
-    if (m.status === 'cancelled' && !m.handed_off && m.captured > 0) violate('no capture for an order cancelled before the handoff', m.id);
-    if (m.status === 'cancelled' && m.captured > m.refunded) violate('no cancelled order keeps money', `${m.id}: captured ${m.captured}, refunded ${m.refunded}`);
     const intents = (vendor.get(m.id)?.payment ?? []).filter((r) => r.type === 'payment_intent');
     for (const pi of intents) if (pi.status === 'requires_capture') violate('no authorization left open', `${m.id}: PaymentIntent ${pi.id} still holds ${pi.amount_capturable} at the gateway`);
     const capturedAtGateway = intents.reduce((n, pi) => n + (pi.amount_received ?? 0), 0);
@@ -214,17 +210,9 @@ export async function checkScope(db: Database, books: VendorBooks, scope: Invari
     const liveTasks = tasks.filter((r) => r.status !== 'cancelled').length;
     if (liveLabels !== expected) violate('labels match the outcome', `${s.id} (${s.status}, shipment ${s.shipment_status}): ${liveLabels} live labels`);
     if (liveTasks !== expected) violate('WMS tasks match the outcome', `${s.id} (${s.status}, shipment ${s.shipment_status}): ${liveTasks} live tasks`);
-    if (s.shipment_status === 'cancelled' && s.captured !== s.refunded) violate('nothing captured for a cancelled shipment', `${s.id}: captured ${s.captured}, refunded ${s.refunded}`);
   }
   const shipmentsByOrder = new Map<string, ShipmentRow[]>();
   for (const s of shipments) shipmentsByOrder.set(s.order_id, [...(shipmentsByOrder.get(s.order_id) ?? []), s]);
-  for (const m of money) {
-    const own = shipmentsByOrder.get(m.id) ?? [];
-    if (!isTerminalStatus(m.status) || own.length === 0 || !own.some((s) => s.captured > 0)) continue;
-    const captured = own.reduce((n, s) => n + s.captured, 0);
-    const refunded = own.reduce((n, s) => n + s.refunded, 0);
-    if (captured !== m.captured || refunded !== m.refunded) violate("the shipments' shares add up to the order's money", `${m.id}: shipments captured ${captured}, refunded ${refunded}; order captured ${m.captured}, refunded ${m.refunded}`);
-  }
 
   // The ERP agrees: for every ended order, its recorded lines minus its credits equal the shipments that ship.
   for (const o of orderRows) {

@@ -5,20 +5,16 @@
  */
 // `--walks N` runs the model-based random walks instead (scripts/walk).
 if (process.argv.includes('--walks')) process.exit(await (await import('../walk/main')).main(process.argv.slice(2)));
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { inArray, sql } from 'drizzle-orm';
 import { importNewStock } from '../../activities/inventory/stockImport';
 import { VendorClient } from '../../activities/vendorClient';
 import { openDatabase } from '../../db/client';
-import { freePort, startEmbeddedPostgres } from '../../db/embedded';
-import { migrateDatabase } from '../../db/migrate';
+import { freePort } from '../../db/embedded';
 import { orders } from '../../db/schema';
 import { vendorUrlsFor } from '../../lib/config';
-import { startTemporalDevServer, type RunningTemporal } from '../../lib/temporalServer';
-import { startSimServer } from '../../sim/start';
+import { Stack } from '../stack/stack';
 import { chaosStockRows } from './catalog';
 import { runFaults } from './faults';
 import { coverageGaps } from './coverage';
@@ -26,9 +22,9 @@ import { erpAgreesOnStock, CHANGING_SKUS, expectedStock, reconciliationRuns, run
 import { unitsHeldByEndedOrders } from './holds';
 import { checkInvariants } from './invariants';
 import { driveOrders } from './load';
-import { ManagedProcess } from './processes';
 import { seededRandom } from './random';
 import { parksByReason, runStaffDesk } from './staff';
+import { terminalStatusList } from '../../db/terminalStatuses';
 
 const { values } = parseArgs({
   options: {
@@ -51,25 +47,18 @@ const log = (line: string) => console.log(`[chaos +${((Date.now() - t0) / 1000).
 const t0 = Date.now();
 
 const secrets = { checkout: 'chaos-checkout-token', staff: 'chaos-staff-token', webhook: 'chaos-webhook-secret', stripeWebhook: 'whsec_chaos' };
-const dir = await mkdtemp(path.join(tmpdir(), 'hotpath-chaos-'));
-await chmod(dir, 0o755);
-const cleanups: (() => Promise<void>)[] = [async () => rm(dir, { recursive: true, force: true })];
+// One stack (scripts/stack): Temporal with its history in a file (it is restarted mid-run), an embedded Postgres,
+// the simulators in this process (their books are read directly), a worker and an API as processes.
+const stack = await Stack.create('chaos');
 let exitCode = 1;
 try {
-  const temporalPort = await freePort();
-  const startTemporal = () => startTemporalDevServer({ port: temporalPort, dbFilename: path.join(dir, 'temporal.db') });
-  let temporal: RunningTemporal = await startTemporal();
-  cleanups.push(() => temporal.stop());
-  const pg = await startEmbeddedPostgres(path.join(dir, 'pg'));
-  cleanups.push(pg.stop);
-  await migrateDatabase(pg.url);
+  const temporal = await stack.temporal({ port: await freePort(), persist: true });
+  const pg = await stack.postgres();
 
   const apiPort = await freePort();
   process.env.WMS_WEBHOOK_SECRET = secrets.webhook;
-  const sim = await startSimServer(0, { wmsCallbackUrl: `http://127.0.0.1:${apiPort}/webhooks/wms`, stripeWebhookUrl: `http://127.0.0.1:${apiPort}/webhooks/stripe`, stripeWebhookSecret: secrets.stripeWebhook, initialStock: chaosStockRows() });
-  cleanups.push(sim.close);
-  const database = openDatabase(pg.url, { max: 5 });
-  cleanups.push(database.close);
+  const sim = await stack.simulators({ apiPort, stripeWebhookSecret: secrets.stripeWebhook, initialStock: chaosStockRows() });
+  const database = stack.database(pg.url, { max: 5 });
   await importNewStock(database.db, new VendorClient('erp', `${sim.url}/erp`, 5000));
   const initialStock = new Map(chaosStockRows().map((r) => [`${r.sku}@${r.warehouse}`, r.onHand]));
 
@@ -92,11 +81,8 @@ try {
     // (~87 s), which outlast the outages; one that does not parks (compensation_failed) and is resolved the same way.
     SAGA_POLICY: JSON.stringify({ initialIntervalMs: 500, backoffCoefficient: 2, maximumIntervalMs: 5000, maximumAttempts: 6, compensationAttempts: 20, stepTimeoutMs: 4000, onStepExhausted: 'park' }),
   };
-  const worker = new ManagedProcess('worker', 'worker/main.ts', env, 'worker polling');
-  const api = new ManagedProcess('api', 'api/server.ts', { ...env, API_PORT: String(apiPort), CHECKOUT_TOKENS: `checkout:${secrets.checkout}`, STAFF_TOKENS: `chaos:${secrets.staff}`, WMS_WEBHOOK_SECRET: secrets.webhook, STRIPE_WEBHOOK_SECRET: secrets.stripeWebhook, RATE_LIMIT_PER_MINUTE: '1000000', API_METRICS_PORT: '0' }, 'api listening');
-  cleanups.push(() => worker.stop(), () => api.stop());
-  await worker.start();
-  await api.start();
+  const worker = await stack.process('worker', 'worker/main.ts', env, 'worker polling');
+  const api = await stack.process('api', 'api/server.ts', { ...env, API_PORT: String(apiPort), CHECKOUT_TOKENS: `checkout:${secrets.checkout}`, STAFF_TOKENS: `chaos:${secrets.staff}`, WMS_WEBHOOK_SECRET: secrets.webhook, STRIPE_WEBHOOK_SECRET: secrets.stripeWebhook, RATE_LIMIT_PER_MINUTE: '1000000', API_METRICS_PORT: '0' }, 'api listening');
   const apiUrl = () => `http://127.0.0.1:${apiPort}`;
   log(`stack up: ${count} orders at ${rate}/s, seed ${seed}`);
 
@@ -113,10 +99,7 @@ try {
       api,
       random,
       log,
-      restartTemporal: async () => {
-        await temporal.stop();
-        temporal = await startTemporal();
-      },
+      restartTemporal: () => temporal.restart(),
     },
     faultWindowMs,
     { outageMs: Number(values['outage-seconds']) * 1000, erpOutageMs: Number(values['erp-outage-seconds']) * 1000, workerKillEveryMs: Number(values['kill-every-seconds']) * 1000 },
@@ -135,7 +118,7 @@ try {
 
   const drainDeadline = Date.now() + Number(values['drain-seconds']) * 1000;
   for (;;) {
-    const open = await database.db.select({ n: sql<number>`count(*)::int` }).from(orders).where(sql`${orders.status} not in ('completed','rejected','failed','cancelled')`);
+    const open = await database.db.select({ n: sql<number>`count(*)::int` }).from(orders).where(sql`${orders.status} not in ${terminalStatusList()}`);
     if (open[0]!.n === 0 || Date.now() > drainDeadline) break;
     await new Promise((r) => setTimeout(r, 1000));
   }
@@ -186,7 +169,7 @@ try {
 } catch (err) {
   console.error('[chaos] run failed:', err);
 } finally {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  await stack.stop();
 }
 process.exit(exitCode);
 

@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import type { Random } from './random';
+import { terminalStatusList } from '../../db/terminalStatuses';
+import { isTerminalStatus } from '../../workflows/order/contract';
 
 /** The moments of a saga a staff cancellation can land in, as support sees them on `GET /orders/:id`. */
 export const CANCEL_STAGES = ['before_handoff', 'partly_handed_off', 'all_handed_off', 'after_a_shipment_shipped', 'erp_step', 'parked'] as const;
@@ -28,13 +30,12 @@ interface OrderLook {
   shipments: { shipmentId: string; status: string }[];
 }
 
-const TERMINAL = ['completed', 'rejected', 'failed', 'cancelled'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const OUT = ['handed_off', 'shipped'];
 
 /** Where an order's saga stands, from what staff see: the order's status and its shipments'. */
 export function stageOf(order: OrderLook): CancelStage {
-  if (TERMINAL.includes(order.status)) return 'ended';
+  if (isTerminalStatus(order.status)) return 'ended';
   if (order.status === 'needs_attention') return 'parked';
   if (order.status === 'compensating') return 'compensating';
   if (order.status === 'captured') return 'erp_step';
@@ -143,7 +144,7 @@ export function runStaffDesk(options: { apiUrl: () => string; simUrl: string; st
     const rows = await options.db.execute<{ id: string; status: string; shipments: { shipmentId: string; status: string }[] | null }>(sql`
       select o.id, o.status, json_agg(json_build_object('shipmentId', s.id, 'status', s.status)) filter (where s.id is not null) as shipments
       from orders o left join shipments s on s.order_id = o.id
-      where o.status not in ('completed', 'rejected', 'failed', 'cancelled')
+      where o.status not in ${terminalStatusList()}
       group by o.id, o.status`);
     const byStage = new Map<CancelStage, string[]>();
     const now = Date.now();

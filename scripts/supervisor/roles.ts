@@ -5,6 +5,9 @@
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { vendorUrlsFor } from '../../lib/config';
+import type { PreparedPostgres } from '../../db/embedded';
+import { POSTGRES_READY } from '../../db/embedded';
+import { nodeCommand } from '../../lib/childProcess/spawn';
 import type { ChildSpec } from '../../lib/supervisor/supervisor';
 import { devServerArgs } from '../../lib/temporalServer';
 
@@ -52,10 +55,14 @@ function shared(plan: StackPlan): NodeJS.ProcessEnv {
   return env;
 }
 
-const node = (plan: StackPlan, entry: string) => ({ command: process.execPath, args: ['--import', 'tsx', path.join(plan.root, entry)], cwd: plan.root });
+/** A Node entry point; it watches a lifeline from the supervisor and stops when the supervisor is gone, even SIGKILLed. */
+const node = (plan: StackPlan, entry: string) => {
+  const { command, args, cwd, dieWith } = nodeCommand(plan.root, entry, {});
+  return { command, args, cwd, dieWith };
+};
 
-/** Temporal and Postgres: everything else needs them. */
-export function infrastructureRoles(plan: StackPlan): ChildSpec[] {
+/** Temporal and Postgres (the embedded one's postmaster, prepared by prepareEmbeddedPostgres): everything else needs them. */
+export function infrastructureRoles(plan: StackPlan, postgres?: PreparedPostgres): ChildSpec[] {
   const roles: ChildSpec[] = [];
   if ('cli' in plan.temporal) {
     const { cli, port, uiPort } = plan.temporal;
@@ -65,18 +72,18 @@ export function infrastructureRoles(plan: StackPlan): ChildSpec[] {
       args: devServerArgs({ port, uiPort, ui: true, dbFilename: path.join(plan.dataDir, 'temporal.db'), uiCodecEndpoint: `http://localhost:${plan.apiPort}/codec` }),
       env: process.env,
       nice: plan.backgroundNice,
+      // Not a Node process: the kernel kills it when the supervisor dies (setpriv --pdeathsig KILL).
+      dieWith: 'pdeathsig',
       probe: () => temporalAnswers(temporalAddress(plan)),
     });
   }
   if ('port' in plan.postgres) {
-    roles.push({
-      name: 'postgres',
-      ...node(plan, 'scripts/supervisor/postgres.ts'),
-      env: { ...process.env, EMBEDDED_PG_DIR: path.join(plan.dataDir, 'postgres'), EMBEDDED_PG_PORT: String(plan.postgres.port) },
-      ready: /postgres ready/,
-      stopGraceMs: 15_000,
-    });
+    if (!postgres) throw new Error('the embedded Postgres must be prepared first (prepareEmbeddedPostgres)');
+    // The postmaster itself, under a death signal; its backends are its children and end when it does.
+    roles.push({ name: 'postgres', ...postgres.command, ready: POSTGRES_READY, stopGraceMs: 15_000 });
   }
+  // Another service that is not a Node process (e.g. Mailpit) is one more role here, with `dieWith: 'pdeathsig'`
+  // so it dies with the supervisor, and its ports in plannedPorts below.
   return roles;
 }
 
@@ -127,6 +134,23 @@ export function applicationRoles(plan: StackPlan): ChildSpec[] {
       ready: /api listening/,
       stopGraceMs: 15_000,
     },
+  ];
+}
+
+/** Every port the roles will listen on, with the setting that moves it: checked before anything starts. */
+export function plannedPorts(plan: StackPlan, apiMetricsPort: number): { port: number; role: string; setting: string }[] {
+  return [
+    ...('port' in plan.temporal
+      ? [
+          { port: plan.temporal.port, role: 'temporal', setting: 'TEMPORAL_PORT' },
+          { port: plan.temporal.uiPort, role: 'temporal web UI', setting: 'TEMPORAL_UI_PORT' },
+        ]
+      : []),
+    ...('port' in plan.postgres ? [{ port: plan.postgres.port, role: 'postgres', setting: 'EMBEDDED_PG_PORT' }] : []),
+    { port: plan.simPort, role: 'sim', setting: 'SIM_PORT' },
+    { port: plan.apiPort, role: 'api', setting: 'API_PORT' },
+    { port: apiMetricsPort, role: 'api metrics', setting: 'API_METRICS_PORT' },
+    ...Array.from({ length: plan.workers }, (_, i) => ({ port: plan.workerMetricsPortBase + i, role: `worker-${i + 1} metrics`, setting: 'WORKER_METRICS_PORT' })),
   ];
 }
 

@@ -1,4 +1,4 @@
-import type { ManagedProcess } from '../chaos/processes';
+import type { ManagedProcess } from '../../lib/childProcess/managed';
 import { WORKER_KILL_GAP_MS } from './policy';
 
 /** SIGKILL the worker and start it again; concurrent walks share it, so one kill at a time and not too often. */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TERMINAL_STATUSES } from '../../workflows/order/contract';
 import type { RunningApi } from '../../api/server';
 import { startOwnApi } from '../support/ownApi';
 import { CHECKOUT_TOKEN } from '../support/testPolicy';
@@ -42,7 +43,7 @@ describe('a worker killed in the middle of a saga', () => {
     await sim(`/_sim/${vendor}/behavior?scope=${order.orderId}`, undefined, 'DELETE');
     const second = await startWorkerProcess();
     try {
-      const done = await waitForStatus(order.orderId, ['completed', 'failed', 'rejected', 'cancelled'], 45_000);
+      const done = await waitForStatus(order.orderId, TERMINAL_STATUSES, 45_000);
       expect(done.status).toBe('completed');
       const { labels, tasks } = await vendorArtifacts(order.orderId);
       expect(labels).toHaveLength(1);

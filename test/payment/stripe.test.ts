@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { TERMINAL_STATUSES } from '../../workflows/order/contract';
 import Stripe from 'stripe';
 import { describe, expect, inject, it } from 'vitest';
 import { orderWorkflowId } from '../../workflows/order/contract';
@@ -133,7 +134,7 @@ describe('Stripe webhooks', () => {
     await expect.poll(signalled, { timeout: 10_000 }).toBe(true);
     await sim(`/_sim/wms/behavior?scope=${orderId}`, undefined, 'DELETE');
     // The saga parks the order before any money moves, and a human decides.
-    const parked = await waitForStatus(orderId, ['needs_attention', 'completed', 'rejected', 'failed', 'cancelled']);
+    const parked = await waitForStatus(orderId, ['needs_attention', ...TERMINAL_STATUSES]);
     expect(parked).toMatchObject({ status: 'needs_attention', reason: 'payment_alert' });
     expect(parked.payment.capturedCents).toBe(0);
     expect((await api(`/orders/${orderId}/resolve`, { body: { action: 'compensate' }, headers: { authorization: `Bearer ${STAFF_TOKEN}` } })).status).toBe(202);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isTerminalStatus } from '../../workflows/order/contract';
 import { expectMoneyBalanced, expectStockBalanced, stockOf, vendorArtifacts } from '../support/invariants';
 import { api, newSku, nextOrder, orderRequest, placeOrder, recordFixture, sim, simUrl, waitForStatus } from '../support/stack';
 import { STAFF_TOKEN } from '../support/testPolicy';
@@ -17,7 +18,7 @@ async function healErpAndFinish(orderId: string) {
   const deadline = Date.now() + 45_000;
   for (;;) {
     const order = (await api(`/orders/${orderId}`)).body;
-    if (['completed', 'cancelled', 'failed', 'rejected'].includes(order.status)) return order;
+    if (isTerminalStatus(order.status)) return order;
     if (Date.now() > deadline) throw new Error(`order ${orderId} is still ${order.status}`);
     if (order.status === 'needs_attention') await resolve(orderId);
     await new Promise((r) => setTimeout(r, 250));

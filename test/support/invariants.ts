@@ -1,6 +1,7 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { expect } from 'vitest';
-import { reservations, stock } from '../../db/schema';
+import { stock } from '../../db/schema';
+import { ledgerViolations } from '../../scripts/invariants/ledger';
 import { isTerminalStatus } from '../../workflows/order/contract';
 import { api, sim, testDb } from './stack';
 
@@ -33,19 +34,12 @@ export async function expectMoneyBalanced(orderId: string) {
   return order;
 }
 
-/** Held stock equals the holds of live orders, per SKU and warehouse, and nothing is negative. */
+/** Held stock equals the holds of live orders, per SKU and warehouse, and nothing is negative (the ledger's own checks). */
 export async function expectStockBalanced(skus: string[]) {
   const db = testDb();
-  const rows = await db.select().from(stock).where(inArray(stock.sku, skus));
-  for (const row of rows) {
-    const [held] = await db
-      .select({ units: sql<number>`coalesce(sum(${reservations.quantity}), 0)::int` })
-      .from(reservations)
-      .where(and(eq(reservations.sku, row.sku), eq(reservations.warehouse, row.warehouse), eq(reservations.status, 'held')));
-    expect(row.reserved, `${row.sku}@${row.warehouse} reserved vs live holds`).toBe(held!.units);
-    expect(row.onHand).toBeGreaterThanOrEqual(row.reserved);
-  }
-  return rows;
+  const violations = await ledgerViolations(db, { skus, orderIds: [] });
+  expect(violations, violations.map((v) => `${v.invariant}: ${v.detail}`).join('\n')).toEqual([]);
+  return db.select().from(stock).where(inArray(stock.sku, skus));
 }
 
 export async function stockOf(sku: string) {

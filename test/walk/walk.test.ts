@@ -2,7 +2,8 @@ import { inject, test, expect, afterAll, beforeAll } from 'vitest';
 import type { RunningApi } from '../../api/server';
 import { freePort } from '../../db/embedded';
 import { vendorUrlsFor } from '../../lib/config';
-import { ManagedProcess } from '../../scripts/chaos/processes';
+import { fileURLToPath } from 'node:url';
+import { ManagedProcess } from '../../lib/childProcess/managed';
 import type { WalkEnv } from '../../scripts/walk/env';
 import { WALK_SAGA_POLICY, WALK_VENDOR_TIMEOUT_MS } from '../../scripts/walk/policy';
 import { describeFailure, runWalks } from '../../scripts/walk/runner';
@@ -20,7 +21,7 @@ let worker: ManagedProcess;
 let api: RunningApi;
 
 beforeAll(async () => {
-  worker = new ManagedProcess('walk-worker', 'worker/main.ts', {
+  worker = ManagedProcess.node('walk-worker', fileURLToPath(new URL('../..', import.meta.url)), 'worker/main.ts', {
     ...process.env,
     ...vendorUrlsFor(inject('simUrl')),
     ...TEST_API_ENV,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TERMINAL_STATUSES } from '../../workflows/order/contract';
 import type { RunningApi } from '../../api/server';
 import { startOwnApi } from '../support/ownApi';
 import { orderIdFor } from '../../api/order/placeOrder';
@@ -49,7 +50,7 @@ describe('webhooks across a worker killed mid-saga', () => {
     await sim(`/_sim/carrier/behavior?scope=${orderId}`, undefined, 'DELETE');
     const second = await startWorkerProcess();
     try {
-      const done = await waitForStatus(orderId, ['completed', 'failed', 'rejected', 'cancelled'], 45_000);
+      const done = await waitForStatus(orderId, TERMINAL_STATUSES, 45_000);
       expect(done.status).toBe('completed');
       expect((await sim(`/_sim/wms/tasks/${done.shipments[0].wmsTaskId}/ship`, {})).status).toBe(200);
       const events = await eventsArrive(receiver, orderId, SHIPPED_ORDER_EVENTS.length);

@@ -2,7 +2,8 @@
 'use strict';
 
 (() => {
-  const TERMINAL = ['completed', 'rejected', 'failed', 'cancelled'];
+  // The statuses an order never leaves: filled at start from the API's OpenAPI document (its TerminalOrderStatus enum).
+  const TERMINAL = [];
   const COMPENSATIONS = new Set(['inventory.released', 'payment.voided', 'payment.refunded', 'label.cancelled', 'wms.task_cancelled', 'shipment.cancelled', 'erp.credited']);
   const EVENT_LABELS = {
     'order.received': 'Order received',
@@ -379,17 +380,23 @@
     if (/^ord_[a-z0-9]{1,40}$/.test(id)) openOrder(id).catch(showError);
   }
 
-  call('GET', '/console/session').then(
-    (session) => {
-      signedIn(session);
-      openFromHash();
-    },
-    (err) => {
-      if (err.status === 401) signedOut();
-      else {
-        signedOut();
-        showError(err);
-      }
-    },
-  );
+  const terminalLoaded = call('GET', '/openapi.json').then((doc) => {
+    TERMINAL.push(...doc.components.schemas.TerminalOrderStatus.enum);
+  });
+  terminalLoaded
+    .catch(showError)
+    .then(() => call('GET', '/console/session'))
+    .then(
+      (session) => {
+        signedIn(session);
+        openFromHash();
+      },
+      (err) => {
+        if (err.status === 401) signedOut();
+        else {
+          signedOut();
+          showError(err);
+        }
+      },
+    );
 })();

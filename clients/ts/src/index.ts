@@ -1,5 +1,6 @@
 import createClient, { type Middleware } from 'openapi-fetch';
 import type { components, operations, paths, webhooks } from './schema';
+import { TERMINAL_ORDER_STATUSES } from './terminalStatuses';
 
 export type { components, operations, paths, webhooks };
 type Schemas = components['schemas'];
@@ -7,6 +8,7 @@ export type OrderRequest = Schemas['OrderRequest'];
 export type OrderAccepted = Schemas['OrderAccepted'];
 export type Order = Schemas['Order'];
 export type OrderStatus = Schemas['OrderStatus'];
+export type TerminalOrderStatus = Schemas['TerminalOrderStatus'];
 export type InventoryPage = Schemas['InventoryPage'];
 export type InventoryItem = Schemas['InventoryItem'];
 export type Problem = Schemas['Problem'];
@@ -15,7 +17,8 @@ export type WebhookEventType = Schemas['WebhookEventType'];
 /** The body of a pushed event of type `T` (verify it with the `standardwebhooks` library first). */
 export type WebhookEvent<T extends keyof webhooks> = NonNullable<webhooks[T]['post']['requestBody']>['content']['application/json'];
 
-export const FINAL_STATUSES: readonly OrderStatus[] = ['completed', 'rejected', 'failed', 'cancelled'];
+/** The statuses an order never leaves (generated from the document's TerminalOrderStatus enum). */
+export const FINAL_STATUSES: readonly OrderStatus[] = TERMINAL_ORDER_STATUSES;
 
 export interface HotpathClientOptions {
   /** Where the API is, e.g. https://hotpath.internal. */

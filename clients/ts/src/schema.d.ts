@@ -1826,6 +1826,11 @@ export interface components {
                 [key: string]: string;
             };
         };
+        /**
+         * @description The statuses an order never leaves: its saga has ended.
+         * @enum {string}
+         */
+        TerminalOrderStatus: "completed" | "rejected" | "failed" | "cancelled";
     };
     responses: never;
     parameters: never;
