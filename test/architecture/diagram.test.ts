@@ -13,9 +13,9 @@ const doc = readFileSync(path.join(root, 'docs/architecture.md'), 'utf8');
 
 const diagram = doc.match(/```mermaid\n([\s\S]*?)```/)?.[1] ?? '';
 /** Folder nodes of the diagram: `id["layer/context"]`. */
-const diagramFolders = [...diagram.matchAll(/\["((?:[a-z]+)\/[a-z]+)"\]/g)].map((m) => m[1]!).sort();
+const diagramFolders = [...diagram.matchAll(/\["((?:[a-z]+)\/[A-Za-z]+)"\]/g)].map((m) => m[1]!).sort();
 const platformSection = doc.slice(doc.indexOf('Platform folders:'), doc.indexOf('Outside the layers:'));
-const platformFolders = [...platformSection.matchAll(/`([a-z]+\/[a-z]+)\/`/g)].map((m) => m[1]!).sort();
+const platformFolders = [...platformSection.matchAll(/`([a-z]+\/[A-Za-z]+)\/`/g)].map((m) => m[1]!).sort();
 
 const foldersOf = (layer: string) =>
   readdirSync(path.join(root, layer), { withFileTypes: true })
