@@ -1,5 +1,6 @@
 import type { Database } from '../db/client';
 import type { AllocationPolicy } from './inventory/allocation';
+import type { NotificationsPort } from './notifications/port';
 import type { PaymentGateway } from './payment/port';
 import type { VendorClient } from './vendorClient';
 
@@ -7,11 +8,12 @@ export interface ActivityDeps {
   db: Database;
   /** The payment port (Stripe's adapter in production and against the simulator). */
   payments: PaymentGateway;
+  /** The notifications port (SMTP, or the notifications simulator): see worker/vendors.ts. */
+  notifications: NotificationsPort;
   vendors: {
     carrier: VendorClient;
     wms: VendorClient;
     erp: VendorClient;
-    notifications: VendorClient;
   };
   allocation: AllocationPolicy;
 }

@@ -19,6 +19,7 @@ import type { Config } from '../lib/config';
 import { parseCredentials } from '../api/auth';
 import { webhookSender, type SenderOptions } from '../lib/webhooks/sender';
 import { runWebhookDelivery } from './webhookDelivery';
+import { notificationsPort } from './vendors';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -28,7 +29,6 @@ export function vendorClients(config: Config) {
     carrier: client('carrier', config.CARRIER_URL),
     wms: client('wms', config.WMS_URL),
     erp: client('erp', config.ERP_URL),
-    notifications: client('notifications', config.NOTIFICATIONS_URL),
   };
 }
 
@@ -58,7 +58,7 @@ export async function createWorker(options: {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
-    activities: createOrderActivities({ db, payments: paymentGateway(config), vendors: vendorClients(config), allocation: nearestSingleWarehouseFirst }),
+    activities: createOrderActivities({ db, payments: paymentGateway(config), notifications: notificationsPort(config, db), vendors: vendorClients(config), allocation: nearestSingleWarehouseFirst }),
     dataConverter: dataConverterFor(config),
     interceptors: { activity: [activityMetrics] },
     ...(config.WORKER_WORKFLOW_SLOTS ? { maxConcurrentWorkflowTaskExecutions: config.WORKER_WORKFLOW_SLOTS } : {}),

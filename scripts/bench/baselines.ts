@@ -16,6 +16,7 @@ import { Client, Connection } from '@temporalio/client';
 import express, { type Request, type Response } from 'express';
 import { Agent } from 'undici';
 import { createOrderActivities } from '../../activities';
+import { simNotifications } from '../../activities/notifications/adapters/simNotifications';
 import { nearestSingleWarehouseFirst } from '../../activities/inventory/allocation';
 import { VendorClient } from '../../activities/vendorClient';
 import { paymentGateway } from '../../worker/createWorker';
@@ -115,9 +116,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     carrier: vendor('carrier', config.CARRIER_URL),
     wms: vendor('wms', config.WMS_URL),
     erp: vendor('erp', config.ERP_URL),
-    notifications: vendor('notifications', config.NOTIFICATIONS_URL),
   };
-  const acts = createOrderActivities({ db, payments: paymentGateway(config), vendors, allocation: nearestSingleWarehouseFirst });
+  const notifications = simNotifications(vendor('notifications', config.NOTIFICATIONS_URL));
+  const acts = createOrderActivities({ db, payments: paymentGateway(config), notifications, vendors, allocation: nearestSingleWarehouseFirst });
 
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(config) });

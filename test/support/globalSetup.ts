@@ -8,6 +8,7 @@ import { openDatabase } from '../../db/client';
 import { freePort, startEmbeddedPostgres } from '../../db/embedded';
 import { migrateDatabase } from '../../db/migrate';
 import { loadConfig, vendorUrlsFor } from '../../lib/config';
+import { startMailpit } from '../../lib/mailpit';
 import { startTemporalDevServer } from '../../lib/temporalServer';
 import { startSimServer } from '../../sim/start';
 import { createWorker, startBackgroundDuties, workflowsPath } from '../../worker/createWorker';
@@ -22,12 +23,16 @@ declare module 'vitest' {
     taskQueue: string;
     temporalUiUrl: string;
     apiMetricsUrl: string;
+    /** Mailpit's web UI and API base (the API under /api/v1): the customers' inbox of the run. */
+    mailpitUrl: string;
+    /** The SMTP server the run's worker sends customer e-mail to (Mailpit). */
+    smtpUrl: string;
   }
 }
 
 /**
  * One real stack for the whole run: a Temporal dev server, a Postgres (DATABASE_URL, or an embedded one),
- * the vendor simulators, a worker and the API, all on free ports.
+ * Mailpit (customer e-mail over SMTP), the vendor simulators, a worker and the API, all on free ports.
  */
 export default async function setup(project: TestProject) {
   const log = (line: string) => console.log(`[setup] ${line}`);
@@ -64,8 +69,12 @@ export default async function setup(project: TestProject) {
     });
     stops.push(sim.close);
 
+    // Every message is kept (no cap) and duplicates are stored, so a test can count what was really sent.
+    const mailpit = await startMailpit({ log, maxMessages: 0 });
+    stops.push(mailpit.stop);
+
     const taskQueue = `orders-test-${process.pid}`;
-    const config = loadConfig({ ...process.env, ...vendorUrlsFor(sim.url), DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE: taskQueue, LOG_LEVEL: 'error', ...TEST_API_ENV, API_METRICS_PORT: String(await freePort()), CODEC_CORS_ORIGINS: `http://localhost:8233,${temporal.uiUrl!}` });
+    const config = loadConfig({ ...process.env, ...vendorUrlsFor(sim.url), SMTP_URL: mailpit.smtpUrl, NOTIFICATIONS_PROVIDER: 'smtp', DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE: taskQueue, LOG_LEVEL: 'error', ...TEST_API_ENV, API_METRICS_PORT: String(await freePort()), CODEC_CORS_ORIGINS: `http://localhost:8233,${temporal.uiUrl!}` });
     const database = openDatabase(databaseUrl);
     stops.push(database.close);
     const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } });
@@ -90,7 +99,9 @@ export default async function setup(project: TestProject) {
     project.provide('taskQueue', taskQueue);
     project.provide('temporalUiUrl', temporal.uiUrl!);
     project.provide('apiMetricsUrl', api.metricsUrl!);
-    log(`stack ready in ${Date.now() - started} ms (temporal ${temporal.address}, api ${api.url}, sim ${sim.url})`);
+    project.provide('mailpitUrl', mailpit.apiUrl);
+    project.provide('smtpUrl', mailpit.smtpUrl);
+    log(`stack ready in ${Date.now() - started} ms (temporal ${temporal.address}, api ${api.url}, sim ${sim.url}, mailpit ${mailpit.apiUrl})`);
   } catch (err) {
     await stopAll(stops);
     throw err;

@@ -5,12 +5,13 @@ import { createOrderActivities } from '../../activities';
 import { nearestSingleWarehouseFirst } from '../../activities/inventory/allocation';
 import { loadConfig, vendorUrlsFor } from '../../lib/config';
 import { paymentGateway, vendorClients } from '../../worker/createWorker';
+import { notificationsPort } from '../../worker/vendors';
 import { sim, simUrl, testDb } from '../support/stack';
 
 /** Activities run outside a workflow, against the run's simulators and Postgres. */
 function activities() {
   const config = loadConfig({ ...vendorUrlsFor(simUrl()), VENDOR_TIMEOUT_MS: '500' });
-  return createOrderActivities({ db: testDb(), payments: paymentGateway(config), vendors: vendorClients(config), allocation: nearestSingleWarehouseFirst });
+  return createOrderActivities({ db: testDb(), payments: paymentGateway(config), notifications: notificationsPort(config, testDb()), vendors: vendorClients(config), allocation: nearestSingleWarehouseFirst });
 }
 
 async function failureOf(run: () => Promise<unknown>): Promise<ApplicationFailure> {
