@@ -1,7 +1,7 @@
 import type { Database } from '../db/client';
-import type { AllocationPolicy } from './inventory/allocation';
-import type { NotificationsPort } from './notifications/port';
-import type { PaymentGateway } from './payment/port';
+import type { AllocationPolicy } from './inventory/contract';
+import type { NotificationsPort } from './notifications/contract';
+import type { PaymentGateway } from './payment/contract';
 import type { VendorClient } from './vendorClient';
 
 export interface ActivityDeps {

@@ -1,12 +1,10 @@
-import { carrierActivities } from './carrier';
 import type { ActivityDeps } from './deps';
 import { erpActivities } from './erp';
-import { inventoryActivities } from './inventory/activities';
-import { reconciliationActivities } from './inventory/reconciliationActivities';
+import { inventoryActivities, reconciliationActivities } from './inventory';
 import { notificationActivities } from './notifications';
-import { orderRecordActivities } from './orderRecord';
+import { orderRecordActivities } from './order';
 import { paymentActivities } from './payment';
-import { warehouseActivities } from './warehouse';
+import { carrierActivities, warehouseActivities } from './shipment';
 
 export type { ActivityDeps } from './deps';
 

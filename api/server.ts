@@ -8,11 +8,11 @@ import { migrateDatabase } from '../db/migrate';
 import { loadConfig, type Config } from '../lib/config';
 import { logger } from '../lib/logger';
 import { requireDatabaseUrl, onShutdown } from '../lib/process';
-import type { SagaPolicy } from '../workflows/order/types';
+import type { SagaPolicy } from '../workflows/order/contract';
 import { createApp } from './app';
 import { dataConverterFor } from '../lib/codec/dataConverter';
-import { parseCredentials } from './auth';
-import { createSagaLauncher } from './orders/sagaLauncher';
+import { parseCredentials } from '../lib/credentials';
+import { createSagaLauncher } from './order';
 import { startTracing } from '../lib/tracing';
 import { temporalConnectionOptions } from '../lib/temporalConnection';
 

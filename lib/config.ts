@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { SagaPolicy } from '../workflows/order/types';
-import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from './webhooks/retrySchedule';
+import type { SagaPolicy } from '../workflows/order/contract';
+import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from './webhooks/contract';
 
 /** Every setting Hotpath reads from the environment, validated once at start-up. */
 const schema = z.object({

@@ -55,7 +55,7 @@ async function embeddedPostgres(): Promise<void> {
   }
 }
 
-/** The browser tests (test/e2e/console.test.ts, webUiBrowser.test.ts, docsBrowser.test.ts) drive Debian's Chromium through playwright-core. */
+/** The browser tests (test/platform/console.test.ts, webUiBrowser.test.ts, docsBrowser.test.ts) drive Debian's Chromium through playwright-core. */
 function chromium(): void {
   if (executable(CHROMIUM)) return log(`Chromium: ${CHROMIUM}`);
   const command = 'apt-get update && apt-get install -y --no-install-recommends chromium';

@@ -2,20 +2,10 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { isoAt, notFound, ok, parseInput, pathParam, VendorError, type VendorResult } from './http';
 import { newId, newTrackingNumber } from './ids';
-import type { SimRecord } from './keyed-records';
-import { lineItemSchema, nonEmpty, type LineItem } from './schemas';
+import { addressSchema, type Address, type Label } from './carrier-records';
+import { lineItemSchema, nonEmpty } from './schemas';
 import type { SimState } from './state';
 import { vendorRoutes } from './vendor-route';
-
-// postalCode and country are loose here on purpose: a bad address is a 422
-// business answer from the carrier, not a malformed request.
-const addressSchema = z.object({
-  name: nonEmpty,
-  line1: nonEmpty,
-  city: nonEmpty,
-  postalCode: z.string(),
-  country: z.string(),
-});
 
 const createLabelSchema = z.object({
   reference: nonEmpty,
@@ -26,20 +16,6 @@ const createLabelSchema = z.object({
 });
 
 const cancelLabelSchema = z.object({ reference: nonEmpty, labelKey: nonEmpty });
-
-type Address = z.infer<typeof addressSchema>;
-
-export interface Label extends SimRecord {
-  type: 'label';
-  shipmentId: string;
-  warehouse: string;
-  shipTo: Address;
-  parcels: LineItem[];
-  trackingNumber: string;
-  carrier: 'SIMPOST';
-  status: 'created' | 'cancelled';
-  cancelledAt: string | null;
-}
 
 function addressProblem(address: Address): string | undefined {
   const postalCode = address.postalCode.trim();

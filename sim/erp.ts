@@ -2,60 +2,15 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { answer, isoAt, ok, parseInput, queryParam, VendorError, type VendorResult } from './http';
 import { newId } from './ids';
-import type { SimRecord } from './keyed-records';
-import { currencySchema, lineItemSchema, nonEmpty } from './schemas';
+import { creditSchema, orderLineSchema, recordOrderSchema, type ErpCredit, type ErpOrder } from './erp-records';
+import { nonEmpty } from './schemas';
 import type { SimState } from './state';
 import { vendorRoutes } from './vendor-route';
-
-const orderLineSchema = lineItemSchema.extend({ unitPriceCents: z.number().int().min(0) });
-
-const shipmentSchema = z.object({
-  shipmentId: nonEmpty.optional(),
-  warehouse: nonEmpty,
-  trackingNumber: nonEmpty,
-  lines: z.array(lineItemSchema).min(1),
-});
-
-const recordOrderSchema = z.object({
-  reference: nonEmpty,
-  customerId: nonEmpty,
-  currency: currencySchema,
-  totalCents: z.number().int().min(0),
-  lines: z.array(orderLineSchema).min(1),
-  shipments: z.array(shipmentSchema),
-});
-
-/**
- * A credit record: the reversal of one recorded shipment (cancelled, or refunded) after the order was recorded.
- * Keyed like the recording (one per shipment and order); units in `lines` are back on hand, so the ERP's
- * stock goes up by them. Returns and refunds reuse this record.
- */
-const creditSchema = z.object({
-  reference: nonEmpty,
-  shipmentId: nonEmpty,
-  warehouse: nonEmpty,
-  reason: z.enum(['cancelled', 'refunded', 'returned']),
-  amountCents: z.number().int().min(0),
-  lines: z.array(orderLineSchema).min(1),
-  /** Whether the units are back on hand (a cancelled parcel) or not (a refund with the goods kept). */
-  restock: z.boolean().default(true),
-});
 
 const stockRowSchema = z.strictObject({ sku: nonEmpty, warehouse: nonEmpty, onHand: z.number().int().min(0) });
 
 const stockAdjustSchema = z.strictObject({ sku: nonEmpty, warehouse: nonEmpty, delta: z.number().int() });
 const stockBatchSchema = z.strictObject({ rows: z.array(stockRowSchema).min(1) });
-
-type RecordOrderInput = z.infer<typeof recordOrderSchema>;
-
-export interface ErpOrder extends SimRecord, Omit<RecordOrderInput, 'reference'> {
-  type: 'erp_order';
-}
-
-export interface ErpCredit extends SimRecord, Omit<z.infer<typeof creditSchema>, 'reference'> {
-  type: 'erp_credit';
-  erpOrderId: string;
-}
 
 export function erpRouter(state: SimState): Router {
   const router = Router();

@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { isoAt, ok, parseInput, type VendorResult } from './http';
 import { newId } from './ids';
-import type { SimRecord } from './keyed-records';
+import type { Message } from './notifications-records';
 import { nonEmpty } from './schemas';
 import type { SimState } from './state';
 import { vendorRoutes } from './vendor-route';
@@ -13,14 +13,6 @@ const sendMessageSchema = z.object({
   template: nonEmpty,
   data: z.record(z.string(), z.unknown()).optional(),
 });
-
-export interface Message extends SimRecord {
-  type: 'message';
-  to: string;
-  template: string;
-  data: Record<string, unknown>;
-  status: 'sent';
-}
 
 export function notificationsRouter(state: SimState): Router {
   const router = Router();

@@ -1,14 +1,14 @@
 import { BehaviorBook } from './behavior';
 import { DEMO_STOCK, type StockRow } from './catalog';
-import type { Label } from './carrier';
+import type { Label } from './carrier-records';
 import { readSimConfig } from './config';
-import type { ErpCredit, ErpOrder } from './erp';
+import type { ErpCredit, ErpOrder } from './erp-records';
 import { StockBook } from './erp-stock';
 import { IdempotencyStore } from './idempotency';
 import { KeyedRecords } from './keyed-records';
-import type { Message } from './notifications';
+import type { Message } from './notifications-records';
 import type { SimPaymentIntent } from './stripe/objects';
-import type { Task } from './wms';
+import type { Task } from './wms-records';
 import { CancellationPolicy } from './wms-cancellations';
 
 export interface SimOptions {

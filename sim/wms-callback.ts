@@ -1,5 +1,5 @@
 import { SIGNATURE_HEADER, signPayload } from '../lib/webhookSignature';
-import type { Task } from './wms';
+import type { Task } from './wms-records';
 
 const CALLBACK_TIMEOUT_MS = 5_000;
 

@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { answer, isoAt, notFound, ok, parseInput, pathParam, VendorError, type VendorResult } from './http';
 import { newId } from './ids';
-import type { SimRecord } from './keyed-records';
+import type { Task } from './wms-records';
 import { lineItemSchema, nonEmpty, type LineItem } from './schemas';
 import type { SimState } from './state';
 import { vendorRoutes } from './vendor-route';
@@ -22,17 +22,6 @@ const cancellationModeSchema = z.strictObject({
   mode: z.enum(['confirm', 'refuse']).default('confirm'),
   scope: nonEmpty.optional(),
 });
-
-export interface Task extends SimRecord {
-  type: 'task';
-  shipmentId: string;
-  warehouse: string;
-  trackingNumber: string;
-  lines: LineItem[];
-  status: 'accepted' | 'cancelled' | 'shipped';
-  cancelledAt: string | null;
-  shippedAt: string | null;
-}
 
 function findTask(state: SimState, id: string): Task {
   const task = state.tasks.byId(id);

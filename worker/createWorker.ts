@@ -1,24 +1,24 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
-import { runDispatcher } from '../api/orders/dispatcher';
+import { runDispatcher } from './order';
 import { dataConverterFor } from '../lib/codec/dataConverter';
 import { logger } from '../lib/logger';
 import { createOrderActivities } from '../activities';
-import { ensureReconciliationSchedule } from './reconciliationSchedule';
+import { ensureReconciliationSchedule } from './inventory';
 import { activityMetrics } from './activityMetrics';
 import { installWorkerRuntime } from './sdkMetrics';
 import { startTracing } from '../lib/tracing';
 import { temporalConnectionOptions } from '../lib/temporalConnection';
-import { nearestSingleWarehouseFirst } from '../activities/inventory/allocation';
+import { nearestSingleWarehouseFirst } from '../activities/inventory';
 import { VendorClient } from '../activities/vendorClient';
-import { stripeGateway } from '../activities/payment/stripe';
-import type { PaymentGateway } from '../activities/payment/port';
+import { stripeGateway } from '../activities/payment';
+import type { PaymentGateway } from '../activities/payment/contract';
 import type { Database } from '../db/client';
 import type { Config } from '../lib/config';
-import { parseCredentials } from '../api/auth';
-import { webhookSender, type SenderOptions } from '../lib/webhooks/sender';
-import { runWebhookDelivery } from './webhookDelivery';
+import { parseCredentials } from '../lib/credentials';
+import { webhookSender, type SenderOptions } from '../lib/webhooks';
+import { runWebhookDelivery } from './webhooks';
 import { notificationsPort } from './vendors';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -95,7 +95,7 @@ export async function startBackgroundDuties(config: Config, db: Database, option
   };
 }
 
-/** Delivers the outbox's webhook events (see worker/webhookDelivery.ts); returns its stop. */
+/** Delivers the outbox's webhook events (see worker/webhooks/delivery.ts); returns its stop. */
 export function startWebhookDelivery(config: Config, db: Database, resolve?: SenderOptions['resolve']): () => Promise<void> {
   const sender = webhookSender({ allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS, timeoutMs: config.WEBHOOK_TIMEOUT_MS, resolve });
   const delivery = runWebhookDelivery(db, {

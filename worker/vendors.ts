@@ -1,6 +1,5 @@
-import { smtpNotifications } from '../activities/notifications/adapters/smtp';
-import { simNotifications } from '../activities/notifications/adapters/simNotifications';
-import type { NotificationsPort } from '../activities/notifications/port';
+import { simNotifications, smtpNotifications } from '../activities/notifications';
+import type { NotificationsPort } from '../activities/notifications/contract';
 import { VendorClient } from '../activities/vendorClient';
 import type { Database } from '../db/client';
 import { notificationsProvider, type Config } from '../lib/config';

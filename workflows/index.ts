@@ -1,4 +1,2 @@
-export { orderWorkflowV2 } from './order/orderWorkflow';
-// Frozen: orders started before orderWorkflowV2 finish on the code they started with.
-export { orderWorkflow } from './order/v1/orderWorkflow';
-export { reconciliationWorkflow } from './reconciliation/reconciliationWorkflow';
+export { orderWorkflow, orderWorkflowV2 } from './order';
+export { reconciliationWorkflow } from './inventory';

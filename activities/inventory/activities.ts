@@ -1,10 +1,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, sql } from 'drizzle-orm';
 import { appendOrderEvent } from '../../db/events';
-import { enqueueWebhookEvent } from '../../db/webhookOutbox';
+import { enqueueWebhookEvent } from '../../db/webhooks/contract';
 import { shipments } from '../../db/schema';
-import { BUSINESS_FAILURES } from '../../workflows/order/policy';
-import type { Address, Hold, OrderLine } from '../../workflows/order/types';
+import { BUSINESS_FAILURES, type Address, type OrderLine } from '../../workflows/order/contract';
+import type { Hold } from '../../workflows/inventory/contract';
 import type { ActivityDeps } from '../deps';
 import { OutOfStock, release, reserve, setHoldExpiry } from './reservations';
 

@@ -1,4 +1,4 @@
-import type { Address } from '../../workflows/order/types';
+import type { Address } from '../../workflows/order/contract';
 
 export interface StockLevel {
   sku: string;

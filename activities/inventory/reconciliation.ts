@@ -1,30 +1,10 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
+import type { Correction, ReconciliationReport } from '../../workflows/inventory/contract';
 import { reconciliationRuns, stock } from '../../db/schema';
 import type { ErpStockRow } from './stockImport';
 import { release } from './reservations';
 import { unexpected, type VendorClient } from '../vendorClient';
-
-export interface Correction {
-  sku: string;
-  warehouse: string;
-  erpOnHand: number;
-  localOnHand: number;
-  inFlight: number;
-  delta: number;
-  /** Units the ERP says are gone but live holds still need: left on hand, flagged for a human. */
-  shortfall: number;
-}
-
-export interface ReconciliationReport {
-  runId: string;
-  skusChecked: number;
-  corrections: Correction[];
-  unitsCorrected: number;
-  variancePct: number;
-  holdsReleased: number;
-  newRows: number;
-}
 
 /** The ERP's stock and the orders behind it, as of one instant. */
 interface ErpSnapshot {

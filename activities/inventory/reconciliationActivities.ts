@@ -1,7 +1,8 @@
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from '../deps';
 import { reconciliationRuns, reconciliationSkusCorrected, reconciliationUnitsCorrected, reconciliationVariancePct, reconciliationVarianceUnits } from '../../lib/metrics';
-import { reconcileStock, recordRun, releaseStaleHolds, type ReconciliationReport } from './reconciliation';
+import { reconcileStock, recordRun, releaseStaleHolds } from './reconciliation';
+import type { ReconciliationReport } from '../../workflows/inventory/contract';
 
 const runIdOf = () => Context.current().info.workflowExecution?.workflowId ?? 'reconciliation-adhoc';
 

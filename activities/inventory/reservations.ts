@@ -2,9 +2,9 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { appendOrderEvent } from '../../db/events';
 import { orders, reservations, shipments, stock } from '../../db/schema';
-import { shipmentId } from '../../workflows/order/ids';
-import { priceShipments } from '../../workflows/order/pricing';
-import type { Address, Hold, OrderLine, ShipmentPlan } from '../../workflows/order/types';
+import { shipmentId, priceShipments, type Address, type OrderLine } from '../../workflows/order/contract';
+import type { Hold } from '../../workflows/inventory/contract';
+import type { ShipmentPlan } from '../../workflows/shipment/contract';
 import { demandBySku, type AllocationPolicy, type Pick } from './allocation';
 
 export class OutOfStock extends Error {}

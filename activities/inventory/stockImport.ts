@@ -1,7 +1,6 @@
 import type { Database } from '../../db/client';
 import { stock } from '../../db/schema';
-import type { VendorClient } from '../vendorClient';
-import { unexpected } from '../vendorClient';
+import { type VendorClient, unexpected } from '../vendorClient';
 
 export interface ErpStockRow {
   sku: string;

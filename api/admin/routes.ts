@@ -5,7 +5,8 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Database } from '../../db/client';
 import { orderEvents, orders, reconciliationRuns } from '../../db/schema';
 import type { reconciliationWorkflow } from '../../workflows';
-import { requireRole, type Credential } from '../auth';
+import { requireRole } from '../auth/auth';
+import type { Credential } from '../../lib/credentials';
 import { Problem, invalidInput } from '../problem';
 
 export const reconcileSchema = z.strictObject({ skus: z.array(z.string().min(1).max(64)).min(1).max(500).optional() });

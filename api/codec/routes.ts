@@ -1,7 +1,8 @@
 import { Router, type RequestHandler } from 'express';
 import type { PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
-import { requireRoleWith, type Credential } from '../auth';
+import { requireRoleWith } from '../auth/auth';
+import type { Credential } from '../../lib/credentials';
 import { Problem, invalidInput } from '../problem';
 
 export const wirePayloads = z.object({

@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { clientAddress, overHttps, staffCredentialFor, tooManyFailures, type Credential, type StaffSession, type StaffSessions } from '../auth';
-import type { AuthFailureGuard } from '../authFailures';
+import { clientAddress, overHttps, staffCredentialFor, tooManyFailures, type StaffSession, type StaffSessions } from '../auth/auth';
+import type { Credential } from '../../lib/credentials';
+import type { AuthFailureGuard } from '../auth/failureGuard';
 import { Problem, invalidInput, sendProblem } from '../problem';
 
 const staticDir = fileURLToPath(new URL('./static/', import.meta.url));

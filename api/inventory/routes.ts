@@ -2,7 +2,8 @@ import { Router } from 'express';
 import { asc, eq } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { stock } from '../../db/schema';
-import { requireRole, type Credential } from '../auth';
+import { requireRole } from '../auth/auth';
+import type { Credential } from '../../lib/credentials';
 import { Problem } from '../problem';
 import { inventoryItem, listInventory, parseInventoryQuery } from './listInventory';
 

@@ -3,10 +3,10 @@ import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponse
 import { reconcileSchema } from '../admin/routes';
 import { wirePayloads } from '../codec/routes';
 import { signInSchema } from '../console/routes';
-import { inventoryQuerySchema } from '../inventory/listInventory';
-import { searchQuerySchema } from '../orders/searchOrders';
+import { inventoryQuerySchema } from '../inventory/contract';
+import { searchQuerySchema } from '../order/contract';
 import { cancelSchema, createOrderSchema, idempotencyKeySchema, resolveSchema } from '../validation';
-import { shippedEvent } from '../webhooks/wms';
+import { shippedEvent } from '../shipment/contract';
 import {
   cancelAcceptedSchema,
   codecPayloadsSchema,
@@ -28,7 +28,7 @@ import {
   webhookSubscriptionListSchema,
   webhookSubscriptionWithSecretSchema,
 } from './schemas';
-import { createSubscriptionSchema, deliveryLogQuerySchema } from '../webhookSubscriptions/input';
+import { createSubscriptionSchema, deliveryLogQuerySchema } from '../webhooks/contract';
 import { webhookPayloads } from './webhookPayloads';
 
 const problem = (description: string, example: { title: string; status: number; detail: string } & Record<string, unknown>) => ({

@@ -1,6 +1,6 @@
 import 'zod-openapi';
 import { z } from 'zod';
-import { ORDER_STATUSES } from '../../workflows/order/types';
+import { ORDER_STATUSES } from '../../workflows/order/contract';
 
 /**
  * The answers' shapes, in zod like the requests': the OpenAPI document is generated from both, and the tests

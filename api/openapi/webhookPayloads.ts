@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ZodOpenApiPathItemObject } from 'zod-openapi';
-import { ORDER_EVENT_TYPES, SHIPMENT_EVENT_TYPES, type WebhookEventType } from '../../lib/webhooks/events';
+import { ORDER_EVENT_TYPES, SHIPMENT_EVENT_TYPES, type WebhookEventType } from '../../lib/webhooks/contract';
 
 const headers = z.object({
   'webhook-id': z.string().meta({ description: 'The message id: the same on every attempt; dedupe on it.', example: 'msg_3f5a0c1d9e8b7a6f5e4d3c2b_3' }),

@@ -20,8 +20,8 @@ import { simNotifications } from '../../activities/notifications/adapters/simNot
 import { nearestSingleWarehouseFirst } from '../../activities/inventory/allocation';
 import { VendorClient } from '../../activities/vendorClient';
 import { paymentGateway } from '../../worker/createWorker';
-import { placeOrder } from '../../api/orders/placeOrder';
-import { createSagaLauncher } from '../../api/orders/sagaLauncher';
+import { placeOrder } from '../../api/order/placeOrder';
+import { createSagaLauncher } from '../../api/order/sagaLauncher';
 import { createOrderSchema, idempotencyKeySchema, type CreateOrderRequest } from '../../api/validation';
 import { openDatabase, type Database } from '../../db/client';
 import { dataConverterFor } from '../../lib/codec/dataConverter';

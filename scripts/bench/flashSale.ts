@@ -5,7 +5,7 @@ import { OutOfStock, planShipments, reserve } from '../../activities/inventory/r
 import { openDatabase, type Database } from '../../db/client';
 import { appendOrderEvent } from '../../db/events';
 import { reservations, shipments, stock } from '../../db/schema';
-import type { Address } from '../../workflows/order/types';
+import type { Address } from '../../workflows/order/contract';
 import { round, summarize, type Summary } from './stats';
 
 /**

@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { orderWorkflowId } from '../../workflows/order/ids';
+import { orderWorkflowId } from '../../workflows/order/contract';
 import type { SimLatencies } from './sim';
 import { summarize, type Summary } from './stats';
 

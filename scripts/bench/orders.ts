@@ -1,5 +1,5 @@
-import { orderIdFor, persistNewOrder } from '../../api/orders/placeOrder';
-import { requestHash } from '../../api/orders/canonicalJson';
+import { orderIdFor, persistNewOrder } from '../../api/order/placeOrder';
+import { requestHash } from '../../api/order/canonicalJson';
 import type { CreateOrderRequest } from '../../api/validation';
 import type { Database } from '../../db/client';
 
@@ -28,7 +28,7 @@ export function benchOrder(i: number): CreateOrderRequest {
 export { orderIdFor };
 
 /**
- * The hot path's transaction without the saga start: the same `persistNewOrder` as api/orders/placeOrder.ts,
+ * The hot path's transaction without the saga start: the same `persistNewOrder` as api/order/placeOrder.ts,
  * with `workflow_started_at` set in the INSERT (no extra statement), so the worker's dispatcher (the outbox)
  * does not start sagas for these control orders. An unknown SKU is the API's 422 Problem.
  */

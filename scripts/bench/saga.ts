@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import proto from '@temporalio/proto';
 import { BENCH_TASK_QUEUE } from './stack';
-import { orderWorkflowId } from '../../workflows/order/ids';
+import { orderWorkflowId } from '../../workflows/order/contract';
 import { historyBreakdown, type HistoryBreakdown } from './history';
 import { benchOrder } from './orders';
 import { criticalPaths, endpointTarget, keyFor, orderIdFor, type BenchContext, type Endpoint } from './context';

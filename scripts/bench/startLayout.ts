@@ -21,7 +21,7 @@ import { importNewStock } from '../../activities/inventory/stockImport';
 import { VendorClient } from '../../activities/vendorClient';
 import { openDatabase } from '../../db/client';
 import { findGo } from '../../lib/temporalCli';
-import { TERMINAL_STATUSES } from '../../workflows/order/types';
+import { TERMINAL_STATUSES } from '../../workflows/order/contract';
 import { BENCH_STOCK, benchOrder, orderIdFor } from './orders';
 import { DEFAULT_SIM_LATENCIES } from './sim';
 import { summarize, type Summary } from './stats';

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import type { SimState } from '../../sim/state';
-import { isTerminalStatus } from '../../workflows/order/types';
+import { isTerminalStatus } from '../../workflows/order/contract';
 
 export interface Violation {
   invariant: string;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
 import { SIGNATURE_HEADER, signPayload } from '../../lib/webhookSignature';
-import { isTerminalStatus } from '../../workflows/order/types';
+import { isTerminalStatus } from '../../workflows/order/contract';
 import { http, sleep } from './env';
 import { WAREHOUSES } from './spec';
 import type { System, WalkModel, World } from './world';

@@ -1,4 +1,4 @@
-import type { SagaPolicy } from '../../workflows/order/types';
+import type { SagaPolicy } from '../../workflows/order/contract';
 
 /**
  * The walks' saga policy: production's shape compressed so a walk settles in seconds. A step that exhausts its

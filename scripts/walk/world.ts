@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { stock } from '../../db/schema';
-import { isTerminalStatus } from '../../workflows/order/types';
+import { isTerminalStatus } from '../../workflows/order/contract';
 import { http, type WalkEnv } from './env';
 import { WAREHOUSES, type WalkSpec } from './spec';
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunningApi } from '../../api/server';
-import { orderIdFor } from '../../api/orders/placeOrder';
+import { orderIdFor } from '../../api/order/placeOrder';
 import { expectMoneyBalanced, stockOf, vendorArtifacts } from '../support/invariants';
 import { clientOf, startOwnApi } from '../support/ownApi';
 import { api, newIdempotencyKey, newSku, nextOrder, orderRequest, placeOrder, sim, waitForStatus } from '../support/stack';
 import { STAFF_TOKEN } from '../support/testPolicy';
-import { reconciliationScheduleId } from '../../worker/reconciliationSchedule';
+import { reconciliationScheduleId } from '../../worker/inventory/reconciliationSchedule';
 
 const asStaff = { authorization: `Bearer ${STAFF_TOKEN}` };
 

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { afterAll, describe, expect, it, inject } from 'vitest';
 import { UndecryptablePayloadError } from '../../lib/codec/aesGcmCodec';
 import { dataConverterFor } from '../../lib/codec/dataConverter';
-import { ensureReconciliationSchedule } from '../../worker/reconciliationSchedule';
+import { ensureReconciliationSchedule } from '../../worker/inventory/reconciliationSchedule';
 
 /** Clients of the run's Temporal that seal payloads with one given key, as workers of two deployments would. */
 async function clientWithKey(keyId: string, fill: number) {

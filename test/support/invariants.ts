@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { reservations, stock } from '../../db/schema';
-import { isTerminalStatus } from '../../workflows/order/types';
+import { isTerminalStatus } from '../../workflows/order/contract';
 import { api, sim, testDb } from './stack';
 
 

@@ -1,7 +1,7 @@
 import { inject } from 'vitest';
 import { startApi, type RunningApi } from '../../api/server';
 import { loadConfig, vendorUrlsFor } from '../../lib/config';
-import type { SagaPolicy } from '../../workflows/order/types';
+import type { SagaPolicy } from '../../workflows/order/contract';
 import { CHECKOUT_TOKEN, TEST_API_ENV, TEST_SAGA_POLICY } from './testPolicy';
 
 /** A second API on the run's stack whose orders carry a different saga policy (or go to another task queue). */

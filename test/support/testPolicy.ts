@@ -1,4 +1,4 @@
-import type { SagaPolicy } from '../../workflows/order/types';
+import type { SagaPolicy } from '../../workflows/order/contract';
 
 /** The production retry shape, compressed so failure paths finish in seconds. */
 export const TEST_SAGA_POLICY: Partial<SagaPolicy> = {

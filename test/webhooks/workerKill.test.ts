@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../../api/server';
 import { startOwnApi } from '../support/ownApi';
-import { orderIdFor } from '../../api/orders/placeOrder';
+import { orderIdFor } from '../../api/order/placeOrder';
 import { CHECKOUT_TOKEN } from '../support/testPolicy';
 import { kill9, startWorkerProcess as startWorker } from '../support/workerProcess';
 import { newIdempotencyKey, newSku, orderRequest, sim, waitForStatus } from '../support/stack';

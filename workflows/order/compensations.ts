@@ -1,4 +1,4 @@
-import { runCompensations, type FailedCompensation, type Saga } from './saga';
+import { runCompensations, type FailedCompensation, type Saga } from '../saga';
 import type { OrderProgress } from './progress';
 
 /** One compensation that may need several passes: each run answers what still failed (nothing: done). */

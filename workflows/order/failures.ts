@@ -1,6 +1,5 @@
 import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio/workflow';
-import { BUSINESS_FAILURES } from './policy';
-import type { FailureReason, OrderStatus } from './types';
+import { BUSINESS_FAILURES, type FailureReason, type OrderStatus } from './contract';
 
 /** The ApplicationFailure type behind an activity failure, if any. */
 export function failureType(err: unknown): string | undefined {

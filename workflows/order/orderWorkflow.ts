@@ -12,17 +12,28 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { OrderActivities } from '../../activities';
-import type { ErpRecord } from '../../activities/erp';
+import type { ErpRecord } from '../../activities/erp/contract';
 import { Compensations, describeFailures } from './compensations';
 import { PAYMENT_ALERT, failureMessage, failureType, isBusinessFailure, outcomeOf } from './failures';
-import { cancelOrderUpdate, orderStateQuery, paymentAlertSignal, resolveParkedOrderSignal, type PaymentAlert } from './messages';
-import { BUSINESS_FAILURES, compensationOptions, resolvePolicy, stepOptions } from './policy';
+import {
+  BUSINESS_FAILURES,
+  cancelOrderUpdate,
+  orderStateQuery,
+  paymentAlertSignal,
+  resolveParkedOrderSignal,
+  type FailureReason,
+  type OrderInput,
+  type OrderState,
+  type OrderStatus,
+  type PaymentAlert,
+} from './contract';
+import { compensationOptions, resolvePolicy, stepOptions } from './policy';
 import { OrderProgress } from './progress';
-import { Saga, runCompensations } from './saga';
-import { Shipment } from './shipment';
+import { Saga, runCompensations } from '../saga';
+import type { Authorization } from '../payment/contract';
+import { Shipment } from '../shipment/contract';
 import { StaffCancellations } from './staffCancellation';
 import { stepSummary } from './summaries';
-import type { Authorization, FailureReason, OrderInput, OrderState, OrderStatus } from './types';
 
 /** A parked step given up because a cancellation made it moot (not a failure of the order). */
 class StepAbandoned extends Error {}

@@ -1,15 +1,5 @@
 import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
-import type { SagaPolicy } from './types';
-
-/** Failures that retrying cannot fix: the saga compensates at once. */
-export const BUSINESS_FAILURES = {
-  outOfStock: 'OutOfStock',
-  paymentDeclined: 'PaymentDeclined',
-  invalidAddress: 'InvalidAddress',
-  authorizationExpired: 'AuthorizationExpired',
-  cancellationRefused: 'CancellationRefused',
-  holdExpired: 'HoldExpired',
-} as const;
+import { BUSINESS_FAILURES, type SagaPolicy } from './contract';
 
 export const DEFAULT_POLICY: SagaPolicy = {
   initialIntervalMs: 1_000,

@@ -1,11 +1,5 @@
-import type { OrderLine } from './types';
+import type { PricedLine } from '../shipment/contract';
 
-/** A shipment's units with the prices they were sold at (one SKU may sit on two lines at different prices). */
-export interface PricedLine {
-  sku: string;
-  quantity: number;
-  unitPriceCents: number;
-}
 
 /**
  * Gives each shipment its units' prices: units go to shipments in line order, so the first shipment that
@@ -13,7 +7,8 @@ export interface PricedLine {
  * reservation stores the result and the workflow, the ERP record and the refunds all read the same figures.
  */
 export function priceShipments<S extends { lines: readonly { sku: string; quantity: number }[] }>(
-  orderLines: readonly OrderLine[],
+  /** The order's lines (an OrderLine is a line with its price). */
+  orderLines: readonly PricedLine[],
   shipments: readonly S[],
 ): { pricedLines: PricedLine[]; amountCents: number }[] {
   const queues = new Map<string, { quantity: number; unitPriceCents: number }[]>();

@@ -1,7 +1,6 @@
 import { condition, proxyLocalActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { OrderActivities } from '../../activities';
-import type { ResolveRequest } from './messages';
-import type { FailureReason, OrderState, OrderStatus } from './types';
+import type { FailureReason, OrderState, OrderStatus, ResolveRequest } from './contract';
 
 const { recordOrderStatus } = proxyLocalActivities<OrderActivities>({
   startToCloseTimeout: '5s',

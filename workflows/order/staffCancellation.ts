@@ -1,9 +1,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { CancelRequest, CancelResult } from './messages';
-import { BUSINESS_FAILURES } from './policy';
+import { BUSINESS_FAILURES, TERMINAL_STATUSES, type CancelRequest, type CancelResult } from './contract';
 import type { OrderProgress } from './progress';
-import type { Shipment } from './shipment';
-import { TERMINAL_STATUSES } from './types';
+import type { Shipment } from '../shipment/contract';
 
 export interface StaffCancellationDeps {
   progress: OrderProgress;

@@ -1,4 +1,5 @@
-import type { OrderInput, ShipmentPlan } from './types';
+import type { ShipmentPlan } from '../shipment/contract';
+import type { OrderInput } from './contract';
 
 /**
  * One-line summaries the Temporal Web UI shows on each activity event, so an engineer reads the saga's

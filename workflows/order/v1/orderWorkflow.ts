@@ -14,13 +14,13 @@ import {
 } from '@temporalio/workflow';
 import type { OrderActivities } from '../../../activities';
 import { failureMessage, failureType, isBusinessFailure, outcomeOf } from '../failures';
-import { cancelOrderUpdate, orderStateQuery, resolveParkedOrderSignal, type CancelRequest } from '../messages';
-import { BUSINESS_FAILURES, compensationOptions, resolvePolicy, stepOptions } from '../policy';
+import { BUSINESS_FAILURES, TERMINAL_STATUSES, cancelOrderUpdate, orderStateQuery, resolveParkedOrderSignal, type CancelRequest, type OrderInput, type OrderState } from '../contract';
+import { compensationOptions, resolvePolicy, stepOptions } from '../policy';
 import { OrderProgress } from './progress';
 import { stepSummary } from '../summaries';
-import { Saga, runCompensations, type FailedCompensation } from '../saga';
-import type { Authorization, Label, OrderInput, OrderState, ShipmentPlan, WmsTask } from '../types';
-import { TERMINAL_STATUSES } from '../types';
+import { Saga, runCompensations, type FailedCompensation } from '../../saga';
+import type { Authorization } from '../../payment/contract';
+import type { Label, ShipmentPlan, WmsTask } from '../../shipment/contract';
 
 /**
  * FROZEN: the first order saga type, kept only so that orders started before `orderWorkflowV2` finish on the

@@ -1,0 +1,190 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { and, eq, sql } from 'drizzle-orm';
+import { appendOrderEvent } from '../../db/events';
+import { orderEvents, payments, shipments } from '../../db/schema';
+import { stepKey, stepKeys, BUSINESS_FAILURES } from '../../workflows/order/contract';
+import type { Authorization } from '../../workflows/payment/contract';
+import type { ActivityDeps } from '../deps';
+import { PaymentGatewayRefused, PaymentGatewayUnavailable, type PaymentGateway, type PaymentSnapshot } from './port';
+
+/** The first authorization keeps the plain step key; a re-authorization after expiry gets its own. */
+const authorizationKey = (orderId: string, attempt: number) => (attempt === 1 ? stepKeys.authorize(orderId) : stepKey(orderId, `authorize#${attempt}`));
+const captureKey = (orderId: string, authorizationId: string) => `${stepKeys.capture(orderId)}:${authorizationId}`;
+
+/** Stripe's search trails writes by up to a minute: a compensation looks a few times before handing back to Temporal's retries. */
+const SEARCH_TRIES = 4;
+const SEARCH_PAUSE_MS = 250;
+
+type MoneyChange = Partial<Record<'authorizedCents' | 'capturedCents' | 'voidedCents' | 'refundedCents', number>>;
+type Tx = Parameters<Parameters<ActivityDeps['db']['transaction']>[0]>[0];
+
+/** One shipment's part of a capture or a refund. */
+export interface ShipmentShare {
+  shipmentId: string;
+  amountCents: number;
+}
+
+export function paymentActivities({ db, payments: gateway }: ActivityDeps) {
+  /** Applies a money movement to the payments row once, keyed like the gateway call that caused it. */
+  async function recordOnce(orderId: string, type: string, key: string, change: MoneyChange, detail: Record<string, unknown>, authorizationId?: string, perShipment?: (tx: Tx) => Promise<void>) {
+    await db.transaction(async (tx) => {
+      if (await appendOrderEvent(tx, { orderId, type, detail, dedupeKey: key })) {
+        await perShipment?.(tx);
+        const increments = Object.fromEntries(Object.entries(change).map(([k, v]) => [k, sql`${payments[k as keyof MoneyChange]} + ${v}`]));
+        await tx
+          .insert(payments)
+          .values({ orderId, authorizationId, ...change })
+          .onConflictDoUpdate({ target: payments.orderId, set: { ...increments, ...(authorizationId ? { authorizationId } : {}), updatedAt: sql`now()` } });
+      }
+    });
+  }
+
+  /** The PaymentIntent id the authorize step recorded when its answer came back, if it did. */
+  async function recordedAuthorization(orderId: string, authKey: string): Promise<string | undefined> {
+    const [row] = await db
+      .select({ id: sql<string | null>`${orderEvents.detail}->>'authorizationId'` })
+      .from(orderEvents)
+      .where(and(eq(orderEvents.orderId, orderId), eq(orderEvents.dedupeKey, authKey)));
+    return row?.id ?? undefined;
+  }
+
+  async function search(orderId: string, attempt: number): Promise<PaymentSnapshot | undefined> {
+    for (let i = 0; i < SEARCH_TRIES; i++) {
+      const found = await call(() => gateway.find(orderId, attempt));
+      if (found) return found;
+      if (i < SEARCH_TRIES - 1) await new Promise((resolve) => setTimeout(resolve, SEARCH_PAUSE_MS));
+    }
+    return undefined;
+  }
+
+  /** Records what a capture moved: the captured amount, and the rest of the hold that the capture released. */
+  async function recordCapture(orderId: string, payment: PaymentSnapshot, shares: readonly ShipmentShare[], recordedBy?: string) {
+    const released = payment.authorizedCents - payment.capturedCents;
+    await recordOnce(
+      orderId,
+      'payment.captured',
+      captureKey(orderId, payment.paymentId),
+      { capturedCents: payment.capturedCents, voidedCents: released },
+      { authorizationId: payment.paymentId, capturedCents: payment.capturedCents, releasedCents: released, ...(shares.length ? { shares } : {}), ...(recordedBy ? { recordedBy } : {}) },
+      undefined,
+      (tx) => addToShipments(tx, orderId, shares, 'capturedCents'),
+    );
+  }
+
+  return {
+    async authorizePayment(input: { orderId: string; attempt: number; amountCents: number; currency: string; paymentToken: string }): Promise<Authorization> {
+      const key = authorizationKey(input.orderId, input.attempt);
+      const result = await call(() =>
+        gateway.authorize({ orderId: input.orderId, attempt: input.attempt, amountCents: input.amountCents, currency: input.currency, paymentMethod: input.paymentToken, idempotencyKey: key }),
+      );
+      if (result.outcome === 'declined') {
+        throw ApplicationFailure.nonRetryable(`payment declined: ${result.code}`, BUSINESS_FAILURES.paymentDeclined, { code: result.code });
+      }
+      if (result.outcome === 'key_taken') {
+        // Our own compensation claimed this key before the request landed: the order is being undone.
+        throw ApplicationFailure.nonRetryable('authorization was voided by compensation', BUSINESS_FAILURES.paymentDeclined);
+      }
+      const { payment, expiresAt } = result;
+      await recordOnce(input.orderId, 'payment.authorized', key, { authorizedCents: payment.authorizedCents }, { authorizationId: payment.paymentId, amountCents: payment.authorizedCents }, payment.paymentId);
+      return { authorizationId: payment.paymentId, amountCents: payment.authorizedCents, expiresAt };
+    },
+
+    /**
+     * Compensation: cancels the PaymentIntent, found by the id recorded when the authorize answer came back,
+     * else by its metadata (the answer may have been lost), else the key is claimed so it can never authorize.
+     */
+    async voidAuthorization(input: { orderId: string; attempt: number }): Promise<{ status: string }> {
+      const authKey = authorizationKey(input.orderId, input.attempt);
+      const recorded = await recordedAuthorization(input.orderId, authKey);
+      let payment = recorded ? await call(() => gateway.get(recorded)) : await search(input.orderId, input.attempt);
+      if (!payment) {
+        const [order] = await db.execute<{ currency: string }>(sql`select currency from orders where id = ${input.orderId}`);
+        const claim = await call(() => gateway.preventAuthorization({ orderId: input.orderId, attempt: input.attempt, currency: order?.currency ?? 'USD', idempotencyKey: authKey }));
+        if (claim === 'prevented') return { status: 'nothing_to_void' };
+        payment = await search(input.orderId, input.attempt);
+        if (!payment) throw ApplicationFailure.retryable(`the authorization of ${input.orderId} exists but is not searchable yet`, 'VendorUnavailable');
+      }
+      if (payment.status === 'incomplete') return { status: 'nothing_to_void' };
+      if (payment.status === 'captured') return { status: 'already_captured' };
+      if (payment.status === 'authorized') {
+        const id = payment.paymentId;
+        payment = await call(() => gateway.void({ paymentId: id, idempotencyKey: `${authKey}:void` }));
+        if (payment.status === 'captured') return { status: 'already_captured' };
+      }
+      // The authorize call may have succeeded at the gateway with its answer lost (timeout, crash): record it
+      // under the authorize step's own key first, so our books show what is being voided.
+      await recordOnce(input.orderId, 'payment.authorized', authKey, { authorizedCents: payment.authorizedCents }, { authorizationId: payment.paymentId, recordedBy: 'void' }, payment.paymentId);
+      await recordOnce(input.orderId, 'payment.voided', `${authKey}:void`, { voidedCents: payment.authorizedCents }, { authorizationId: payment.paymentId });
+      return { status: 'voided' };
+    },
+
+    /**
+     * Captures once, for what the order ships (amount_to_capture): Stripe finalizes the PaymentIntent at its
+     * first capture and releases the rest, which the books record as voided. `shares` records each shipment's part.
+     */
+    async capturePayment(input: { orderId: string; authorizationId: string; amountCents: number; shares?: ShipmentShare[] }): Promise<number> {
+      const result = await call(() => gateway.capture({ paymentId: input.authorizationId, amountCents: input.amountCents, idempotencyKey: captureKey(input.orderId, input.authorizationId) }));
+      if (result.outcome === 'expired') {
+        throw ApplicationFailure.nonRetryable('the authorization expired before capture', BUSINESS_FAILURES.authorizationExpired);
+      }
+      if (result.outcome === 'not_capturable' && result.payment.status !== 'captured') {
+        throw ApplicationFailure.nonRetryable(`payment ${input.authorizationId} is ${result.payment.status}, not capturable`, 'VendorContractViolation');
+      }
+      await recordCapture(input.orderId, result.payment, input.shares ?? []);
+      return result.payment.capturedCents;
+    },
+
+    /** Refunds one shipment's share of a capture (a shipment cancelled after the money was taken), once: its own key. */
+    async refundShipment(input: { orderId: string; authorizationId: string; shipmentId: string; amountCents: number }): Promise<{ refundedCents: number }> {
+      if (input.amountCents <= 0) return { refundedCents: 0 };
+      const key = `${stepKeys.refund(input.orderId)}:${input.authorizationId}:${input.shipmentId}`;
+      const refund = await call(() => gateway.refund({ orderId: input.orderId, paymentId: input.authorizationId, amountCents: input.amountCents, idempotencyKey: key, shipmentId: input.shipmentId }));
+      await recordOnce(
+        input.orderId,
+        'payment.refunded',
+        key,
+        { refundedCents: refund.amountCents },
+        { authorizationId: input.authorizationId, shipmentId: input.shipmentId, refundId: refund.refundId, amountCents: refund.amountCents },
+        undefined,
+        (tx) => addToShipments(tx, input.orderId, [{ shipmentId: input.shipmentId, amountCents: refund.amountCents }], 'refundedCents'),
+      );
+      return { refundedCents: refund.amountCents };
+    },
+
+    /** Compensation of a capture: refunds what was captured and not yet refunded; nothing if the capture never happened. */
+    async refundPayment(input: { orderId: string; authorizationId: string }): Promise<{ refundedCents: number }> {
+      const payment = await call(() => gateway.get(input.authorizationId));
+      if (!payment.capturedCents) return { refundedCents: 0 };
+      // Likewise a capture whose answer was lost: record it under the capture step's key before refunding it.
+      await recordCapture(input.orderId, payment, [], 'refund');
+      const key = `${stepKeys.refund(input.orderId)}:${input.authorizationId}`;
+      const [books] = await db.select({ refundedCents: payments.refundedCents }).from(payments).where(eq(payments.orderId, input.orderId));
+      // From our books, not the gateway's: a repeat after a lost answer asks for the same amount under the same key, and replays.
+      const amountCents = payment.capturedCents - (books?.refundedCents ?? 0);
+      if (amountCents <= 0) return { refundedCents: 0 };
+      const refund = await call(() => gateway.refund({ orderId: input.orderId, paymentId: input.authorizationId, amountCents, idempotencyKey: key }));
+      await recordOnce(input.orderId, 'payment.refunded', key, { refundedCents: refund.amountCents }, { authorizationId: input.authorizationId, refundId: refund.refundId, amountCents: refund.amountCents });
+      return { refundedCents: refund.amountCents };
+    },
+  };
+}
+
+/** Gateway trouble as the saga's failures: unavailable is retried with the same key, a refusal is not. */
+async function call<T>(action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    if (error instanceof PaymentGatewayUnavailable) throw ApplicationFailure.retryable(error.message, 'VendorUnavailable');
+    if (error instanceof PaymentGatewayRefused) throw ApplicationFailure.nonRetryable(error.message, 'VendorContractViolation', { code: error.code });
+    throw error;
+  }
+}
+
+async function addToShipments(tx: Tx, orderId: string, shares: readonly ShipmentShare[], column: 'capturedCents' | 'refundedCents') {
+  for (const share of shares) {
+    await tx
+      .update(shipments)
+      .set({ [column]: sql`${shipments[column]} + ${share.amountCents}`, updatedAt: sql`now()` })
+      .where(and(eq(shipments.id, share.shipmentId), eq(shipments.orderId, orderId)));
+  }
+}

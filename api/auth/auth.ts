@@ -1,0 +1,214 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
+import { ipKeyGenerator } from 'express-rate-limit';
+import type { AuthFailureGuard } from './failureGuard';
+import { parse as parseCookies, serialize as serializeCookie } from 'cookie';
+import { Problem } from '../problem';
+import type { Credential, Role } from '../../lib/credentials';
+
+function sameSecret(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  // Compare equal-length buffers in constant time; the length check leaks only the length.
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** The credential a bearer token belongs to, if any. */
+export function credentialFor(credentials: readonly Credential[], token: string): Credential | undefined {
+  return credentials.find((c) => sameSecret(c.token, token));
+}
+
+/** The staff credential a token belongs to, if any. */
+export function staffCredentialFor(credentials: readonly Credential[], token: string): Credential | undefined {
+  return credentials.find((c) => c.role === 'staff' && sameSecret(c.token, token));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Console sessions: a signed cookie standing in for a staff bearer token in a browser.
+
+export const SESSION_COOKIE = 'hotpath_session';
+/** The header a cookie-authenticated state-changing request must carry (cross-site pages cannot set it). */
+export const CONSOLE_HEADER = 'x-hotpath-console';
+/** How long a console sign-in lasts: one shift. */
+export const SESSION_TTL_SECONDS = 8 * 60 * 60;
+
+export interface StaffSession {
+  principal: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+}
+
+/** Ties a session to the token it was opened with: rotating a staff token ends that person's sessions. */
+const fingerprint = (token: string) => createHash('sha256').update(token).digest('base64url').slice(0, 22);
+
+/**
+ * Stateless staff sessions: the cookie holds `base64url({p: principal, k: token fingerprint, exp})` and its
+ * HMAC-SHA256 under `secret`. Without a configured secret, a random one per process is used (sessions then
+ * end when the API restarts, and several API replicas need the same SESSION_SECRET).
+ */
+export function staffSessions(credentials: readonly Credential[], secret?: string) {
+  const key = secret ? Buffer.from(secret) : randomBytes(32);
+  const mac = (payload: string) => createHmac('sha256', key).update(payload).digest();
+
+  const sign = (credential: Credential, now = Date.now()) => {
+    const exp = Math.floor(now / 1000) + SESSION_TTL_SECONDS;
+    const payload = Buffer.from(JSON.stringify({ p: credential.principal, k: fingerprint(credential.token), exp })).toString('base64url');
+    return { value: `${payload}.${mac(payload).toString('base64url')}`, session: { principal: credential.principal, expiresAt: exp * 1000 } };
+  };
+
+  const verify = (value: string, now = Date.now()): StaffSession | undefined => {
+    const dot = value.lastIndexOf('.');
+    if (dot <= 0) return undefined;
+    const payload = value.slice(0, dot);
+    const given = Buffer.from(value.slice(dot + 1), 'base64url');
+    const expected = mac(payload);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    let claims: { p?: unknown; k?: unknown; exp?: unknown };
+    try {
+      claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    if (typeof claims.p !== 'string' || typeof claims.k !== 'string' || typeof claims.exp !== 'number') return undefined;
+    if (claims.exp * 1000 <= now) return undefined;
+    // The principal must still hold a staff credential, and the very token the session was opened with.
+    const holder = credentials.find((c) => c.role === 'staff' && c.principal === claims.p && fingerprint(c.token) === claims.k);
+    return holder ? { principal: holder.principal, expiresAt: claims.exp * 1000 } : undefined;
+  };
+
+  /** Set-Cookie attributes: HttpOnly, SameSite=Lax, Path=/; Secure when the request came over HTTPS. */
+  const cookieOptions = (secure: boolean) => ({ httpOnly: true, sameSite: 'lax' as const, path: '/', secure });
+
+  return {
+    sign,
+    verify,
+    setCookie: (value: string, secure: boolean) => serializeCookie(SESSION_COOKIE, value, { ...cookieOptions(secure), maxAge: SESSION_TTL_SECONDS }),
+    clearCookie: (secure: boolean) => serializeCookie(SESSION_COOKIE, '', { ...cookieOptions(secure), maxAge: 0, expires: new Date(0) }),
+    /** Reads the session cookie of every request; a valid one is put on `res.locals.session` for requireRole. */
+    read: ((req, res, next) => {
+      const header = req.headers.cookie;
+      if (header) {
+        const value = parseCookies(header)[SESSION_COOKIE];
+        const session = value ? verify(value) : undefined;
+        if (session) res.locals.session = session;
+      }
+      next();
+    }) as RequestHandler,
+  };
+}
+
+export type StaffSessions = ReturnType<typeof staffSessions>;
+
+/** Whether the request reached us over HTTPS (directly or, per its proxy, before it); only ever adds `Secure`. */
+export const overHttps = (req: { secure: boolean; headers: Record<string, string | string[] | undefined> }) =>
+  req.secure || req.headers['x-forwarded-proto'] === 'https';
+
+// ---------------------------------------------------------------------------------------------------------
+// Who is calling: verified once per request, before the rate limits, which are keyed on the answer.
+
+/** A verified caller: a bearer token's credential or a console session. */
+export interface Identity {
+  principal: string;
+  role: Role;
+  by: 'bearer' | 'session';
+}
+
+/** The client's address as the limits count it (IPv6 by /56, as one household or host would hold). */
+export const clientAddress = (req: Request) => ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+
+export function tooManyFailures(retryAfterSeconds: number): Problem {
+  return new Problem(429, 'Too many failed credentials', `too many wrong tokens or sign-ins from this address; try again in ${retryAfterSeconds} s`, {
+    retryAfterSeconds,
+  });
+}
+
+const bearerToken = (header: string) => (header.startsWith('Bearer ') ? header.slice(7).trim() || undefined : undefined);
+
+/**
+ * Verifies the Authorization header, when one is sent, and puts the caller on `res.locals.identity` (a console
+ * session is read by `staffSessions().read`). A wrong or malformed credential is counted against the address's
+ * strict failure budget; past that budget every credential from the address is refused with 429, a right one
+ * too, so guessing learns nothing. Routes then decide with `requireRole`.
+ */
+export function authenticate(credentials: readonly Credential[], guard: AuthFailureGuard): RequestHandler {
+  return async (req, res, next) => {
+    const header = req.headers.authorization;
+    if (!header) {
+      const session = res.locals.session as StaffSession | undefined;
+      if (session) res.locals.identity = { principal: session.principal, role: 'staff', by: 'session' } satisfies Identity;
+      return next();
+    }
+    const address = clientAddress(req);
+    const wait = guard.blockedHere(address);
+    if (wait !== undefined) throw tooManyFailures(wait);
+    const token = bearerToken(header);
+    const match = token ? credentialFor(credentials, token) : undefined;
+    if (match) {
+      res.locals.identity = { principal: match.principal, role: match.role, by: 'bearer' } satisfies Identity;
+      return next();
+    }
+    const failure = await guard.recordFailure(address);
+    if (failure.overBudget) throw tooManyFailures(failure.retryAfterSeconds ?? 60);
+    res.locals.authFailure = token ? 'the bearer token is not valid' : 'the Authorization header must be "Bearer <token>"';
+    next();
+  };
+}
+
+/** The principal the general rate limit counts a request against, or undefined for an anonymous one. */
+export const verifiedPrincipal = (res: Response): string | undefined => (res.locals.identity as Identity | undefined)?.principal;
+
+// ---------------------------------------------------------------------------------------------------------
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export interface RoleOptions {
+  /**
+   * The route is a POST that changes nothing (the codec): a console cookie is accepted without the
+   * X-Hotpath-Console header, as the Temporal Web UI cannot be told to send it.
+   */
+  changesNothing?: boolean;
+}
+
+/**
+ * Requires a bearer token of one of `roles`, or a staff console session (cookie, read by `staffSessions().read`)
+ * when `roles` includes staff. A state-changing request authenticated by the cookie alone must also carry
+ * `X-Hotpath-Console: 1`. The principal is put on `res.locals.principal`.
+ */
+export function requireRole(credentials: readonly Credential[], ...roles: Role[]): RequestHandler {
+  return requireRoleWith({}, credentials, ...roles);
+}
+
+export function requireRoleWith(options: RoleOptions, credentials: readonly Credential[], ...roles: Role[]): RequestHandler {
+  return (req, res, next) => {
+    const header = req.headers.authorization;
+    const session = res.locals.session as StaffSession | undefined;
+    const identity = res.locals.identity as Identity | undefined;
+    if (header && identity?.by === 'bearer') {
+      if (!roles.includes(identity.role)) throw new Problem(403, 'Forbidden', `this action needs the ${roles.join(' or ')} role`);
+      res.locals.principal = identity.principal;
+      res.locals.role = identity.role;
+      res.locals.authenticatedBy = 'bearer';
+      return next();
+    }
+    if (header && typeof res.locals.authFailure === 'string') throw new Problem(401, 'Unauthorized', res.locals.authFailure);
+    if (!header && session) {
+      if (!roles.includes('staff')) throw new Problem(403, 'Forbidden', `this action needs the ${roles.join(' or ')} role`);
+      if (!options.changesNothing && STATE_CHANGING.has(req.method) && req.get(CONSOLE_HEADER) !== '1') {
+        throw new Problem(403, 'Forbidden', 'a request signed in by the console cookie must send the header X-Hotpath-Console: 1');
+      }
+      res.locals.principal = session.principal;
+      res.locals.role = 'staff';
+      res.locals.authenticatedBy = 'session';
+      return next();
+    }
+    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    if (!token) throw new Problem(401, 'Unauthorized', 'send a bearer token in the Authorization header (staff: or sign in at /console)');
+    const match = credentialFor(credentials, token);
+    if (!match) throw new Problem(401, 'Unauthorized', 'the bearer token is not valid');
+    if (!roles.includes(match.role)) throw new Problem(403, 'Forbidden', `this action needs the ${roles.join(' or ')} role`);
+    res.locals.principal = match.principal;
+    res.locals.role = match.role;
+    res.locals.authenticatedBy = 'bearer';
+    next();
+  };
+}

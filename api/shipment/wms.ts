@@ -1,0 +1,56 @@
+import { Router } from 'express';
+import { and, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Database } from '../../db/client';
+import { appendOrderEvent } from '../../db/events';
+import { enqueueWebhookEvent } from '../../db/webhooks/contract';
+import { shipments } from '../../db/schema';
+import { SIGNATURE_HEADER, verifySignature } from '../../lib/webhookSignature';
+import { Problem, invalidInput } from '../problem';
+
+export const shippedEvent = z.object({
+  event: z.literal('task.shipped'),
+  taskId: z.string().min(1).max(200),
+  reference: z.string().min(1).max(200),
+  shipmentId: z.string().min(1).max(200),
+  trackingNumber: z.string().max(100).nullish(),
+  shippedAt: z.string().max(64).nullish(),
+});
+
+/**
+ * The WMS tells us a parcel left the building. Signed with a shared secret and a timestamp, so a forged
+ * or an old replayed callback is refused; delivered at least once, so a repeat changes nothing.
+ */
+export function wmsWebhookRoutes(db: Database, secret: string | undefined, toleranceSeconds = 300): Router {
+  const router = Router();
+  router.post('/webhooks/wms', async (req, res) => {
+    if (!secret) throw new Problem(401, 'Unauthorized', 'webhooks are refused: no WMS_WEBHOOK_SECRET is configured');
+    const rawBody = (req as unknown as { rawBody?: Buffer }).rawBody ?? Buffer.alloc(0);
+    const check = verifySignature(secret, rawBody, req.header(SIGNATURE_HEADER), toleranceSeconds);
+    if (!check.ok) throw new Problem(401, 'Unauthorized', check.why);
+    const parsed = shippedEvent.safeParse(req.body);
+    if (!parsed.success) throw invalidInput(parsed.error);
+    const event = parsed.data;
+    const firstDelivery = await db.transaction(async (tx) => {
+      const [shipment] = await tx
+        .select({ id: shipments.id, wmsTaskId: shipments.wmsTaskId })
+        .from(shipments)
+        .where(and(eq(shipments.id, event.shipmentId), eq(shipments.orderId, event.reference)))
+        .for('update');
+      if (!shipment || shipment.wmsTaskId !== event.taskId) throw new Problem(404, 'Unknown shipment', `no shipment ${event.shipmentId} with WMS task ${event.taskId}`);
+      const appended = await appendOrderEvent(tx, {
+        orderId: event.reference,
+        type: 'shipment.shipped',
+        detail: { shipmentId: event.shipmentId, taskId: event.taskId, shippedAt: event.shippedAt },
+        dedupeKey: `wms:${event.taskId}:shipped`,
+      });
+      if (appended) {
+        await tx.update(shipments).set({ status: 'shipped', updatedAt: sql`now()` }).where(eq(shipments.id, event.shipmentId));
+        await enqueueWebhookEvent(tx, { orderId: event.reference, type: 'shipment.shipped', status: 'shipped', shipmentId: event.shipmentId });
+      }
+      return appended;
+    });
+    res.status(200).json({ received: true, duplicate: !firstDelivery });
+  });
+  return router;
+}

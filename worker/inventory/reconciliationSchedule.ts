@@ -1,0 +1,57 @@
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { UndecryptablePayloadError } from '../../lib/codec/aesGcmCodec';
+import { logger } from '../../lib/logger';
+import type { reconciliationWorkflow } from '../../workflows';
+
+/**
+ * One schedule per task queue: deployments (or a benchmark) sharing a namespace each reconcile through their own
+ * workers, and one never rewrites, or replaces, another's schedule.
+ */
+export function reconciliationScheduleId(taskQueue: string): string {
+  return `stock-reconciliation-${taskQueue}`;
+}
+
+const MAX_ROUNDS = 5;
+
+/**
+ * Creates the reconciliation schedule, or brings an existing one to the configured interval. Safe to call
+ * from every worker at every start, by any number of workers at once.
+ */
+export async function ensureReconciliationSchedule(client: Client, options: { taskQueue: string; everyMs: number; scheduleId?: string }): Promise<void> {
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: 'reconciliationWorkflow',
+    workflowId: 'reconciliation',
+    taskQueue: options.taskQueue,
+    args: [{ trigger: 'schedule' }] as Parameters<typeof reconciliationWorkflow>,
+  };
+  const spec = { intervals: [{ every: options.everyMs }] };
+  const scheduleId = options.scheduleId ?? reconciliationScheduleId(options.taskQueue);
+  const create = () => client.schedule.create({ scheduleId, spec, action, policies: { overlap: ScheduleOverlapPolicy.SKIP } });
+  const handle = client.schedule.getHandle(scheduleId);
+  // Every worker runs this at start, so peers race: between our create and our update another may delete the
+  // schedule (replacing a sealed one) or create it. Each round ends in a schedule of ours, or goes round again
+  // from where the peer left it; a bound turns a pathological tie (two keys fighting) into a start-up error.
+  for (let round = 1; round <= MAX_ROUNDS; round++) {
+    try {
+      await create();
+      return;
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    }
+    try {
+      await handle.update((previous) => ({ ...previous, spec, action }));
+      return;
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) continue; // a peer deleted it to replace it: create it ourselves
+      if (!(err instanceof UndecryptablePayloadError)) throw err;
+      // Sealed with a payload key this worker does not hold (rotated out, or another environment's key): the
+      // schedule is entirely defined here, so it is replaced rather than left to crash every worker start.
+      logger.warn({ scheduleId, keyId: err.keyId }, 'reconciliation schedule is sealed with an unknown payload key: recreating it');
+      await handle.delete().catch((e) => {
+        if (!(e instanceof ScheduleNotFoundError)) throw e;
+      });
+    }
+  }
+  throw new Error(`the reconciliation schedule ${scheduleId} kept changing under this worker for ${MAX_ROUNDS} rounds (workers with different payload keys on one task queue?)`);
+}

@@ -1,0 +1,2 @@
+/** The order context's worker entry (for worker/createWorker.ts): the outbox dispatcher loop. */
+export { runDispatcher } from './dispatcher';

@@ -1,0 +1,2 @@
+/** The inventory context's workflows (for workflows/index.ts): the scheduled stock reconciliation. */
+export { reconciliationWorkflow } from './reconciliationWorkflow';
