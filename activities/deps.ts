@@ -2,7 +2,8 @@ import type { Database } from '../db/client';
 import type { AllocationPolicy } from './inventory/contract';
 import type { NotificationsPort } from './notifications/contract';
 import type { PaymentGateway } from './payment/contract';
-import type { VendorClient } from './vendorClient';
+import type { CarrierPort, WmsPort } from './shipment/contract';
+import type { ErpPort } from './erp/contract';
 
 export interface ActivityDeps {
   db: Database;
@@ -10,10 +11,9 @@ export interface ActivityDeps {
   payments: PaymentGateway;
   /** The notifications port (SMTP, or the notifications simulator): see worker/vendors.ts. */
   notifications: NotificationsPort;
-  vendors: {
-    carrier: VendorClient;
-    wms: VendorClient;
-    erp: VendorClient;
-  };
+  /** The vendor ports, each with the adapter its *_PROVIDER setting chose (worker/vendors.ts). */
+  carrier: CarrierPort;
+  wms: WmsPort;
+  erp: ErpPort;
   allocation: AllocationPolicy;
 }

@@ -31,6 +31,14 @@ const schema = z.object({
   STRIPE_API_BASE: z.url('STRIPE_API_BASE must be a URL').optional(),
   /** Signing secret of the Stripe webhook endpoint (whsec_…); /webhooks/stripe refuses events without it. */
   STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /**
+   * The adapters of the vendor ports (activities/shipment/carrierPort.ts, wmsPort.ts, activities/erp/port.ts):
+   * `simulator` speaks the simulators' dialect at CARRIER_URL, WMS_URL and ERP_URL. A real vendor is one adapter
+   * file and one more value here (docs/deploy.md).
+   */
+  CARRIER_PROVIDER: z.enum(['simulator'], 'CARRIER_PROVIDER must be simulator').default('simulator'),
+  WMS_PROVIDER: z.enum(['simulator'], 'WMS_PROVIDER must be simulator').default('simulator'),
+  ERP_PROVIDER: z.enum(['simulator'], 'ERP_PROVIDER must be simulator').default('simulator'),
   CARRIER_URL: z.string().default('http://127.0.0.1:4000/carrier'),
   WMS_URL: z.string().default('http://127.0.0.1:4000/wms'),
   ERP_URL: z.string().default('http://127.0.0.1:4000/erp'),

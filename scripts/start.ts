@@ -15,7 +15,7 @@ import { loadConfig, vendorUrlsFor } from '../lib/config';
 import { Supervisor } from '../lib/supervisor/supervisor';
 import { resolveMailpit } from '../lib/mailpit';
 import { resolveTemporalCli } from '../lib/temporalCli';
-import { vendorClients } from '../worker/createWorker';
+import { erpPort } from '../worker/vendors';
 import { lowerBackendPriority } from './supervisor/backendPriority';
 import { applicationRoles, BACKGROUND_PG_APPS, databaseUrl, infrastructureRoles, mailpitRole, mailpitUiUrl, simulatorRole, smtpUrl, temporalAddress, temporalUiUrl, type StackPlan } from './supervisor/roles';
 
@@ -107,7 +107,7 @@ try {
   await supervisor.start([...mailpitRole(plan), simulatorRole(plan)]);
   const config = loadConfig({ ...vendorUrlsFor(`http://127.0.0.1:${plan.simPort}`), ...process.env, DATABASE_URL: url });
   const database = openDatabase(url, { max: 1 });
-  const seeded = await importNewStock(database.db, vendorClients(config).erp).finally(() => database.close());
+  const seeded = await importNewStock(database.db, erpPort(config)).finally(() => database.close());
   // Only for the embedded Postgres: its backends are processes of this machine. BACKGROUND_NICE_BACKENDS=false: measured without.
   if ('port' in plan.postgres && plan.backgroundNice && process.env.BACKGROUND_NICE_BACKENDS !== 'false') {
     stopBackendPriority = lowerBackendPriority(url, BACKGROUND_PG_APPS, plan.backgroundNice, (line) => supervisor.log(line));

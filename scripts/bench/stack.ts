@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { importNewStock } from '../../activities/inventory/stockImport';
+import { simErp } from '../../activities/erp/adapters/simErp';
 import { VendorClient } from '../../activities/vendorClient';
 import { openDatabase } from '../../db/client';
 import { freePort, startEmbeddedPostgres } from '../../db/embedded';
@@ -146,7 +147,7 @@ export async function bootStack(options: StackOptions): Promise<Stack> {
     );
     cleanups.push(() => sim.stop());
     await sim.start();
-    await importNewStock(database.db, new VendorClient('erp', `${simUrl}/erp`, 5000));
+    await importNewStock(database.db, simErp(new VendorClient('erp', `${simUrl}/erp`, 5000)));
 
     const workerOptionsFile = path.join(dir, 'worker-options.json');
     const common = {

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { inArray, sql } from 'drizzle-orm';
 import { importNewStock } from '../../activities/inventory/stockImport';
+import { simErp } from '../../activities/erp/adapters/simErp';
 import { VendorClient } from '../../activities/vendorClient';
 import { openDatabase } from '../../db/client';
 import { freePort, startEmbeddedPostgres } from '../../db/embedded';
@@ -70,7 +71,7 @@ try {
   cleanups.push(sim.close);
   const database = openDatabase(pg.url, { max: 5 });
   cleanups.push(database.close);
-  await importNewStock(database.db, new VendorClient('erp', `${sim.url}/erp`, 5000));
+  await importNewStock(database.db, simErp(new VendorClient('erp', `${sim.url}/erp`, 5000)));
   const initialStock = new Map(chaosStockRows().map((r) => [`${r.sku}@${r.warehouse}`, r.onHand]));
 
   const env = {

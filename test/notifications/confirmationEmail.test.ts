@@ -8,8 +8,8 @@ import type { RunningApi } from '../../api/server';
 import { loadConfig, vendorUrlsFor } from '../../lib/config';
 import { startMailpit, type RunningMailpit } from '../../lib/mailpit';
 import { orderStateQuery, orderWorkflowId, stepKeys } from '../../workflows/order/contract';
-import { paymentGateway, vendorClients } from '../../worker/createWorker';
-import { notificationsPort } from '../../worker/vendors';
+import { paymentGateway } from '../../worker/createWorker';
+import { vendorPorts } from '../../worker/vendors';
 import { mailMessage, messagesWithId, setMailChaos, smtpUrl } from '../support/mailpit';
 import { clientOf, startOwnApi } from '../support/ownApi';
 import { startOwnWorker } from '../support/ownWorker';
@@ -57,7 +57,7 @@ describe("the order's confirmation e-mail", () => {
 
     // The step run again (a retry after the acceptance was recorded) sends nothing and answers the same message.
     const config = loadConfig({ ...vendorUrlsFor(simUrl()), SMTP_URL: smtpUrl() });
-    const acts = createOrderActivities({ db: testDb(), payments: paymentGateway(config), notifications: notificationsPort(config, testDb()), vendors: vendorClients(config), allocation: nearestSingleWarehouseFirst });
+    const acts = createOrderActivities({ db: testDb(), payments: paymentGateway(config), ...vendorPorts(config, testDb()), allocation: nearestSingleWarehouseFirst });
     const again = (await new MockActivityEnvironment().run(acts.notifyCustomer, { orderId, email: 'ada.confirm@example.com', template: 'order_confirmed', trackingNumbers: [trackingNumber] })) as { messageId: string };
     expect(again).toEqual({ messageId });
     expect(await messagesWithId(messageId)).toHaveLength(1);

@@ -12,8 +12,8 @@ import { notificationSends } from '../../db/schema';
 import { loadConfig, vendorUrlsFor } from '../../lib/config';
 import { startMailpit, type RunningMailpit } from '../../lib/mailpit';
 import { stepKeys } from '../../workflows/order/ids';
-import { paymentGateway, vendorClients } from '../../worker/createWorker';
-import { notificationsPort } from '../../worker/vendors';
+import { paymentGateway } from '../../worker/createWorker';
+import { vendorPorts } from '../../worker/vendors';
 import { mailMessage, mailpitUrl, messagesWithId, setMailChaos, smtpUrl } from '../support/mailpit';
 import { simUrl, testDb } from '../support/stack';
 
@@ -103,7 +103,7 @@ describe('a mail server that fails', () => {
       expect(await recordedSend(testDb(), message.key)).toBeUndefined();
 
       const config = loadConfig({ ...vendorUrlsFor(simUrl()), SMTP_URL: chaotic.smtpUrl });
-      const acts = createOrderActivities({ db: testDb(), payments: paymentGateway(config), notifications: notificationsPort(config, testDb()), vendors: vendorClients(config), allocation: nearestSingleWarehouseFirst });
+      const acts = createOrderActivities({ db: testDb(), payments: paymentGateway(config), ...vendorPorts(config, testDb()), allocation: nearestSingleWarehouseFirst });
       const failure = await errorOf(() => new MockActivityEnvironment().run(acts.notifyCustomer, { orderId: message.orderId, email: message.to, template: 'order_confirmed', trackingNumbers: [] }));
       expect(failure).toBeInstanceOf(ApplicationFailure);
       expect(failure).toMatchObject({ type: 'RecipientRejected', nonRetryable: true });
@@ -122,7 +122,7 @@ describe('a mail server that fails', () => {
     expect((err as Error).message).toMatch(/ECONNREFUSED|ECONNECTION|ESOCKET/);
 
     const config = loadConfig({ ...vendorUrlsFor(simUrl()), SMTP_URL: url, VENDOR_TIMEOUT_MS: '1000' });
-    const acts = createOrderActivities({ db: testDb(), payments: paymentGateway(config), notifications: notificationsPort(config, testDb()), vendors: vendorClients(config), allocation: nearestSingleWarehouseFirst });
+    const acts = createOrderActivities({ db: testDb(), payments: paymentGateway(config), ...vendorPorts(config, testDb()), allocation: nearestSingleWarehouseFirst });
     const input = { orderId: message.orderId, email: message.to, template: 'order_confirmed', trackingNumbers: message.data.trackingNumbers };
     const failure = await errorOf(() => new MockActivityEnvironment().run(acts.notifyCustomer, input));
     expect(failure).toMatchObject({ type: 'VendorUnavailable', nonRetryable: false });
