@@ -143,3 +143,24 @@ export async function mailpitAnswers(apiUrl: string, smtpPort: number): Promise<
     socket.once('error', () => resolve(false));
   });
 }
+
+export interface ChaosTrigger {
+  /** The SMTP answer, 400–599 (4xx: try again later; 5xx: refused for good). */
+  ErrorCode: number;
+  /** Percent of the commands that get it, 0–100. */
+  Probability: number;
+}
+
+/**
+ * Sets Mailpit's chaos triggers (Mailpit started with `chaos: true`): from then on that share of MAIL FROM
+ * (`Sender`) or RCPT TO (`Recipient`) commands is answered with the error. Triggers left out are turned off.
+ */
+export async function setMailpitChaos(apiUrl: string, triggers: { Sender?: ChaosTrigger; Recipient?: ChaosTrigger }): Promise<void> {
+  const off = { ErrorCode: 451, Probability: 0 };
+  const res = await fetch(`${apiUrl}/api/v1/chaos`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ Sender: triggers.Sender ?? off, Recipient: triggers.Recipient ?? off, Authentication: { ErrorCode: 535, Probability: 0 } }),
+  });
+  if (res.status !== 200) throw new Error(`PUT ${apiUrl}/api/v1/chaos answered ${res.status}: ${await res.text()}`);
+}

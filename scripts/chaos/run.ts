@@ -18,6 +18,7 @@ import { freePort, startEmbeddedPostgres } from '../../db/embedded';
 import { migrateDatabase } from '../../db/migrate';
 import { orders } from '../../db/schema';
 import { vendorUrlsFor } from '../../lib/config';
+import { startMailpit } from '../../lib/mailpit';
 import { startTemporalDevServer, type RunningTemporal } from '../../lib/temporalServer';
 import { startSimServer } from '../../sim/start';
 import { chaosStockRows } from './catalog';
@@ -69,6 +70,8 @@ try {
   process.env.WMS_WEBHOOK_SECRET = secrets.webhook;
   const sim = await startSimServer(0, { wmsCallbackUrl: `http://127.0.0.1:${apiPort}/webhooks/wms`, stripeWebhookUrl: `http://127.0.0.1:${apiPort}/webhooks/stripe`, stripeWebhookSecret: secrets.stripeWebhook, initialStock: chaosStockRows() });
   cleanups.push(sim.close);
+  const mailpit = await startMailpit({ chaos: true, maxMessages: 0 });
+  cleanups.push(mailpit.stop);
   const database = openDatabase(pg.url, { max: 5 });
   cleanups.push(database.close);
   await importNewStock(database.db, simErp(new VendorClient('erp', `${sim.url}/erp`, 5000)));
@@ -77,6 +80,8 @@ try {
   const env = {
     ...process.env,
     ...vendorUrlsFor(sim.url),
+    SMTP_URL: mailpit.smtpUrl,
+    NOTIFICATIONS_PROVIDER: 'smtp',
     DATABASE_URL: pg.url,
     TEMPORAL_ADDRESS: temporal.address,
     TASK_QUEUE: 'orders-chaos',
@@ -107,6 +112,7 @@ try {
   const faults = runFaults(
     {
       simUrl: sim.url,
+      mailpitUrl: mailpit.apiUrl,
       apiUrl,
       webhookSecret: secrets.webhook,
       db: database.db,

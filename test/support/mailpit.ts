@@ -1,4 +1,5 @@
 import { inject } from 'vitest';
+import { setMailpitChaos } from '../../lib/mailpit';
 
 /** The run's Mailpit (web UI and API base). */
 export const mailpitUrl = () => inject('mailpitUrl');
@@ -41,12 +42,5 @@ export function mailMessage(id: string, base = mailpitUrl()): Promise<MailpitMes
   return getJson<MailpitMessage>(`${base}/api/v1/message/${id}`);
 }
 
-/** Mailpit's chaos triggers (needs `--enable-chaos`): SMTP commands answer `errorCode` with `probability` percent. */
-export async function setMailChaos(base: string, triggers: { Sender?: { ErrorCode: number; Probability: number }; Recipient?: { ErrorCode: number; Probability: number } }): Promise<void> {
-  const res = await fetch(`${base}/api/v1/chaos`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ Sender: { ErrorCode: 451, Probability: 0 }, Recipient: { ErrorCode: 451, Probability: 0 }, Authentication: { ErrorCode: 535, Probability: 0 }, ...triggers }),
-  });
-  if (res.status !== 200) throw new Error(`PUT ${base}/api/v1/chaos answered ${res.status}: ${await res.text()}`);
-}
+/** Mailpit's chaos triggers (needs `--enable-chaos`): SMTP commands answer `ErrorCode` with `Probability` percent. */
+export const setMailChaos = setMailpitChaos;
