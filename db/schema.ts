@@ -54,6 +54,8 @@ export const orders = pgTable(
     index('orders_status_created_idx').on(t.status, t.createdAt),
     index('orders_created_idx').on(t.createdAt),
     index('orders_unstarted_idx').on(t.createdAt).where(sql`${t.workflowStartedAt} is null`),
+    // The id every reader relies on (routes, the delivery log's schema): `ord_` and the key's digest, nothing else.
+    check('orders_id_shape', sql`${t.id} ~ '^ord_[a-z0-9]{1,40}$'`),
   ],
 );
 

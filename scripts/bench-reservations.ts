@@ -37,11 +37,13 @@ const sku = `HOT-${Date.now()}`;
 const units = 1_000_000;
 await db.insert(stock).values([{ sku, warehouse: 'wh-east', onHand: units / 2 }, { sku, warehouse: 'wh-west', onHand: units / 2 }]);
 
-// Shipments reference their order: create the order rows up front so only reservations are timed.
+// Shipments reference their order: create the order rows up front so only reservations are timed. Ids of the API's
+// shape (the database refuses others), owned by no credential, the saga marked as started (the dispatcher leaves them).
+const orderPrefix = `ord_bench${sku.toLowerCase().replace(/[^a-z0-9]/g, '')}n`;
 const prepared = 300_000;
 await db.execute(sql`
-  insert into orders (id, idempotency_key, request_hash, customer_id, email, currency, total_cents, shipping_address, payment_token, status, workflow_id)
-  select 'bench-' || ${sku} || '-' || g, 'bench-' || ${sku} || '-' || g, '', 'bench', 'bench@example.com', 'USD', 100, '{}'::jsonb, 'tok_visa', 'processing', 'none'
+  insert into orders (id, idempotency_key, owner, request_hash, customer_id, email, currency, total_cents, shipping_address, payment_token, status, workflow_id, workflow_started_at)
+  select ${orderPrefix} || g, ${orderPrefix} || g, 'bench-fixtures', '', 'bench', 'bench@example.com', 'USD', 100, '{}'::jsonb, 'tok_visa', 'processing', 'none', now()
   from generate_series(0, ${prepared - 1}) g`);
 
 const shipTo = { name: 'b', line1: 'b', city: 'Boston', postalCode: '02110', country: 'US' };
@@ -52,7 +54,7 @@ const started = Date.now();
 await Promise.all(
   Array.from({ length: concurrency }, async () => {
     while (Date.now() < deadline && counter < prepared) {
-      const orderId = `bench-${sku}-${counter++}`;
+      const orderId = `${orderPrefix}${counter++}`;
       try {
         await reserve(db, { orderId, lines: [{ sku, quantity: 1 }], shipTo, holdTtlMs: 900_000, policy: nearestSingleWarehouseFirst });
         reserved += 1;

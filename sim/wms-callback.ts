@@ -1,4 +1,4 @@
-import { SIGNATURE_HEADER, signPayload } from '../lib/webhookSignature';
+import { SIGNATURE_HEADER, signPayload } from '../lib/shipment/wmsSignature';
 import type { Task } from './wms-records';
 
 const CALLBACK_TIMEOUT_MS = 5_000;

@@ -5,7 +5,7 @@ import type { Database } from '../../db/client';
 import { appendOrderEvent } from '../../db/events';
 import { enqueueWebhookEvent } from '../../db/webhooks/contract';
 import { shipments } from '../../db/schema';
-import { SIGNATURE_HEADER, verifySignature } from '../../lib/webhookSignature';
+import { SIGNATURE_HEADER, verifySignature } from '../../lib/shipment/wmsSignature';
 import { Problem, invalidInput } from '../problem';
 
 export const shippedEvent = z.object({

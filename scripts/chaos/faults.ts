@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
-import { SIGNATURE_HEADER, signPayload } from '../../lib/webhookSignature';
 import { setMailpitChaos } from '../../lib/mailpit';
+import { SIGNATURE_HEADER, signPayload } from '../../lib/shipment/wmsSignature';
 import type { ManagedProcess } from './processes';
 import type { Random } from './random';
 

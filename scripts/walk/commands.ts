@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
-import { SIGNATURE_HEADER, signPayload } from '../../lib/webhookSignature';
+import { SIGNATURE_HEADER, signPayload } from '../../lib/shipment/wmsSignature';
 import { isTerminalStatus } from '../../workflows/order/contract';
 import { http, sleep } from './env';
 import { WAREHOUSES } from './spec';

@@ -60,6 +60,33 @@ describe('the reconciliation schedule at worker start', () => {
     }
   });
 
+  it('creates the schedule again when a peer deletes it between our create and our update', async () => {
+    // The interleaving behind the newcomer's failure, made certain: a peer replacing the schedule deletes it just
+    // before this worker's update reads it.
+    const scheduleId = `reconcile-${randomUUID()}`;
+    await ensureReconciliationSchedule(await clientWithKey('k1', 1), { taskQueue: 'orders-elsewhere', everyMs: 3_600_000, scheduleId });
+    const peer = await clientWithKey('k1', 6);
+    const me = await clientWithKey('k1', 6);
+    const getHandle = me.schedule.getHandle.bind(me.schedule);
+    let deletedByPeer = false;
+    me.schedule.getHandle = (id: string) => {
+      const handle = getHandle(id);
+      const update = handle.update.bind(handle);
+      handle.update = async (...args) => {
+        if (!deletedByPeer) {
+          deletedByPeer = true;
+          await peer.schedule.getHandle(id).delete();
+        }
+        return update(...args);
+      };
+      return handle;
+    };
+    await ensureReconciliationSchedule(me, { taskQueue: 'orders-elsewhere', everyMs: 600_000, scheduleId });
+    expect(deletedByPeer).toBe(true);
+    expect((await peer.schedule.getHandle(scheduleId).describe()).spec.intervals).toMatchObject([{ every: 600_000 }]);
+    await peer.schedule.getHandle(scheduleId).delete();
+  });
+
   it('survives workers creating and updating the same readable schedule at once', async () => {
     const scheduleId = `reconcile-${randomUUID()}`;
     const workers = [await clientWithKey('k5', 5), await clientWithKey('k5', 5), await clientWithKey('k5', 5)];

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { nearestSingleWarehouseFirst } from '../../activities/inventory/allocation';
 import { commit, OutOfStock, release, reserve } from '../../activities/inventory/reservations';
 import { orders, reservations, stock } from '../../db/schema';
-import { testDb } from '../support/stack';
+import { fixtureOrder, testDb } from '../support/stack';
 
 type Op = { kind: 'reserve'; order: number; quantity: number } | { kind: 'release'; order: number } | { kind: 'commit'; order: number; warehouse: string };
 
@@ -28,11 +28,10 @@ describe('reserve, release and commit in any order (property-based, real Postgre
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 20 }), fc.integer({ min: 0, max: 10 }), fc.integer({ min: 0, max: 10 }), async (ops, east, west) => {
         const sku = `PROP-${process.pid}-${run++}`;
-        const orderId = (i: number) => `${sku}-o${i}`;
+        const fixtures = Array.from({ length: 3 }, (_, i) => fixtureOrder(`${sku}-o${i}`));
+        const orderId = (i: number) => fixtures[i]!.id;
         await db.insert(stock).values([{ sku, warehouse: 'wh-east', onHand: east }, { sku, warehouse: 'wh-west', onHand: west }]);
-        await db.insert(orders).values(
-          Array.from({ length: 3 }, (_, i) => ({ id: orderId(i), idempotencyKey: orderId(i), requestHash: '', customerId: 'p', email: 'p@example.com', currency: 'USD', totalCents: 1, shippingAddress: shipTo, paymentToken: 'tok_visa', status: 'processing', workflowId: 'none' })),
-        );
+        await db.insert(orders).values(fixtures);
         for (const op of ops) {
           if (op.kind === 'reserve') {
             await reserve(db, { orderId: orderId(op.order), lines: [{ sku, quantity: op.quantity }], shipTo, holdTtlMs: 60_000, policy: nearestSingleWarehouseFirst }).catch((err) => {

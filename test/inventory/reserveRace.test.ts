@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { nearestSingleWarehouseFirst } from '../../activities/inventory/allocation';
 import { reserve } from '../../activities/inventory/reservations';
 import { orders, stock } from '../../db/schema';
-import { newSku, testDb } from '../support/stack';
+import { fixtureOrder, newSku, testDb } from '../support/stack';
 import { expectStockBalanced } from '../support/invariants';
 
 describe('a reservation attempt racing its own retry', () => {
@@ -13,8 +13,9 @@ describe('a reservation attempt racing its own retry', () => {
     const sku = await newSku({ 'wh-east': 10 });
     const db = testDb();
     const shipTo = { name: 'n', line1: 'l', city: 'Boston', postalCode: '02110', country: 'US' };
-    const orderId = `race-${sku}`;
-    await db.insert(orders).values({ id: orderId, idempotencyKey: orderId, requestHash: '', customerId: 'r', email: 'r@example.com', currency: 'USD', totalCents: 1, shippingAddress: shipTo, paymentToken: 'tok_visa', status: 'processing', workflowId: 'none' });
+    const order = fixtureOrder(`race-${sku}`);
+    const orderId = order.id;
+    await db.insert(orders).values(order);
     const attempt = () => reserve(db, { orderId, lines: [{ sku, quantity: 3 }], shipTo, holdTtlMs: 60_000, policy: nearestSingleWarehouseFirst });
     const holds = await Promise.all([attempt(), attempt(), attempt(), attempt()]);
     expect(new Set(holds.map((h) => JSON.stringify(h.shipments))).size).toBe(1);

@@ -4,7 +4,7 @@ import { orderStateQuery } from '../../workflows/order/contract';
 import { api, newSku, nextOrder, orderRequest, placeOrder, sim, simUrl, temporalClient, waitForStatus } from '../support/stack';
 import { OTHER_CHECKOUT_TOKEN, PAYLOAD_KEYS, STAFF_TOKEN, WMS_WEBHOOK_SECRET } from '../support/testPolicy';
 import { dataConverterFor } from '../../lib/codec/dataConverter';
-import { SIGNATURE_HEADER, signPayload } from '../../lib/webhookSignature';
+import { SIGNATURE_HEADER, signPayload } from '../../lib/shipment/wmsSignature';
 
 const asStaff = { authorization: `Bearer ${STAFF_TOKEN}` };
 const fixErp = (orderId: string) => fetch(`${simUrl()}/_sim/erp/behavior?scope=${orderId}`, { method: 'DELETE' });

@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { orderIdFor } from '../../api/order/placeOrder';
 import { orders } from '../../db/schema';
-import { SIGNATURE_HEADER, signPayload } from '../../lib/webhookSignature';
+import { SIGNATURE_HEADER, signPayload } from '../../lib/shipment/wmsSignature';
 import { api, apiUrl, newSku, orderRequest, testDb } from '../support/stack';
 import { CHECKOUT_TOKEN, STAFF_TOKEN, WMS_WEBHOOK_SECRET } from '../support/testPolicy';
 

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { orders } from '../../db/schema';
-import { signPayload, SIGNATURE_HEADER } from '../../lib/webhookSignature';
+import { signPayload, SIGNATURE_HEADER } from '../../lib/shipment/wmsSignature';
 import { rawRequest, type RawAnswer } from '../support/rawHttp';
 import { newIdempotencyKey, newSku, orderRequest, testDb, waitForStatus } from '../support/stack';
 import { CHECKOUT_TOKEN, STAFF_TOKEN, WMS_WEBHOOK_SECRET } from '../support/testPolicy';

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { inject } from 'vitest';
 import { openDatabase } from '../../db/client';
-import { stock } from '../../db/schema';
+import { orders, stock } from '../../db/schema';
 import { orderIdFor } from '../../api/order/placeOrder';
 import { CHECKOUT_TOKEN, PAYLOAD_KEYS, STAFF_TOKEN } from './testPolicy';
 import { TERMINAL_STATUSES } from '../../workflows/order/contract';
@@ -58,6 +58,33 @@ export async function sim(path: string, body?: unknown, method = body === undefi
 
 let skuCounter = 0;
 /** A SKU of this test alone, stocked in the ERP and in Hotpath's working set. */
+/** No credential has this principal: no client's views, webhooks or delivery logs ever see a fixture order. */
+export const FIXTURE_OWNER = 'test-fixtures';
+
+/**
+ * An order row for tests that exercise inventory without a saga, shaped as the API writes one: an id of the
+ * API's shape (the database refuses others), owned by no credential, and its saga marked as started so the
+ * dispatcher never starts one for it (a saga for a row without lines would fail it and send its webhooks).
+ */
+export function fixtureOrder(tag: string): typeof orders.$inferInsert {
+  const id = orderIdFor(`fixture:${process.pid}:${tag}`, FIXTURE_OWNER);
+  return {
+    id,
+    idempotencyKey: id,
+    owner: FIXTURE_OWNER,
+    requestHash: '',
+    customerId: 'fixture',
+    email: 'fixture@example.com',
+    currency: 'USD',
+    totalCents: 1,
+    shippingAddress: { name: 'n', line1: 'l', city: 'Boston', postalCode: '02110', country: 'US' },
+    paymentToken: 'tok_visa',
+    status: 'processing',
+    workflowId: 'none',
+    workflowStartedAt: new Date(),
+  };
+}
+
 export async function newSku(levels: Record<string, number>, prefix = 'T'): Promise<string> {
   const sku = `${prefix}-${process.pid}-${Date.now().toString(36)}-${skuCounter++}`.toUpperCase();
   for (const [warehouse, onHand] of Object.entries(levels)) {

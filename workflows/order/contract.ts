@@ -11,6 +11,8 @@ import type { Label, ShipmentState, WmsTask } from '../shipment/contract';
 
 export { ORDER_WORKFLOW_PREFIX, orderWorkflowId, shipmentId, stepKey, stepKeys } from './ids';
 export { priceShipments } from './pricing';
+// A shipment's priced lines are the shipment context's type; the order's pricing produces them.
+export type { PricedLine } from '../shipment/contract';
 
 export interface OrderLine {
   sku: string;

@@ -1,5 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
+/** The WMS callback's signature (the shipment context): the simulator signs `POST /webhooks/wms`, the API verifies it. */
+
 /** Header carrying `t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`, Stripe-style. */
 export const SIGNATURE_HEADER = 'hotpath-signature';
 
