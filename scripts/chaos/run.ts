@@ -19,6 +19,7 @@ import { migrateDatabase } from '../../db/migrate';
 import { orders } from '../../db/schema';
 import { vendorUrlsFor } from '../../lib/config';
 import { startMailpit } from '../../lib/mailpit';
+import { mailSummary } from './mail';
 import { startTemporalDevServer, type RunningTemporal } from '../../lib/temporalServer';
 import { startSimServer } from '../../sim/start';
 import { chaosStockRows } from './catalog';
@@ -176,6 +177,7 @@ try {
     erpStockChanges: { restocks: erpStock.ledger.restocks, unitsRestocked: erpStock.ledger.unitsRestocked, shrinkages: erpStock.ledger.shrinkages, unitsShrunk: erpStock.ledger.unitsShrunk, skipped: erpStock.ledger.skipped },
     orderShapes: { ...load.shapes, ...(await shapesReached(database.db, load.accepted)) },
     faults: faults.log,
+    mail: await mailSummary(mailpit.apiUrl, database.db),
     outcomes,
     violations: violations.length,
     violationDetails: violations.slice(0, 50),
