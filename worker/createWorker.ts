@@ -11,7 +11,6 @@ import { installWorkerRuntime } from './sdkMetrics';
 import { startTracing } from '../lib/tracing';
 import { temporalConnectionOptions } from '../lib/temporalConnection';
 import { nearestSingleWarehouseFirst } from '../activities/inventory';
-import { VendorClient } from '../activities/vendorClient';
 import { stripeGateway } from '../activities/payment';
 import type { PaymentGateway } from '../activities/payment/contract';
 import type { Database } from '../db/client';
@@ -19,18 +18,9 @@ import type { Config } from '../lib/config';
 import { parseCredentials } from '../lib/credentials';
 import { webhookSender, type SenderOptions } from '../lib/webhooks';
 import { runWebhookDelivery } from './webhooks';
+import { vendorPorts } from './vendors';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
-
-export function vendorClients(config: Config) {
-  const client = (system: string, url: string) => new VendorClient(system, url, config.VENDOR_TIMEOUT_MS);
-  return {
-    carrier: client('carrier', config.CARRIER_URL),
-    wms: client('wms', config.WMS_URL),
-    erp: client('erp', config.ERP_URL),
-    notifications: client('notifications', config.NOTIFICATIONS_URL),
-  };
-}
 
 /** The key the simulator (and stripe-mock) accept; never valid at Stripe itself. */
 export const SIMULATOR_STRIPE_KEY = 'sk_test_hotpath_simulator';
@@ -58,7 +48,7 @@ export async function createWorker(options: {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
-    activities: createOrderActivities({ db, payments: paymentGateway(config), vendors: vendorClients(config), allocation: nearestSingleWarehouseFirst }),
+    activities: createOrderActivities({ db, payments: paymentGateway(config), ...vendorPorts(config, db), allocation: nearestSingleWarehouseFirst }),
     dataConverter: dataConverterFor(config),
     interceptors: { activity: [activityMetrics] },
     ...(config.WORKER_WORKFLOW_SLOTS ? { maxConcurrentWorkflowTaskExecutions: config.WORKER_WORKFLOW_SLOTS } : {}),

@@ -2,23 +2,10 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import type { Correction, ReconciliationReport } from '../../workflows/inventory/contract';
 import { reconciliationRuns, stock } from '../../db/schema';
-import type { ErpStockRow } from './stockImport';
+import type { ErpPort, ErpStockRow } from '../erp/contract';
 import { release } from './reservations';
-import { unexpected, type VendorClient } from '../vendorClient';
+import { viaPort } from '../vendorErrors';
 import { terminalStatusList } from '../../db/terminalStatuses';
-
-/** The ERP's stock and the orders behind it, as of one instant. */
-interface ErpSnapshot {
-  stock: ErpStockRow[];
-  /** Net units (recorded minus restocking credits) of each order the ERP recorded since the watermark. */
-  orders: { reference: string; net: { sku: string; warehouse: string; quantity: number }[] }[];
-}
-
-async function fetchErpSnapshot(erp: VendorClient, recordedSince: Date): Promise<ErpSnapshot> {
-  const res = await erp.get<ErpSnapshot>(`/stock/snapshot?recordedSince=${encodeURIComponent(recordedSince.toISOString())}`);
-  if (res.status !== 200) throw unexpected('erp', res);
-  return res.body;
-}
 
 const keyOf = (sku: string, warehouse: string) => `${sku}\u0000${warehouse}`;
 
@@ -35,12 +22,12 @@ const keyOf = (sku: string, warehouse: string) => `${sku}\u0000${warehouse}`;
  * the same transaction, so a retried activity returns the run it already applied instead of applying it again,
  * and a second run on unchanged books changes nothing.
  */
-export async function reconcileStock(db: Database, erp: VendorClient, runId: string, skus?: string[]): Promise<Omit<ReconciliationReport, 'holdsReleased'>> {
+export async function reconcileStock(db: Database, erp: ErpPort, runId: string, skus?: string[]): Promise<Omit<ReconciliationReport, 'holdsReleased'>> {
   const applied = await storedRun(db, runId);
   if (applied) return applied;
   const [oldest] = await db.execute<{ since: Date | string | null }>(sql`select min(created_at) as since from orders where status not in ${terminalStatusList()}`);
   const since = oldest?.since ? new Date(oldest.since) : new Date();
-  const snapshot = await fetchErpSnapshot(erp, since);
+  const snapshot = await viaPort(() => erp.stockSnapshot(since));
 
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(4242)`);

@@ -6,7 +6,7 @@ import type { ReconciliationReport } from '../../workflows/inventory/contract';
 
 const runIdOf = () => Context.current().info.workflowExecution?.workflowId ?? 'reconciliation-adhoc';
 
-export function reconciliationActivities({ db, vendors }: ActivityDeps) {
+export function reconciliationActivities({ db, erp }: ActivityDeps) {
   return {
     /** `graceMs` is kept for the workflow's input shape; holds of orders that have not ended are never released here. */
     async releaseStaleHolds(input: { graceMs: number; skus?: string[] }): Promise<number> {
@@ -14,7 +14,7 @@ export function reconciliationActivities({ db, vendors }: ActivityDeps) {
     },
 
     async reconcileStockWithErp(input: { skus?: string[] }): Promise<Omit<ReconciliationReport, 'holdsReleased'>> {
-      return reconcileStock(db, vendors.erp, runIdOf(), input.skus);
+      return reconcileStock(db, erp, runIdOf(), input.skus);
     },
 
     async recordReconciliationRun(input: { report: ReconciliationReport; trigger: string; startedAt: string }): Promise<void> {

@@ -1,22 +1,11 @@
 import type { Database } from '../../db/client';
 import { stock } from '../../db/schema';
-import { type VendorClient, unexpected } from '../vendorClient';
-
-export interface ErpStockRow {
-  sku: string;
-  warehouse: string;
-  onHand: number;
-}
-
-export async function fetchErpStock(erp: VendorClient, sku?: string): Promise<ErpStockRow[]> {
-  const res = await erp.get<{ stock: ErpStockRow[] }>(sku ? `/stock?sku=${encodeURIComponent(sku)}` : '/stock');
-  if (res.status !== 200) throw unexpected('erp', res);
-  return res.body.stock;
-}
+import type { ErpPort } from '../erp/contract';
+import { viaPort } from '../vendorErrors';
 
 /** Adds SKUs the ERP knows and Hotpath does not yet; existing rows are the reconciler's business. */
-export async function importNewStock(db: Database, erp: VendorClient): Promise<number> {
-  const rows = await fetchErpStock(erp);
+export async function importNewStock(db: Database, erp: Pick<ErpPort, 'stock'>): Promise<number> {
+  const rows = await viaPort(() => erp.stock());
   if (rows.length === 0) return 0;
   const inserted = await db
     .insert(stock)

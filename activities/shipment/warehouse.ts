@@ -7,11 +7,9 @@ import { stepKeys, BUSINESS_FAILURES } from '../../workflows/order/contract';
 import type { ShipmentPlan, WmsTask } from '../../workflows/shipment/contract';
 import type { ActivityDeps } from '../deps';
 import { commit, holdIsLive } from '../inventory/contract';
-import { unexpected } from '../vendorClient';
+import { viaPort } from '../vendorErrors';
 
-export function warehouseActivities({ db, vendors }: ActivityDeps) {
-  const wms = vendors.wms;
-
+export function warehouseActivities({ db, wms }: ActivityDeps) {
   /**
    * Asks the WMS to cancel one shipment's task. A refusal answers for that moment (picking had started), and a
    * vendor replays the answer stored under an idempotency key: so each question after a recorded refusal gets a key
@@ -23,14 +21,13 @@ export function warehouseActivities({ db, vendors }: ActivityDeps) {
     );
     const asked = refusals?.n ?? 0;
     const key = asked === 0 ? stepKeys.cancelWmsTask(orderId, shipmentId) : `${stepKeys.cancelWmsTask(orderId, shipmentId)}:ask-${asked + 1}`;
-    const res = await wms.post<{ status: string }>('/tasks/cancel', { reference: orderId, taskKey: stepKeys.wmsTask(orderId, shipmentId) }, key);
-    if (res.status === 409) {
-      const reason = res.body.error?.code ?? 'refused';
+    const answer = await viaPort(() => wms.cancelTask({ key, orderId, taskKey: stepKeys.wmsTask(orderId, shipmentId) }));
+    if (answer.outcome === 'refused') {
+      const { reason } = answer;
       await appendOrderEvent(db, { orderId, type: 'wms.cancel_refused', detail: { shipmentId, reason }, dedupeKey: key });
       return { confirmed: false, reason };
     }
-    if (res.status !== 200) throw unexpected('wms', res);
-    if (res.body.status === 'cancelled') {
+    if (answer.outcome === 'cancelled') {
       await db.transaction(async (tx) => {
         await tx.update(shipments).set({ status: 'wms_cancelled', updatedAt: sql`now()` }).where(eq(shipments.id, shipmentId));
         await appendOrderEvent(tx, { orderId, type: 'wms.task_cancelled', detail: { shipmentId }, dedupeKey: key });
@@ -47,20 +44,17 @@ export function warehouseActivities({ db, vendors }: ActivityDeps) {
       if (!(await holdIsLive(db, orderId, shipment.warehouse))) {
         throw ApplicationFailure.nonRetryable(`the hold for ${shipment.shipmentId} was released before the handoff`, BUSINESS_FAILURES.holdExpired);
       }
-      const res = await wms.post<{ id: string }>(
-        '/tasks',
-        { reference: orderId, shipmentId: shipment.shipmentId, warehouse: shipment.warehouse, trackingNumber: input.trackingNumber, lines: shipment.lines },
-        key,
+      const { taskId } = await viaPort(() =>
+        wms.createTask({ key, orderId, shipmentId: shipment.shipmentId, warehouse: shipment.warehouse, trackingNumber: input.trackingNumber, lines: shipment.lines }),
       );
-      if (res.status !== 201 && res.status !== 200) throw unexpected('wms', res);
       await db.transaction(async (tx) => {
-        await tx.update(shipments).set({ wmsTaskId: res.body.id, status: 'handed_off', updatedAt: sql`now()` }).where(eq(shipments.id, shipment.shipmentId));
-        if (await appendOrderEvent(tx, { orderId, type: 'shipment.handed_off', detail: { shipmentId: shipment.shipmentId, taskId: res.body.id }, dedupeKey: key })) {
+        await tx.update(shipments).set({ wmsTaskId: taskId, status: 'handed_off', updatedAt: sql`now()` }).where(eq(shipments.id, shipment.shipmentId));
+        if (await appendOrderEvent(tx, { orderId, type: 'shipment.handed_off', detail: { shipmentId: shipment.shipmentId, taskId }, dedupeKey: key })) {
           await commit(tx, orderId, shipment.warehouse);
           await enqueueWebhookEvent(tx, { orderId, type: 'shipment.handed_off', status: 'handed_off', shipmentId: shipment.shipmentId });
         }
       });
-      return { shipmentId: shipment.shipmentId, taskId: res.body.id };
+      return { shipmentId: shipment.shipmentId, taskId };
     },
 
     /** Compensation: the warehouse must let go of the task; a refusal cannot be retried away and parks the order. */

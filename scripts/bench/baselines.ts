@@ -16,6 +16,10 @@ import { Client, Connection } from '@temporalio/client';
 import express, { type Request, type Response } from 'express';
 import { Agent } from 'undici';
 import { createOrderActivities } from '../../activities';
+import { simErp } from '../../activities/erp/adapters/simErp';
+import { simNotifications } from '../../activities/notifications/adapters/simNotifications';
+import { simCarrier } from '../../activities/shipment/adapters/simCarrier';
+import { simWms } from '../../activities/shipment/adapters/simWms';
 import { nearestSingleWarehouseFirst } from '../../activities/inventory/allocation';
 import { VendorClient } from '../../activities/vendorClient';
 import { paymentGateway } from '../../worker/createWorker';
@@ -111,13 +115,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const database = openDatabase(config.DATABASE_URL!, { max: 20 });
   const { db } = database;
   const vendor = (system: string, url: string) => new VendorClient(system, url, config.VENDOR_TIMEOUT_MS, chainAgent);
-  const vendors = {
-    carrier: vendor('carrier', config.CARRIER_URL),
-    wms: vendor('wms', config.WMS_URL),
-    erp: vendor('erp', config.ERP_URL),
-    notifications: vendor('notifications', config.NOTIFICATIONS_URL),
+  // The simulators' adapters on the bench's own connection pool.
+  const ports = {
+    carrier: simCarrier(vendor('carrier', config.CARRIER_URL)),
+    wms: simWms(vendor('wms', config.WMS_URL)),
+    erp: simErp(vendor('erp', config.ERP_URL)),
+    notifications: simNotifications(vendor('notifications', config.NOTIFICATIONS_URL)),
   };
-  const acts = createOrderActivities({ db, payments: paymentGateway(config), vendors, allocation: nearestSingleWarehouseFirst });
+  const acts = createOrderActivities({ db, payments: paymentGateway(config), ...ports, allocation: nearestSingleWarehouseFirst });
 
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(config) });

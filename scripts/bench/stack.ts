@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { importNewStock } from '../../activities/inventory/stockImport';
+import { simErp } from '../../activities/erp/adapters/simErp';
 import { VendorClient } from '../../activities/vendorClient';
 import { openDatabase } from '../../db/client';
 import { freePort } from '../../db/embedded';
@@ -121,7 +122,7 @@ export async function bootStack(options: StackOptions): Promise<Stack> {
       { ...inherited, SIM_PORT: String(simPort), BENCH_SIM_LATENCIES: JSON.stringify(options.simLatencies), BENCH_SIM_STOCK: JSON.stringify(BENCH_STOCK) },
       'bench sim listening',
     );
-    await importNewStock(database.db, new VendorClient('erp', `${simUrl}/erp`, 5000));
+    await importNewStock(database.db, simErp(new VendorClient('erp', `${simUrl}/erp`, 5000)));
 
     const workerOptionsFile = path.join(stack.dir, 'worker-options.json');
     const common = {

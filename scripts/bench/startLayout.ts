@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { importNewStock } from '../../activities/inventory/stockImport';
+import { simErp } from '../../activities/erp/adapters/simErp';
 import { VendorClient } from '../../activities/vendorClient';
 import { openDatabase } from '../../db/client';
 import { findGo } from '../../lib/temporalCli';
@@ -241,7 +242,7 @@ try {
     if (!r.ok) throw new Error(`sim stock: ${r.status}`);
   });
   const database = openDatabase(databaseUrl, { max: 1 });
-  await importNewStock(database.db, new VendorClient('erp', `${simUrl}/erp`, 5000)).finally(() => database.close());
+  await importNewStock(database.db, simErp(new VendorClient('erp', `${simUrl}/erp`, 5000))).finally(() => database.close());
   for (const rate of rates) steps.push(await runStep(vegeta, dir, rate, stack, sql));
 } finally {
   await sql.end({ timeout: 2 });

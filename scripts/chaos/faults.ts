@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
+import { setMailpitChaos } from '../../lib/mailpit';
 import { SIGNATURE_HEADER, signPayload } from '../../lib/shipment/wmsSignature';
 import type { ManagedProcess } from '../../lib/childProcess/managed';
 import type { Random } from './random';
@@ -8,6 +9,8 @@ export const VENDORS = ['payment', 'carrier', 'wms', 'erp', 'notifications'] as 
 
 export interface FaultLog {
   transientErrorRate: number;
+  /** Customer e-mail goes over SMTP to a Mailpit whose chaos answers this share of RCPT TO with a 451 (retried). */
+  mailRecipientTempFailPct: number;
   latencySpikes: number;
   timeoutWindows: number;
   outages: string[];
@@ -22,6 +25,8 @@ export interface FaultLog {
 
 export interface FaultTargets {
   simUrl: string;
+  /** Mailpit's API (started with chaos on): the SMTP server the worker sends customer e-mail to. */
+  mailpitUrl?: string;
   apiUrl: () => string;
   webhookSecret: string;
   db: Database;
@@ -45,7 +50,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * delivered three times each. Returns a stop function and the log of what was injected.
  */
 export function runFaults(t: FaultTargets, durationMs: number, options: { outageMs: number; erpOutageMs: number; workerKillEveryMs: number }) {
-  const log: FaultLog = { transientErrorRate: 0.2, latencySpikes: 0, timeoutWindows: 0, outages: [], erp: { outages: 0, lostAnswerWindows: 0, lostAnswerRateThroughout: 0.03 }, workerKills: 0, apiKills: 0, temporalRestarts: 0, shipmentsShipped: 0, duplicateCallbacks: 0 };
+  const log: FaultLog = { transientErrorRate: 0.2, mailRecipientTempFailPct: t.mailpitUrl ? 20 : 0, latencySpikes: 0, timeoutWindows: 0, outages: [], erp: { outages: 0, lostAnswerWindows: 0, lostAnswerRateThroughout: 0.03 }, workerKills: 0, apiKills: 0, temporalRestarts: 0, shipmentsShipped: 0, duplicateCallbacks: 0 };
   let stopped = false;
   const loops: Promise<void>[] = [];
   const every = (ms: number, fn: () => Promise<void>) =>
@@ -67,6 +72,8 @@ export function runFaults(t: FaultTargets, durationMs: number, options: { outage
 
   loops.push(Promise.all(VENDORS.map((v) => behavior(t.simUrl, v, { failureRate: log.transientErrorRate }))).then(() => undefined));
   loops.push(behavior(t.simUrl, 'erp', { lostResponseRate: log.erp.lostAnswerRateThroughout }).then(() => undefined));
+  // E-mail fails on purpose too: the SMTP server itself refuses a share of recipients for now (451), and the step retries.
+  if (t.mailpitUrl) loops.push(setMailpitChaos(t.mailpitUrl, { Recipient: { ErrorCode: 451, Probability: log.mailRecipientTempFailPct } }));
 
   at(durationMs * 0.2, async () => {
     log.erp.lostAnswerWindows += 1;
@@ -154,6 +161,7 @@ export function runFaults(t: FaultTargets, durationMs: number, options: { outage
       stopped = true;
       await Promise.all(loops);
       await fetch(`${t.simUrl}/_sim/reset`, { method: 'POST' });
+      if (t.mailpitUrl) await setMailpitChaos(t.mailpitUrl, {});
     },
   };
 }

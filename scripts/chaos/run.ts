@@ -9,12 +9,14 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { inArray, sql } from 'drizzle-orm';
 import { importNewStock } from '../../activities/inventory/stockImport';
+import { simErp } from '../../activities/erp/adapters/simErp';
 import { VendorClient } from '../../activities/vendorClient';
 import { openDatabase } from '../../db/client';
 import { freePort } from '../../db/embedded';
 import { orders } from '../../db/schema';
 import { vendorUrlsFor } from '../../lib/config';
 import { Stack } from '../stack/stack';
+import { mailSummary } from './mail';
 import { chaosStockRows } from './catalog';
 import { runFaults } from './faults';
 import { coverageGaps } from './coverage';
@@ -58,13 +60,17 @@ try {
   const apiPort = await freePort();
   process.env.WMS_WEBHOOK_SECRET = secrets.webhook;
   const sim = await stack.simulators({ apiPort, stripeWebhookSecret: secrets.stripeWebhook, initialStock: chaosStockRows() });
+  // Customer e-mail goes over SMTP to a Mailpit whose chaos refuses some recipients (451) for the whole run.
+  const mailpit = await stack.mailpit({ chaos: true, maxMessages: 0 });
   const database = stack.database(pg.url, { max: 5 });
-  await importNewStock(database.db, new VendorClient('erp', `${sim.url}/erp`, 5000));
+  await importNewStock(database.db, simErp(new VendorClient('erp', `${sim.url}/erp`, 5000)));
   const initialStock = new Map(chaosStockRows().map((r) => [`${r.sku}@${r.warehouse}`, r.onHand]));
 
   const env = {
     ...process.env,
     ...vendorUrlsFor(sim.url),
+    SMTP_URL: mailpit.smtpUrl,
+    NOTIFICATIONS_PROVIDER: 'smtp',
     DATABASE_URL: pg.url,
     TEMPORAL_ADDRESS: temporal.address,
     TASK_QUEUE: 'orders-chaos',
@@ -92,6 +98,7 @@ try {
   const faults = runFaults(
     {
       simUrl: sim.url,
+      mailpitUrl: mailpit.apiUrl,
       apiUrl,
       webhookSecret: secrets.webhook,
       db: database.db,
@@ -152,6 +159,7 @@ try {
     erpStockChanges: { restocks: erpStock.ledger.restocks, unitsRestocked: erpStock.ledger.unitsRestocked, shrinkages: erpStock.ledger.shrinkages, unitsShrunk: erpStock.ledger.unitsShrunk, skipped: erpStock.ledger.skipped },
     orderShapes: { ...load.shapes, ...(await shapesReached(database.db, load.accepted)) },
     faults: faults.log,
+    mail: await mailSummary(mailpit.apiUrl, database.db),
     outcomes,
     violations: violations.length,
     violationDetails: violations.slice(0, 50),

@@ -12,7 +12,7 @@
  *   await stack.stop();                                            // everything, last started first
  *
  * Every child dies with the caller, even when the caller is SIGKILLed (lib/childProcess). To add a service
- * (e.g. Mailpit), add one step below beside `simulators` and call it from the callers that need it.
+ * add one step below beside `simulators` and `mailpit` and call it from the callers that need it.
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,6 +29,7 @@ import { startTemporalDevServer, type DevServerOptions, type RunningTemporal } f
 import { startSimServer, type SimServer, type SimServerOptions } from '../../sim/start';
 import { createWorker, startBackgroundDuties, workflowsPath } from '../../worker/createWorker';
 import type { SagaPolicy } from '../../workflows/order/contract';
+import { startMailpit, type RunningMailpit } from '../../lib/mailpit';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -155,9 +156,12 @@ export class Stack {
     return sim;
   }
 
-  // Another service goes here, as one step like `simulators`, e.g. Mailpit (lib/mailpit.ts):
-  //   async mailpit(options = {}) { const mailpit = await startMailpit({ log: this.log, ...options }); this.onStop('mailpit', mailpit.stop); return mailpit; }
-  // and the callers that need it pass its smtpUrl on as SMTP_URL in the worker's environment.
+  /** Mailpit, the SMTP server customer e-mail goes to (its smtpUrl is the workers' SMTP_URL). */
+  async mailpit(options: Parameters<typeof startMailpit>[0] = {}): Promise<RunningMailpit> {
+    const mailpit = await startMailpit({ log: this.log, ...options });
+    this.onStop('mailpit', () => mailpit.stop());
+    return mailpit;
+  }
 
   /** A Hotpath entry point (worker, API, dispatcher, a bench helper) as its own OS process, started and ready. */
   async process(name: string, entry: string, env: NodeJS.ProcessEnv, ready: string | RegExp): Promise<ManagedProcess> {

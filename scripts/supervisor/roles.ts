@@ -8,6 +8,7 @@ import { vendorUrlsFor } from '../../lib/config';
 import type { PreparedPostgres } from '../../db/embedded';
 import { POSTGRES_READY } from '../../db/embedded';
 import { nodeCommand } from '../../lib/childProcess/spawn';
+import { mailpitAnswers, mailpitArgs } from '../../lib/mailpit';
 import type { ChildSpec } from '../../lib/supervisor/supervisor';
 import { devServerArgs } from '../../lib/temporalServer';
 
@@ -17,6 +18,8 @@ export interface StackPlan {
   /** Run a dev server (and an embedded Postgres) unless the user points at their own. */
   temporal: { cli: string; port: number; uiPort: number } | { address: string };
   postgres: { port: number } | { url: string };
+  /** Run Mailpit as the customers' mailbox unless the user points SMTP_URL at their own mail server. */
+  mailpit: { binary: string; smtpPort: number; uiPort: number } | { smtpUrl: string };
   apiPort: number;
   simPort: number;
   workers: number;
@@ -32,6 +35,8 @@ export const DEV_SECRETS = { STAFF_TOKENS: 'support:dev-staff-token', CHECKOUT_T
 
 export const temporalAddress = (plan: StackPlan) => ('address' in plan.temporal ? plan.temporal.address : `127.0.0.1:${plan.temporal.port}`);
 export const databaseUrl = (plan: StackPlan) => ('url' in plan.postgres ? plan.postgres.url : `postgres://hotpath:hotpath@127.0.0.1:${plan.postgres.port}/hotpath`);
+export const smtpUrl = (plan: StackPlan) => ('smtpUrl' in plan.mailpit ? plan.mailpit.smtpUrl : `smtp://127.0.0.1:${plan.mailpit.smtpPort}`);
+export const mailpitUiUrl = (plan: StackPlan) => ('uiPort' in plan.mailpit ? `http://127.0.0.1:${plan.mailpit.uiPort}` : undefined);
 export const temporalUiUrl = (plan: StackPlan) => ('uiPort' in plan.temporal ? `http://localhost:${plan.temporal.uiPort}` : process.env.TEMPORAL_UI_URL);
 
 /** The environment every Hotpath role starts from. */
@@ -45,6 +50,8 @@ function shared(plan: StackPlan): NodeJS.ProcessEnv {
     ...DEV_SECRETS,
     PAYLOAD_KEYS: plan.payloadKeys,
     TEMPORAL_UI_URL: temporalUiUrl(plan),
+    // Customer e-mail goes out over SMTP (to Mailpit, whose web UI shows it); NOTIFICATIONS_PROVIDER=simulator opts out.
+    SMTP_URL: smtpUrl(plan),
     API_PORT: String(plan.apiPort),
     SIM_PORT: String(plan.simPort),
     // Development: webhook receivers run on this machine (loopback); production refuses private targets.
@@ -82,9 +89,21 @@ export function infrastructureRoles(plan: StackPlan, postgres?: PreparedPostgres
     // The postmaster itself, under a death signal; its backends are its children and end when it does.
     roles.push({ name: 'postgres', ...postgres.command, ready: POSTGRES_READY, stopGraceMs: 15_000 });
   }
-  // Another service that is not a Node process (e.g. Mailpit) is one more role here, with `dieWith: 'pdeathsig'`
+  // Another service that is not a Node process is one more role like mailpitRole, with `dieWith: 'pdeathsig'`
   // so it dies with the supervisor, and its ports in plannedPorts below.
   return roles;
+}
+
+/**
+ * Mailpit, the customers' mailbox (web UI and API on :8025, SMTP on :1025, both loopback only). It cannot watch a
+ * lifeline, so it runs under `setpriv --pdeathsig KILL` and dies with the supervisor, even a SIGKILLed one.
+ */
+export function mailpitRole(plan: StackPlan): ChildSpec[] {
+  if (!('binary' in plan.mailpit)) return [];
+  const { binary, smtpPort, uiPort } = plan.mailpit;
+  // Messages persist under the data directory, so a restart keeps the inbox; the oldest go past 5000.
+  const args = mailpitArgs({ smtpPort, uiPort, maxMessages: 5000, database: path.join(plan.dataDir, 'mailpit.db'), chaos: process.env.MAILPIT_CHAOS === 'true' });
+  return [{ name: 'mailpit', command: binary, args, env: process.env, nice: plan.backgroundNice, dieWith: 'pdeathsig', probe: () => mailpitAnswers(`http://127.0.0.1:${uiPort}`, smtpPort) }];
 }
 
 /** The vendor simulators: the sagas' vendors, so on the background side of the machine. */
@@ -147,6 +166,12 @@ export function plannedPorts(plan: StackPlan, apiMetricsPort: number): { port: n
         ]
       : []),
     ...('port' in plan.postgres ? [{ port: plan.postgres.port, role: 'postgres', setting: 'EMBEDDED_PG_PORT' }] : []),
+    ...('uiPort' in plan.mailpit
+      ? [
+          { port: plan.mailpit.smtpPort, role: 'mailpit smtp', setting: 'MAILPIT_SMTP_PORT' },
+          { port: plan.mailpit.uiPort, role: 'mailpit web UI', setting: 'MAILPIT_UI_PORT' },
+        ]
+      : []),
     { port: plan.simPort, role: 'sim', setting: 'SIM_PORT' },
     { port: plan.apiPort, role: 'api', setting: 'API_PORT' },
     { port: apiMetricsPort, role: 'api metrics', setting: 'API_METRICS_PORT' },

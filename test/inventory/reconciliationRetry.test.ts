@@ -6,13 +6,14 @@ import { nearestSingleWarehouseFirst } from '../../activities/inventory/allocati
 import { reconciliationRuns as runsTable } from '../../db/schema';
 import { loadConfig, vendorUrlsFor } from '../../lib/config';
 import { reconciliationRuns, reconciliationUnitsCorrected } from '../../lib/metrics';
-import { paymentGateway, vendorClients } from '../../worker/createWorker';
+import { paymentGateway } from '../../worker/createWorker';
+import { vendorPorts } from '../../worker/vendors';
 import { stockOf } from '../support/invariants';
 import { newSku, sim, simUrl, testDb } from '../support/stack';
 
 const activities = () => {
   const config = loadConfig({ ...vendorUrlsFor(simUrl()) });
-  return createOrderActivities({ db: testDb(), payments: paymentGateway(config), vendors: vendorClients(config), allocation: nearestSingleWarehouseFirst });
+  return createOrderActivities({ db: testDb(), payments: paymentGateway(config), ...vendorPorts(config, testDb()), allocation: nearestSingleWarehouseFirst });
 };
 const counter = async (metric: { get(): Promise<{ values: { value: number }[] }> }) => (await metric.get()).values.reduce((n, v) => n + v.value, 0);
 

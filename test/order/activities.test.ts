@@ -4,13 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { createOrderActivities } from '../../activities';
 import { nearestSingleWarehouseFirst } from '../../activities/inventory/allocation';
 import { loadConfig, vendorUrlsFor } from '../../lib/config';
-import { paymentGateway, vendorClients } from '../../worker/createWorker';
+import { paymentGateway } from '../../worker/createWorker';
+import { vendorPorts } from '../../worker/vendors';
 import { sim, simUrl, testDb } from '../support/stack';
 
 /** Activities run outside a workflow, against the run's simulators and Postgres. */
 function activities() {
   const config = loadConfig({ ...vendorUrlsFor(simUrl()), VENDOR_TIMEOUT_MS: '500' });
-  return createOrderActivities({ db: testDb(), payments: paymentGateway(config), vendors: vendorClients(config), allocation: nearestSingleWarehouseFirst });
+  return createOrderActivities({ db: testDb(), payments: paymentGateway(config), ...vendorPorts(config, testDb()), allocation: nearestSingleWarehouseFirst });
 }
 
 async function failureOf(run: () => Promise<unknown>): Promise<ApplicationFailure> {

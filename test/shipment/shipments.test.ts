@@ -3,6 +3,9 @@ import { isTerminalStatus } from '../../workflows/order/contract';
 import { expectMoneyBalanced, expectStockBalanced, stockOf, vendorArtifacts } from '../support/invariants';
 import { api, newSku, nextOrder, orderRequest, placeOrder, recordFixture, sim, simUrl, waitForStatus } from '../support/stack';
 import { STAFF_TOKEN } from '../support/testPolicy';
+import { mailMessage, messagesWithId } from '../support/mailpit';
+import { messageIdFor } from '../../activities/notifications/adapters/smtp';
+import { stepKeys } from '../../workflows/order/ids';
 
 const asStaff = { authorization: `Bearer ${STAFF_TOKEN}` };
 const cancel = (orderId: string, body: Record<string, unknown> = { reason: 'customer changed their mind' }) => api(`/orders/${orderId}/cancel`, { body, headers: asStaff });
@@ -88,8 +91,11 @@ describe('every shipment settles on its own', () => {
     expect(record!.shipments.map((s) => s.shipmentId)).toEqual([west]);
     expect(record!.lines).toEqual([{ sku, quantity: 1, unitPriceCents: 700 }]);
     expect(await erpStock(sku)).toEqual({ 'wh-east': 1, 'wh-west': 0 });
-    const messages = (await sim(`/_sim/notifications/records?reference=${orderId}`)).body.records;
-    expect(messages.flatMap((m: { data: { trackingNumbers?: string[] } }) => m.data.trackingNumbers ?? [])).toEqual([order.shipments[1].trackingNumber]);
+    // The customer's e-mail names the parcel that ships, not the cancelled one.
+    const [mail, ...moreMail] = await messagesWithId(messageIdFor(stepKeys.notify(orderId, 'order_confirmed')));
+    expect(moreMail).toHaveLength(0);
+    const text = (await mailMessage(mail!.ID)).Text;
+    expect(text.match(/1Z[0-9A-Z]+/g)).toEqual([order.shipments[1].trackingNumber]);
     await expectMoneyBalanced(orderId);
     await expectStockBalanced([sku]);
     await recordFixture(orderId, 'v2-partial-cancel-after-handoff');

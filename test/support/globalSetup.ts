@@ -13,12 +13,16 @@ declare module 'vitest' {
     taskQueue: string;
     temporalUiUrl: string;
     apiMetricsUrl: string;
+    /** Mailpit's web UI and API base (the API under /api/v1): the customers' inbox of the run. */
+    mailpitUrl: string;
+    /** The SMTP server the run's worker sends customer e-mail to (Mailpit). */
+    smtpUrl: string;
   }
 }
 
 /**
  * One real stack for the whole run (scripts/stack): a Temporal dev server, a Postgres (DATABASE_URL, or an embedded
- * one), the vendor simulators, a worker and the API, all on free ports.
+ * one), Mailpit (customer e-mail over SMTP), the vendor simulators, a worker and the API, all on free ports.
  */
 export default async function setup(project: TestProject) {
   const log = (line: string) => console.log(`[setup] ${line}`);
@@ -36,9 +40,11 @@ export default async function setup(project: TestProject) {
     process.env.WMS_WEBHOOK_SECRET = WMS_WEBHOOK_SECRET;
     // Likewise the Stripe simulator sends its signed events to the API's Stripe webhook.
     const sim = await stack.simulators({ apiPort, stripeWebhookSecret: STRIPE_WEBHOOK_SECRET });
+    // No message cap: tests look their messages up by Message-ID, and duplicate detection stays off.
+    const mailpit = await stack.mailpit({ log, maxMessages: 0 });
 
     const taskQueue = `orders-test-${process.pid}`;
-    const config = loadConfig({ ...process.env, ...vendorUrlsFor(sim.url), DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE: taskQueue, LOG_LEVEL: 'error', ...TEST_API_ENV, API_METRICS_PORT: String(await freePort()), CODEC_CORS_ORIGINS: `http://localhost:8233,${temporal.uiUrl!}` });
+    const config = loadConfig({ ...process.env, ...vendorUrlsFor(sim.url), SMTP_URL: mailpit.smtpUrl, NOTIFICATIONS_PROVIDER: 'smtp', DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE: taskQueue, LOG_LEVEL: 'error', ...TEST_API_ENV, API_METRICS_PORT: String(await freePort()), CODEC_CORS_ORIGINS: `http://localhost:8233,${temporal.uiUrl!}` });
     const database = stack.database(databaseUrl);
     // The schedule exists as in production, but far apart: tests run reconciliations on their own SKUs.
     await stack.inProcessWorker(config, database.db, { RECONCILE_EVERY_MINUTES: 24 * 60, DISPATCH_AFTER_MS: 1000, DISPATCH_INTERVAL_MS: 500 });
@@ -51,7 +57,9 @@ export default async function setup(project: TestProject) {
     project.provide('taskQueue', taskQueue);
     project.provide('temporalUiUrl', temporal.uiUrl!);
     project.provide('apiMetricsUrl', api.metricsUrl!);
-    log(`stack ready in ${Date.now() - started} ms (temporal ${temporal.address}, api ${api.url}, sim ${sim.url})`);
+    project.provide('mailpitUrl', mailpit.apiUrl);
+    project.provide('smtpUrl', mailpit.smtpUrl);
+    log(`stack ready in ${Date.now() - started} ms (temporal ${temporal.address}, api ${api.url}, sim ${sim.url}, mailpit ${mailpit.apiUrl})`);
   });
   return () => stack.stop();
 }
