@@ -1,8 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
-import path from 'node:path';
 import { freePort } from '../db/embedded';
-import { findGo, goBinDir, isExecutable } from './temporalCli';
+import { resolveGoTool, type GoToolSource } from './goTool';
 import { stopChild } from './temporalServer';
 import { spawnChild } from './childProcess/spawn';
 
@@ -12,41 +10,11 @@ import { spawnChild } from './childProcess/spawn';
  */
 export const MAILPIT_MODULE = 'github.com/axllent/mailpit@v1.33.1';
 
-export type MailpitSource = 'MAILPIT_PATH' | 'go-cache' | 'go-build';
+const TOOL = { module: MAILPIT_MODULE, binary: 'mailpit', envVar: 'MAILPIT_PATH', name: 'Mailpit' };
 
-/**
- * Resolves the mailpit binary: MAILPIT_PATH, then a cached `go install` build of the pinned version in Go's bin dir,
- * then (when `build` is true and Go exists) builds it there once. Undefined when none applies.
- */
-export function resolveMailpit(options: { build?: boolean; log?: (line: string) => void } = {}): { path: string; source: MailpitSource } | undefined {
-  const log = options.log ?? (() => {});
-  const explicit = process.env.MAILPIT_PATH;
-  if (explicit) {
-    if (!isExecutable(explicit)) throw new Error(`MAILPIT_PATH=${explicit} is not an executable file`);
-    return { path: explicit, source: 'MAILPIT_PATH' };
-  }
-  const go = findGo();
-  if (!go) return undefined;
-  const cached = path.join(goBinDir(go), 'mailpit');
-  // Flags and the API differ between releases: a binary of another version is built again.
-  if (isExecutable(cached) && builtVersion(go, cached) === MAILPIT_MODULE.split('@')[1]) return { path: cached, source: 'go-cache' };
-  if (!options.build) return undefined;
-
-  log(`building Mailpit once with ${go} install ${MAILPIT_MODULE} (takes a minute or two)…`);
-  const started = Date.now();
-  const result = spawnSync(go, ['install', MAILPIT_MODULE], {
-    stdio: 'inherit',
-    env: { ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: '0', GOFLAGS: process.env.GOFLAGS ?? '' },
-  });
-  if (result.status !== 0 || !isExecutable(cached)) throw new Error(`go install ${MAILPIT_MODULE} failed (exit ${result.status}); see the output above`);
-  log(`built ${cached} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  return { path: cached, source: 'go-build' };
-}
-
-/** The module version `go install` stamped into the binary (`go version -m`). */
-function builtVersion(go: string, binary: string): string | undefined {
-  const out = spawnSync(go, ['version', '-m', binary], { encoding: 'utf8' }).stdout ?? '';
-  return /^\s*mod\s+github\.com\/axllent\/mailpit\s+(\S+)/m.exec(out)?.[1];
+/** The Mailpit binary: MAILPIT_PATH, a cached build of the pinned version in Go's bin dir, or (with `build`) a build of it. */
+export function resolveMailpit(options: { build?: boolean; log?: (line: string) => void } = {}): { path: string; source: GoToolSource } | undefined {
+  return resolveGoTool(TOOL, options);
 }
 
 export interface MailpitOptions {
