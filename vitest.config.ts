@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SlowFilesFirst from './test/support/slowFilesFirst';
 
 export default defineConfig({
   test: {
@@ -9,5 +10,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores: the stack (Temporal, Postgres, worker, API, simulators) needs one of them.
     maxWorkers: 2,
+    // The longest files first, so they overlap the short ones (test/support/slowFilesFirst.ts).
+    sequence: { sequencer: SlowFilesFirst },
   },
 });
