@@ -1,4 +1,4 @@
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { isGrpcServiceError, ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, ServiceError, type Client } from '@temporalio/client';
 import { UndecryptablePayloadError } from '../../lib/codec/aesGcmCodec';
 import { logger } from '../../lib/logger';
 import type { reconciliationWorkflow } from '../../workflows';
@@ -12,6 +12,15 @@ export function reconciliationScheduleId(taskQueue: string): string {
 }
 
 const MAX_ROUNDS = 5;
+/** gRPC FAILED_PRECONDITION: what the server answers about a schedule whose backing workflow a peer is deleting. */
+const FAILED_PRECONDITION = 9;
+
+/** The schedule is gone, or going, under this worker: a peer deleted it to replace it. */
+function removedByPeer(err: unknown): boolean {
+  if (err instanceof ScheduleNotFoundError) return true;
+  const cause = err instanceof ServiceError ? err.cause : err;
+  return isGrpcServiceError(cause) && cause.code === FAILED_PRECONDITION;
+}
 
 /**
  * Creates the reconciliation schedule, or brings an existing one to the configured interval. Safe to call
@@ -37,19 +46,20 @@ export async function ensureReconciliationSchedule(client: Client, options: { ta
       await create();
       return;
     } catch (err) {
+      if (removedByPeer(err)) continue; // still being deleted by a peer: the next round creates it
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
     }
     try {
       await handle.update((previous) => ({ ...previous, spec, action }));
       return;
     } catch (err) {
-      if (err instanceof ScheduleNotFoundError) continue; // a peer deleted it to replace it: create it ourselves
+      if (removedByPeer(err)) continue; // a peer deleted it to replace it: create it ourselves
       if (!(err instanceof UndecryptablePayloadError)) throw err;
       // Sealed with a payload key this worker does not hold (rotated out, or another environment's key): the
       // schedule is entirely defined here, so it is replaced rather than left to crash every worker start.
       logger.warn({ scheduleId, keyId: err.keyId }, 'reconciliation schedule is sealed with an unknown payload key: recreating it');
       await handle.delete().catch((e) => {
-        if (!(e instanceof ScheduleNotFoundError)) throw e;
+        if (!removedByPeer(e)) throw e;
       });
     }
   }
