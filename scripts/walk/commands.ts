@@ -4,7 +4,8 @@ import { SIGNATURE_HEADER, signPayload } from '../../lib/shipment/wmsSignature';
 import { isTerminalStatus } from '../../workflows/order/contract';
 import { http, sleep } from './env';
 import { WAREHOUSES } from './spec';
-import type { System, WalkModel, World } from './world';
+import type { MailFaultKind } from './mailChaos';
+import { SIMULATED_SYSTEMS, SYSTEMS, type System, type WalkModel, type World } from './world';
 
 type Command = fc.AsyncCommand<WalkModel, World>;
 
@@ -187,6 +188,21 @@ export class Fault implements Command {
   toString = () => `fault(${this.system}, ${this.order}${this.shipment === null ? '' : `, s${this.shipment + 1}`}, ${this.kind})`;
 }
 
+/** E-mail breaks for one order: Mailpit's chaos refuses (451) or bounces (550) its confirmation (scripts/walk/mailChaos.ts). */
+export class MailFault implements Command {
+  constructor(
+    readonly order: number,
+    readonly kind: MailFaultKind,
+  ) {}
+  check = (m: Readonly<WalkModel>) => m.placed.size > 0;
+  async run(_m: WalkModel, w: World) {
+    const id = w.orderIdAt(this.order);
+    if (!id) return;
+    await w.env.mail.break(id, this.kind);
+  }
+  toString = () => `mailFault(${this.order}, ${this.kind})`;
+}
+
 export class Heal implements Command {
   constructor(
     readonly system: System,
@@ -196,6 +212,7 @@ export class Heal implements Command {
   async run(_m: WalkModel, w: World) {
     const id = w.orderIdAt(this.order);
     if (!id) return;
+    if (this.system === 'notifications') return w.env.mail.heal([id]);
     const scopes = [id, ...[0, 1, 2].map((k) => shipmentIdOf(id, k))];
     await Promise.all(scopes.map((scope) => http(`${w.env.simUrl}/_sim/${this.system}/behavior?scope=${encodeURIComponent(scope)}`, { method: 'DELETE' })));
   }
@@ -284,7 +301,7 @@ export class KillWorker implements Command {
 
 const order = fc.nat(2);
 const shipment = fc.nat(2);
-const system = fc.constantFrom<System>('payment', 'carrier', 'wms', 'erp', 'notifications');
+const system = fc.constantFrom<System>(...SIMULATED_SYSTEMS);
 
 /** Every command a walk can take, weighted so that orders get placed early and faults meet them mid-saga. */
 export function commandArbitrary(): fc.Arbitrary<Command> {
@@ -296,7 +313,8 @@ export function commandArbitrary(): fc.Arbitrary<Command> {
       { weight: 1, arbitrary: fc.tuple(order, fc.option(shipment, { nil: null })).map(([o, s]) => new RefuseWmsCancellation(o, s)) },
       { weight: 2, arbitrary: fc.tuple(order, shipment, fc.integer({ min: 1, max: 3 })).map(([o, s, n]) => new Ship(o, s, n)) },
       { weight: 3, arbitrary: fc.tuple(system, order, fc.option(shipment, { nil: null }), fc.constantFrom<FaultKind>('outage', 'lostAnswers', 'someLostAnswers', 'failNext2', 'hang')).map(([v, o, s, k]) => new Fault(v, o, s, k)) },
-      { weight: 1, arbitrary: fc.tuple(system, order).map(([v, o]) => new Heal(v, o)) },
+      { weight: 1, arbitrary: fc.tuple(order, fc.constantFrom<MailFaultKind>('refuseAll', 'refuseHalf', 'bounce')).map(([o, k]) => new MailFault(o, k)) },
+      { weight: 1, arbitrary: fc.tuple(fc.constantFrom<System>(...SYSTEMS), order).map(([v, o]) => new Heal(v, o)) },
       { weight: 1, arbitrary: fc.tuple(order, fc.constantFrom<'retry' | 'compensate'>('retry', 'compensate')).map(([o, a]) => new Resolve(o, a)) },
       { weight: 1, arbitrary: fc.constant(new Reconcile()) },
       { weight: 1, arbitrary: fc.tuple(order, fc.constantFrom<'carrier' | 'wms' | 'erp'>('carrier', 'wms', 'erp')).map(([o, v]) => new ReconcileWhileParked(o, v)) },

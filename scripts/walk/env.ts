@@ -1,9 +1,14 @@
 import type { Database } from '../../db/client';
+import type { MailChaos } from './mailChaos';
 
 /** What a walk needs of the stack it runs on: the CLI's own stack, or the test run's with a worker of its own. */
 export interface WalkEnv {
   apiUrl: string;
   simUrl: string;
+  /** The walk's Mailpit (API base): the worker sends customer e-mail there over SMTP. */
+  mailpitUrl: string;
+  /** Its chaos triggers, shared by the walks of every lane. */
+  mail: MailChaos;
   db: Database;
   staffToken: string;
   checkoutToken: string;

@@ -2,12 +2,13 @@ import { freePort } from '../../db/embedded';
 import { vendorUrlsFor } from '../../lib/config';
 import { Stack } from '../stack/stack';
 import type { WalkEnv } from './env';
+import { MailChaos } from './mailChaos';
 import { WALK_SAGA_POLICY, WALK_VENDOR_TIMEOUT_MS } from './policy';
 import { workerKiller } from './workerKiller';
 
 const secrets = { checkout: 'walk-checkout-token', staff: 'walk-staff-token', webhook: 'walk-webhook-secret', stripeWebhook: 'whsec_walk' };
 
-/** A whole stack for `npm run chaos -- --walks N`: Temporal, Postgres, the simulators, and a worker and an API as processes. */
+/** A whole stack for `npm run chaos -- --walks N`: Temporal, Postgres, the simulators, Mailpit, and a worker and an API as processes. */
 export async function startWalkStack(log: (line: string) => void): Promise<{ env: WalkEnv; stop: () => Promise<void> }> {
   const stack = await Stack.create('walk');
   return stack.boot(async () => {
@@ -16,10 +17,14 @@ export async function startWalkStack(log: (line: string) => void): Promise<{ env
     const apiPort = await freePort();
     process.env.WMS_WEBHOOK_SECRET = secrets.webhook;
     const sim = await stack.simulators({ apiPort, stripeWebhookSecret: secrets.stripeWebhook, initialStock: [] });
+    // Customer e-mail over SMTP to a Mailpit whose chaos the walks set, order by order (mailChaos.ts).
+    const mailpit = await stack.mailpit({ chaos: true, maxMessages: 0 });
     const database = stack.database(pg.url, { max: 10 });
     const env = {
       ...process.env,
       ...vendorUrlsFor(sim.url),
+      NOTIFICATIONS_PROVIDER: 'smtp',
+      SMTP_URL: mailpit.smtpUrl,
       DATABASE_URL: pg.url,
       TEMPORAL_ADDRESS: temporal.address,
       TASK_QUEUE: 'orders-walk',
@@ -39,6 +44,8 @@ export async function startWalkStack(log: (line: string) => void): Promise<{ env
       env: {
         apiUrl: `http://127.0.0.1:${apiPort}`,
         simUrl: sim.url,
+        mailpitUrl: mailpit.apiUrl,
+        mail: new MailChaos(mailpit.apiUrl),
         db: database.db,
         staffToken: secrets.staff,
         checkoutToken: secrets.checkout,

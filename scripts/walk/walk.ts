@@ -51,6 +51,7 @@ export async function runWalk(env: WalkEnv, spec: WalkSpec, commands: Iterable<f
     erpChanges: world.erpChanges,
     quietAfterReconciliation: reconciled === 200,
   });
+  violations.push(...(await unsentConfirmations(env, world.placedIds())));
   if (reconciled !== 200) violations.push({ invariant: 'a reconciliation on a quiet system succeeds', detail: `POST /admin/reconcile answered ${reconciled}` });
   if (partial[0]!.n > 0) outcomes['completed with a cancelled shipment'] = partial[0]!.n;
   return { violations, outcomes, commands: commandsRun, orders: world.placedIds().length, parkedResolved, ms: Date.now() - started };
@@ -78,4 +79,25 @@ async function settle(world: World, spec: WalkSpec): Promise<number> {
     await sleep(150);
   }
   return resolved;
+}
+
+/**
+ * Every order whose timeline says the customer was notified has that e-mail in the mailbox: the Message-ID the
+ * event names (derived from the step key), to the order's address. Duplicates are allowed (docs/notifications.md).
+ */
+async function unsentConfirmations(env: WalkEnv, orderIds: string[]): Promise<Violation[]> {
+  if (orderIds.length === 0) return [];
+  const notified = await env.db.execute<{ order_id: string; message_id: string; email: string }>(sql`
+    select e.order_id, e.detail->>'messageId' as message_id, o.email from order_events e join orders o on o.id = e.order_id
+    where e.type = 'customer.notified' and e.order_id in ${orderIds}`);
+  const violations: Violation[] = [];
+  for (const row of notified) {
+    const bare = row.message_id.replace(/^<|>$/g, '');
+    const res = await http(`${env.mailpitUrl}/api/v1/search?query=${encodeURIComponent(`message-id:"${bare}"`)}&limit=50`);
+    const found = ((res.body?.messages ?? []) as { MessageID: string; To: { Address: string }[] }[]).filter((m) => m.MessageID === bare);
+    if (!found.some((m) => m.To.some((t) => t.Address === row.email))) {
+      violations.push({ invariant: 'a customer told they were notified has the e-mail', detail: JSON.stringify({ orderId: row.order_id, messageId: row.message_id, status: res.status, found: found.length }) });
+    }
+  }
+  return violations;
 }

@@ -6,6 +6,8 @@ import { WAREHOUSES, type WalkSpec } from './spec';
 
 export const SYSTEMS = ['payment', 'carrier', 'wms', 'erp', 'notifications'] as const;
 export type System = (typeof SYSTEMS)[number];
+/** The vendors a walk breaks through the simulators' behaviour API; e-mail breaks in Mailpit (MailChaos). */
+export const SIMULATED_SYSTEMS = ['payment', 'carrier', 'wms', 'erp'] as const satisfies readonly System[];
 
 /** The model: what the walk has done, and nothing it observed, so a replay of seed and path takes the same choices. */
 export interface WalkModel {
@@ -75,11 +77,12 @@ export class World {
   async clearFaults(): Promise<void> {
     await Promise.all(
       [...this.faultScopes].flatMap((scope) => [
-        ...SYSTEMS.map((system) => http(`${this.env.simUrl}/_sim/${system}/behavior?scope=${encodeURIComponent(scope)}`, { method: 'DELETE' })),
+        ...SIMULATED_SYSTEMS.map((system) => http(`${this.env.simUrl}/_sim/${system}/behavior?scope=${encodeURIComponent(scope)}`, { method: 'DELETE' })),
         http(`${this.env.simUrl}/_sim/wms/cancellations`, { body: { mode: 'confirm', scope } }),
       ]),
     );
     this.faultScopes.clear();
+    await this.env.mail.heal(this.placedIds());
   }
 
   async reconcile(): Promise<number> {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ServiceError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, describe, expect, it, inject } from 'vitest';
 import { UndecryptablePayloadError } from '../../lib/codec/aesGcmCodec';
@@ -85,6 +86,33 @@ describe('the reconciliation schedule at worker start', () => {
     expect(deletedByPeer).toBe(true);
     expect((await peer.schedule.getHandle(scheduleId).describe()).spec.intervals).toMatchObject([{ every: 600_000 }]);
     await peer.schedule.getHandle(scheduleId).delete();
+  });
+
+  it('goes round again, not a crash, when the server does not answer in time (DEADLINE_EXCEEDED)', async () => {
+    // What a CI run on a busy 2-core machine met: describing a just-created schedule queries its backing workflow,
+    // and the server gave up first. A worker starting on a busy cluster must ride that out.
+    const scheduleId = `reconcile-${randomUUID()}`;
+    await ensureReconciliationSchedule(await clientWithKey('k1', 1), { taskQueue: 'orders-elsewhere', everyMs: 3_600_000, scheduleId });
+    const me = await clientWithKey('k1', 1);
+    const getHandle = me.schedule.getHandle.bind(me.schedule);
+    let timedOut = 0;
+    me.schedule.getHandle = (id: string) => {
+      const handle = getHandle(id);
+      const update = handle.update.bind(handle);
+      handle.update = async (...args) => {
+        if (timedOut < 2) {
+          timedOut++;
+          const grpc = Object.assign(new Error('4 DEADLINE_EXCEEDED: context deadline exceeded'), { code: 4, details: 'context deadline exceeded', metadata: {} });
+          throw new ServiceError('Failed to describe schedule', { cause: grpc });
+        }
+        return update(...args);
+      };
+      return handle;
+    };
+    await ensureReconciliationSchedule(me, { taskQueue: 'orders-elsewhere', everyMs: 600_000, scheduleId });
+    expect(timedOut).toBe(2);
+    expect((await me.schedule.getHandle(scheduleId).describe()).spec.intervals).toMatchObject([{ every: 600_000 }]);
+    await me.schedule.getHandle(scheduleId).delete();
   });
 
   it('survives workers creating and updating the same readable schedule at once', async () => {

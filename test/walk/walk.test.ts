@@ -5,6 +5,8 @@ import { vendorUrlsFor } from '../../lib/config';
 import { fileURLToPath } from 'node:url';
 import { ManagedProcess } from '../../lib/childProcess/managed';
 import type { WalkEnv } from '../../scripts/walk/env';
+import { MailChaos } from '../../scripts/walk/mailChaos';
+import { startMailpit, type RunningMailpit } from '../../lib/mailpit';
 import { WALK_SAGA_POLICY, WALK_VENDOR_TIMEOUT_MS } from '../../scripts/walk/policy';
 import { describeFailure, runWalks } from '../../scripts/walk/runner';
 import { workerKiller } from '../../scripts/walk/workerKiller';
@@ -19,12 +21,17 @@ import { CHECKOUT_TOKEN, STAFF_TOKEN, TEST_API_ENV, WMS_WEBHOOK_SECRET } from '.
 const taskQueue = `orders-walk-${process.pid}`;
 let worker: ManagedProcess;
 let api: RunningApi;
+// A Mailpit of the walks' own: its chaos is server-wide, and the run's Mailpit serves other files meanwhile.
+let mailpit: RunningMailpit;
 
 beforeAll(async () => {
+  mailpit = await startMailpit({ chaos: true, maxMessages: 0 });
   worker = ManagedProcess.node('walk-worker', fileURLToPath(new URL('../..', import.meta.url)), 'worker/main.ts', {
     ...process.env,
     ...vendorUrlsFor(inject('simUrl')),
     ...TEST_API_ENV,
+    NOTIFICATIONS_PROVIDER: 'smtp',
+    SMTP_URL: mailpit.smtpUrl,
     DATABASE_URL: inject('databaseUrl'),
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TASK_QUEUE: taskQueue,
@@ -40,12 +47,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.close();
   await worker?.stop();
+  await mailpit?.stop();
 });
 
 test('20 random walks over split, parked, cancelled and recorded orders keep every invariant', async () => {
   const env: WalkEnv = {
     apiUrl: api.url,
     simUrl: inject('simUrl'),
+    mailpitUrl: mailpit.apiUrl,
+    mail: new MailChaos(mailpit.apiUrl),
     db: testDb(),
     staffToken: STAFF_TOKEN,
     checkoutToken: CHECKOUT_TOKEN,

@@ -11,16 +11,34 @@ export function reconciliationScheduleId(taskQueue: string): string {
   return `stock-reconciliation-${taskQueue}`;
 }
 
-const MAX_ROUNDS = 5;
-/** gRPC FAILED_PRECONDITION: what the server answers about a schedule whose backing workflow a peer is deleting. */
+const MAX_ROUNDS = 8;
+/** gRPC codes (https://grpc.github.io/grpc/core/md_doc_statuscodes.html) the rounds treat as "try again". */
+const DEADLINE_EXCEEDED = 4;
+/** What the server answers about a schedule whose backing workflow a peer is deleting. */
 const FAILED_PRECONDITION = 9;
+const UNAVAILABLE = 14;
+
+const grpcCode = (err: unknown): number | undefined => {
+  const cause = err instanceof ServiceError ? err.cause : err;
+  return isGrpcServiceError(cause) ? cause.code : undefined;
+};
 
 /** The schedule is gone, or going, under this worker: a peer deleted it to replace it. */
 function removedByPeer(err: unknown): boolean {
-  if (err instanceof ScheduleNotFoundError) return true;
-  const cause = err instanceof ServiceError ? err.cause : err;
-  return isGrpcServiceError(cause) && cause.code === FAILED_PRECONDITION;
+  return err instanceof ScheduleNotFoundError || grpcCode(err) === FAILED_PRECONDITION;
 }
+
+/**
+ * No answer in time, or none at all: describing a schedule queries its backing workflow, and one a peer has just
+ * created (or is replacing) may not answer before the server's deadline on a busy cluster. Whether or not the
+ * call took effect, the next round reads the schedule afresh, so going round again is safe.
+ */
+function noAnswer(err: unknown): boolean {
+  const code = grpcCode(err);
+  return code === DEADLINE_EXCEEDED || code === UNAVAILABLE;
+}
+
+const pause = (round: number) => new Promise((resolve) => setTimeout(resolve, Math.min(200 * round, 2_000)));
 
 /**
  * Creates the reconciliation schedule, or brings an existing one to the configured interval. Safe to call
@@ -47,6 +65,10 @@ export async function ensureReconciliationSchedule(client: Client, options: { ta
       return;
     } catch (err) {
       if (removedByPeer(err)) continue; // still being deleted by a peer: the next round creates it
+      if (noAnswer(err)) {
+        await pause(round);
+        continue;
+      }
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
     }
     try {
@@ -54,14 +76,18 @@ export async function ensureReconciliationSchedule(client: Client, options: { ta
       return;
     } catch (err) {
       if (removedByPeer(err)) continue; // a peer deleted it to replace it: create it ourselves
+      if (noAnswer(err)) {
+        await pause(round);
+        continue;
+      }
       if (!(err instanceof UndecryptablePayloadError)) throw err;
       // Sealed with a payload key this worker does not hold (rotated out, or another environment's key): the
       // schedule is entirely defined here, so it is replaced rather than left to crash every worker start.
       logger.warn({ scheduleId, keyId: err.keyId }, 'reconciliation schedule is sealed with an unknown payload key: recreating it');
       await handle.delete().catch((e) => {
-        if (!removedByPeer(e)) throw e;
+        if (!removedByPeer(e) && !noAnswer(e)) throw e;
       });
     }
   }
-  throw new Error(`the reconciliation schedule ${scheduleId} kept changing under this worker for ${MAX_ROUNDS} rounds (workers with different payload keys on one task queue?)`);
+  throw new Error(`the reconciliation schedule ${scheduleId} kept changing under this worker for ${MAX_ROUNDS} rounds (workers with different payload keys on one task queue, or a server that does not answer?)`);
 }
