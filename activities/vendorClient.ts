@@ -49,17 +49,28 @@ export class VendorClient {
     }
     const text = await response.body.text();
     if (response.statusCode >= 500 || response.statusCode === 429 || response.statusCode === 408) {
-      throw ApplicationFailure.retryable(`${this.system} answered ${response.statusCode} to ${method} ${path}: ${text.slice(0, 200)}`, 'VendorUnavailable');
+      // Failure messages reach Temporal's history unencrypted: never the vendor's body (it may echo the request's
+      // e-mail or address), at most its machine-readable error code.
+      const code = errorCodeOf(text);
+      throw ApplicationFailure.retryable(`${this.system} answered ${response.statusCode} to ${method} ${path}${code ? ` (${code})` : ''}`, 'VendorUnavailable');
     }
     const parsed = text ? (JSON.parse(text) as VendorResponse<T>['body']) : ({} as VendorResponse<T>['body']);
     return { status: response.statusCode, body: parsed };
   }
 }
 
+/** A vendor error body's `error.code`, when it is a plain code (letters, digits, `_.-`): safe to put in a failure message. */
+export function errorCodeOf(text: string): string | undefined {
+  try {
+    const code = (JSON.parse(text) as { error?: { code?: unknown } })?.error?.code;
+    return typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code) ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A vendor answer that no retry will change and that the saga has no business meaning for: a bug or a contract change. */
 export function unexpected(system: string, response: VendorResponse<unknown>): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(
-    `${system} answered ${response.status}: ${response.body.error?.code ?? 'unknown'} ${response.body.error?.message ?? ''}`.trim(),
-    'VendorContractViolation',
-  );
+  // The code only, not the vendor's message: failure messages are not encrypted (see send above).
+  return ApplicationFailure.nonRetryable(`${system} answered ${response.status}: ${errorCodeOf(JSON.stringify(response.body ?? {})) ?? 'unknown'}`, 'VendorContractViolation');
 }

@@ -12,6 +12,7 @@ import type { SagaPolicy } from '../workflows/order/contract';
 import { createApp } from './app';
 import { dataConverterFor } from '../lib/codec/dataConverter';
 import { parseCredentials } from '../lib/credentials';
+import { assertDeployable } from '../lib/deployment';
 import { createSagaLauncher } from './order';
 import { startTracing } from '../lib/tracing';
 import { temporalConnectionOptions } from '../lib/temporalConnection';
@@ -25,6 +26,7 @@ export interface RunningApi {
 
 /** Starts the HTTP API against an existing Postgres and Temporal. */
 export async function startApi(config: Config, options: { port?: number; sagaPolicy?: Partial<SagaPolicy>; temporalUiUrl?: string } = {}): Promise<RunningApi> {
+  assertDeployable(config, 'the API');
   const database = openDatabase(requireDatabaseUrl(config), { max: config.API_DB_POOL_MAX });
   // Lazy: the API accepts orders even when Temporal is down at start-up; the dispatcher starts their sagas later.
   const connection = Connection.lazy(temporalConnectionOptions(config));
@@ -58,7 +60,7 @@ export async function startApi(config: Config, options: { port?: number; sagaPol
   const server: Server = createServer(app);
   server.keepAliveTimeout = 65_000;
   server.on('clientError', answerMalformedRequest);
-  await new Promise<void>((resolve) => server.listen(options.port ?? config.API_PORT, '0.0.0.0', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? config.API_PORT, config.API_HOST, resolve));
   const { port } = server.address() as AddressInfo;
   const metrics = await serveMetrics(config.API_METRICS_PORT, config.API_METRICS_HOST);
   return {

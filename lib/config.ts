@@ -4,6 +4,11 @@ import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from './webhooks/contract'
 
 /** Every setting Hotpath reads from the environment, validated once at start-up. */
 const schema = z.object({
+  /**
+   * `production` (the default) or `development`: development allows what only a laptop should, tokens shorter
+   * than 24 characters and no PAYLOAD_KEYS (lib/deployment.ts). `npm start`, the tests, the walks, chaos and the bench set it.
+   */
+  HOTPATH_ENV: z.enum(['production', 'development'], 'HOTPATH_ENV must be production or development').default('production'),
   DATABASE_URL: z.string().optional(),
   TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -22,6 +27,8 @@ const schema = z.object({
   TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
   TASK_QUEUE: z.string().default('orders'),
   API_PORT: z.coerce.number().int().default(3000),
+  /** The address the API listens on: every interface (a container's default); `npm start` sets 127.0.0.1 unless told otherwise. */
+  API_HOST: z.string().min(1).default('0.0.0.0'),
   SIM_PORT: z.coerce.number().int().default(4000),
   /** The payment gateway's adapter; Stripe is the only one (see activities/payment/port.ts for adding another). */
   PAYMENT_PROVIDER: z.enum(['stripe'], 'PAYMENT_PROVIDER must be stripe').default('stripe'),
@@ -114,6 +121,8 @@ const schema = z.object({
   WEBHOOK_SECRET_OVERLAP_HOURS: z.coerce.number().positive().default(24),
   /** Payload encryption keys `id:base64(32 bytes),…`; Temporal histories hold only ciphertext when set. */
   PAYLOAD_KEYS: z.string().optional(),
+  /** Start in production without PAYLOAD_KEYS anyway, knowing that customer data reaches Temporal in clear. */
+  ALLOW_PLAINTEXT_PAYLOADS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** Which of PAYLOAD_KEYS encrypts new payloads (default: the last). */
   PAYLOAD_KEY_ID: z.string().optional(),
   /** Origins allowed to call the codec endpoints from a browser (the Temporal Web UI), comma-separated. */

@@ -15,6 +15,7 @@ import { stripeGateway } from '../activities/payment';
 import type { PaymentGateway } from '../activities/payment/contract';
 import type { Database } from '../db/client';
 import type { Config } from '../lib/config';
+import { assertDeployable } from '../lib/deployment';
 import { parseCredentials } from '../lib/credentials';
 import { webhookSender, type SenderOptions } from '../lib/webhooks';
 import { runWebhookDelivery } from './webhooks';
@@ -40,6 +41,7 @@ export async function createWorker(options: {
   workflowBundle?: WorkerOptions['workflowBundle'];
 }): Promise<{ worker: Worker; connection: NativeConnection }> {
   const { config, db } = options;
+  assertDeployable(config, 'the worker');
   await installWorkerRuntime(config.LOG_LEVEL);
   const tracing = startTracing(config, 'hotpath-worker');
   const connection = options.connection ?? (await NativeConnection.connect(temporalConnectionOptions(config)));

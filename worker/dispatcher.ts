@@ -6,11 +6,13 @@
 import { openDatabase } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
 import { loadConfig } from '../lib/config';
+import { assertDeployable } from '../lib/deployment';
 import { logger } from '../lib/logger';
 import { onShutdown, requireDatabaseUrl } from '../lib/process';
 import { startBackgroundDuties } from './createWorker';
 
 const config = loadConfig();
+assertDeployable(config, 'the dispatcher');
 const databaseUrl = requireDatabaseUrl(config);
 await migrateDatabase(databaseUrl);
 const database = openDatabase(databaseUrl, { max: 4 });

@@ -53,9 +53,11 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       const key = this.keys.keys.get(keyId);
       if (!key) throw new UndecryptablePayloadError(keyId, `cannot decrypt a payload sealed with unknown key ${keyId}`);
       const data = Buffer.from(payload.data ?? new Uint8Array());
+      // Node accepts a GCM tag of 4 to 16 bytes unless told its length: a forger could then try 2^32 tags, not 2^128.
+      if (data.length < IV_BYTES + TAG_BYTES) throw new UndecryptablePayloadError(keyId, `cannot decrypt a payload sealed with key ${keyId}: ${data.length} bytes is shorter than an IV and a full tag`);
       let plain: Buffer;
       try {
-        const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
+        const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
         decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
         plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
       } catch {

@@ -94,7 +94,7 @@ export async function bootStack(options: StackOptions): Promise<Stack> {
     const temporalDbPid = pidFromEnv('BENCH_TEMPORAL_DB_PID');
     const postgresPid = () => pg.pid;
 
-    const checkoutToken = `bench-${randomBytes(8).toString('hex')}`;
+    const checkoutToken = `bench-${randomBytes(12).toString("hex")}`;
     const base = { postgres: pg.source, databaseUrl, db: database.db, sql: database.sql, checkoutToken };
     if (options.postgresOnly || !temporal) {
       return {
@@ -151,8 +151,10 @@ export async function bootStack(options: StackOptions): Promise<Stack> {
     const apiEnv = {
       ...common,
       API_PORT: String(apiPort),
+      API_HOST: '127.0.0.1',
       CHECKOUT_TOKENS: `bench:${checkoutToken}`,
-      STAFF_TOKENS: `bench-staff:${randomBytes(8).toString('hex')}`,
+      // Production settings (lib/deployment.ts): tokens of at least 24 characters.
+      STAFF_TOKENS: `bench-staff:${randomBytes(18).toString('base64url')}`,
       WMS_WEBHOOK_SECRET: randomBytes(16).toString('hex'),
       // The bench sends thousands of requests a minute with one credential.
       RATE_LIMIT_PER_MINUTE: '1000000000',

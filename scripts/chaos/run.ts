@@ -68,6 +68,9 @@ try {
 
   const env = {
     ...process.env,
+    // Published test tokens, no payload keys: development settings (lib/deployment.ts).
+    HOTPATH_ENV: 'development',
+    API_HOST: '127.0.0.1',
     ...vendorUrlsFor(sim.url),
     SMTP_URL: mailpit.smtpUrl,
     NOTIFICATIONS_PROVIDER: 'smtp',

@@ -48,6 +48,9 @@ function shared(plan: StackPlan): NodeJS.ProcessEnv {
     ...simulatedVendors,
     ...(process.env.STRIPE_API_KEY ? {} : { STRIPE_API_BASE: simulatedStripe }),
     ...DEV_SECRETS,
+    // A laptop's stack: its published tokens are development-only (lib/deployment.ts), and only this machine may call it.
+    HOTPATH_ENV: 'development',
+    API_HOST: '127.0.0.1',
     PAYLOAD_KEYS: plan.payloadKeys,
     TEMPORAL_UI_URL: temporalUiUrl(plan),
     // Customer e-mail goes out over SMTP (to Mailpit, whose web UI shows it); NOTIFICATIONS_PROVIDER=simulator opts out.

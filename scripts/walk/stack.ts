@@ -22,6 +22,8 @@ export async function startWalkStack(log: (line: string) => void): Promise<{ env
     const database = stack.database(pg.url, { max: 10 });
     const env = {
       ...process.env,
+      HOTPATH_ENV: 'development',
+      API_HOST: '127.0.0.1',
       ...vendorUrlsFor(sim.url),
       NOTIFICATIONS_PROVIDER: 'smtp',
       SMTP_URL: mailpit.smtpUrl,

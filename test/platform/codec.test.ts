@@ -35,6 +35,17 @@ describe('AES-256-GCM payload codec', () => {
     expect(await codec.decode([payload])).toEqual([payload]);
   });
 
+  it('refuses a sealed payload too short for an IV and a full 16-byte tag, before any decryption', async () => {
+    const codec = new AesGcmPayloadCodec(payloadKeysFromEnv(`k1:${key(1)}`, undefined)!);
+    const [sealed] = await codec.encode([payload]);
+    for (const length of [0, 4, 8, 27]) {
+      await expect(codec.decode([{ ...sealed!, data: Buffer.from(sealed!.data!).subarray(0, length) }])).rejects.toThrow(/shorter than an IV and a full tag/);
+    }
+    // A tag cut to 4 bytes (what Node accepts unless told the length) is refused as well.
+    const data = Buffer.from(sealed!.data!);
+    await expect(codec.decode([{ ...sealed!, data: data.subarray(0, data.length - 12) }])).rejects.toThrow(/authentication failed/);
+  });
+
   it('rejects keys of the wrong size', () => {
     expect(() => new AesGcmPayloadCodec(payloadKeysFromEnv(`k1:${Buffer.alloc(16).toString('base64')}`, undefined)!)).toThrow(/32 bytes/);
   });

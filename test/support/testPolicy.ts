@@ -31,6 +31,9 @@ export const TEST_WEBHOOK_RETRY_SCHEDULE = '0, 250ms, 1s, 5s, 20s, 40s, 60s, 30s
 
 /** What every API and worker of the test run is configured with, besides its addresses. */
 export const TEST_API_ENV = {
+  // The test credentials are short and published: development settings (lib/deployment.ts).
+  HOTPATH_ENV: 'development',
+  API_HOST: '127.0.0.1',
   PAYLOAD_KEYS,
   STAFF_TOKENS: STAFF_CREDENTIAL,
   // The first checkout credential owns the orders placed before owners were recorded (LEGACY_ORDER_OWNER's default).
