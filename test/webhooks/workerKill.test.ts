@@ -14,7 +14,7 @@ let api: RunningApi;
 let receiver: Receiver;
 
 /** A saga worker in its own OS process (no background duties: the run's dispatcher delivers), to be SIGKILLed. */
-const startWorkerProcess = () => startWorker(taskQueue, { WORKER_BACKGROUND_DUTIES: 'false', WORKER_METRICS_PORT: '0' });
+const startWorkerProcess = () => startWorker(taskQueue);
 
 describe('webhooks across a worker killed mid-saga', () => {
   beforeAll(async () => {
