@@ -5,6 +5,7 @@ import {
   allHandlersFinished,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -37,6 +38,13 @@ import { stepSummary } from './summaries';
 
 /** A parked step given up because a cancellation made it moot (not a failure of the order). */
 class StepAbandoned extends Error {}
+
+/**
+ * patched(): when the order fails after a handoff, the warehouse is asked before a shipment is given up; one it
+ * keeps (shipped, or picking under way) is paid for, recorded in the ERP and the order ends with it, the rest
+ * undone. Before this, the saga gave every shipment up and a shipped parcel parked the order for good, unpaid.
+ */
+export const SHIPPED_PARCELS_ARE_PAID = 'shipped-parcels-are-paid';
 
 type Outcome = { status: OrderStatus; reason: FailureReason };
 
@@ -293,8 +301,51 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
   async function captureWhatShips(): Promise<void> {
     const live = shipments.filter((s) => s.isLive);
     if (captured || live.length === 0) return;
+    if (keptAfterFailure) return captureKeptParcels(live);
     await capture(live);
     await progress.moveTo('captured');
+  }
+
+  /**
+   * The order failed but the warehouse kept some parcels: they are paid for. The failure path has nothing left to
+   * fall back to, so a capture that fails parks for a human rather than failing the workflow: retry captures
+   * again; compensate gives the money up (the parcels are gone) and the authorization is voided, never left open.
+   */
+  async function captureKeptParcels(live: Shipment[]): Promise<void> {
+    for (;;) {
+      try {
+        await capture(live);
+        await progress.moveTo('captured');
+        return;
+      } catch (err) {
+        const decision = await progress.park(`capture of the parcels the warehouse kept failed: ${failureMessage(err)}`, 'compensation_failed');
+        if (decision !== 'interrupted' && decision.action === 'compensate') {
+          progress.stepDone('capture given up', { by: decision.by, uncollectedCents: live.reduce((n, s) => n + s.state.amountCents, 0) });
+          captureGivenUp = true;
+          return;
+        }
+      }
+    }
+  }
+
+  /**
+   * Before a handed-off shipment is given up because the order failed, the warehouse is asked to let it go. A
+   * refusal means the parcel leaves (or has left): the shipment is kept, and money follows it. A lost answer is
+   * not a refusal: the shipment is given up, and its undo log asks again under the same key, parking if it must.
+   */
+  async function warehouseKeeps(shipment: Shipment): Promise<boolean> {
+    const answer = await undo.requestShipmentCancellation
+      .executeWithOptions({ summary: stepSummary.askWarehouseToCancelShipment(shipment.id) }, [{ orderId, shipmentId: shipment.id }])
+      .catch(() => undefined);
+    if (!answer) return false;
+    if (answer.confirmed) {
+      shipment.status = 'wms_cancelled';
+      return false;
+    }
+    if (answer.reason === 'already_shipped') shipment.status = 'shipped';
+    shipment.state.note = `kept by the warehouse (${answer.reason}) when the order failed: it is paid for`;
+    progress.stepDone('shipment kept by the warehouse', { shipmentId: shipment.id, reason: answer.reason });
+    return true;
   }
 
   async function notifyCustomer(): Promise<void> {
@@ -370,7 +421,7 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
         ...[...given].reverse().map(undoShipment),
         ...given.filter((s) => s.state.capturedCents > s.state.refundedCents).map(refundShipment),
         ...(record ? given.filter((s) => record.shipmentIds.includes(s.id) && !record.creditedShipmentIds.includes(s.id)).map((s) => creditShipment(s, record)) : []),
-        ...(shipments.some((s) => s.isLive) ? [] : [undoOrder()]),
+        ...(shipments.some((s) => s.isLive) && !captureGivenUp ? [] : [undoOrder()]),
       ]);
       if (cancellations.inFlight === 0 && epoch === cancellations.epoch && erp.known && (!shipping || paymentAlerts.length === 0)) {
         closing = true;
@@ -397,6 +448,9 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
   // ── The saga ──────────────────────────────────────────────────────────────────────────────────────
   let failure: Outcome | undefined;
   let failedWith: unknown;
+  // Set on the failure path when the warehouse kept parcels (SHIPPED_PARCELS_ARE_PAID).
+  let keptAfterFailure = false;
+  let captureGivenUp = false;
   try {
     await fulfilment.run(async () => {
       await progress.moveTo('processing');
@@ -424,11 +478,25 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
     holdTimer?.cancel();
     if (failure) {
       await beginCompensating(failure, failureMessage(failedWith));
-      for (const shipment of shipments) if (shipment.isLive) shipment.accept({ kind: 'order_failed', by: 'saga', reason: failure.reason });
-      await settle(false);
+      const askFirst = shipments.some((s) => s.isLive && s.isHandedOff) && patched(SHIPPED_PARCELS_ARE_PAID);
+      if (askFirst) await condition(() => cancellations.inFlight === 0);
+      for (const shipment of shipments) {
+        if (!shipment.isLive) continue;
+        if (askFirst && shipment.isHandedOff && (await warehouseKeeps(shipment))) continue;
+        shipment.accept({ kind: 'order_failed', by: 'saga', reason: failure.reason });
+      }
+      keptAfterFailure = askFirst && shipments.some((s) => s.isLive);
+      await settle(keptAfterFailure);
     }
     const end = shipments.some((s) => s.isLive) ? undefined : (failure ?? endOfAllCancelled());
-    await progress.moveTo(end?.status ?? 'completed', { reason: end?.reason });
+    if (keptAfterFailure) {
+      // The parcels the warehouse kept are the order's story now: completed with them (a completed order has no
+      // failure reason); the note says what failed and what was kept.
+      const kept = shipments.filter((s) => s.isLive).map((s) => s.id);
+      await progress.moveTo('completed', { note: `${kept.join(', ')} kept by the warehouse and ${captureGivenUp ? 'not paid (capture given up)' : 'paid for'}; the rest undone after: ${failureMessage(failedWith)}` });
+    } else {
+      await progress.moveTo(end?.status ?? 'completed', { reason: end?.reason });
+    }
   });
   await condition(allHandlersFinished);
   return progress.state;
