@@ -46,6 +46,14 @@ class StepAbandoned extends Error {}
  */
 export const SHIPPED_PARCELS_ARE_PAID = 'shipped-parcels-are-paid';
 
+/**
+ * patched(): a staff cancel whose question to the WMS got no answer is not a refusal; the warehouse is asked again
+ * under the same key until it answers, and the shipment waits (neither captured nor recorded) meanwhile. Before
+ * this, a lost answer was reported as a refusal and the shipment was captured and recorded though the WMS had
+ * cancelled its task.
+ */
+export const CANCEL_ANSWER_UNKNOWN = 'cancel-answer-unknown';
+
 type Outcome = { status: OrderStatus; reason: FailureReason };
 
 /**
@@ -84,14 +92,29 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
     paymentAlerts.push(alert);
     progress.stepDone('payment alert', { ...alert });
   });
+  // The key depends on the refusals recorded so far, so a question whose answer was lost is asked again as itself.
+  const askToCancel = (shipmentId: string) =>
+    undo.requestShipmentCancellation.executeWithOptions({ summary: stepSummary.askWarehouseToCancelShipment(shipmentId) }, [{ orderId, shipmentId }]);
   const cancellations = new StaffCancellations({
     progress,
     shipments: () => shipments,
     stopBeforeAllocation: () => fulfilment.cancel(),
     askWarehouse: (shipmentId) =>
-      undo.requestShipmentCancellation
-        .executeWithOptions({ summary: stepSummary.askWarehouseToCancelShipment(shipmentId) }, [{ orderId, shipmentId }])
-        .catch((err) => ({ confirmed: false, reason: `the warehouse could not be asked: ${failureMessage(err)}` })),
+      askToCancel(shipmentId).catch((err) =>
+        patched(CANCEL_ANSWER_UNKNOWN)
+          ? { confirmed: false, unknown: true, reason: failureMessage(err) }
+          : { confirmed: false, reason: `the warehouse could not be asked: ${failureMessage(err)}` },
+      ),
+    askUntilAnswered: async (shipmentId) => {
+      for (;;) {
+        try {
+          return await askToCancel(shipmentId);
+        } catch {
+          // The WMS stays silent: wait as long as a retry would at most, then ask again (same key).
+          await sleep(policy.maximumIntervalMs);
+        }
+      }
+    },
     closing: () => closing,
   });
   setHandler(cancelOrderUpdate, (request) => cancellations.handle(request), { validator: (request) => cancellations.validate(request) });
@@ -334,9 +357,7 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
    * not a refusal: the shipment is given up, and its undo log asks again under the same key, parking if it must.
    */
   async function warehouseKeeps(shipment: Shipment): Promise<boolean> {
-    const answer = await undo.requestShipmentCancellation
-      .executeWithOptions({ summary: stepSummary.askWarehouseToCancelShipment(shipment.id) }, [{ orderId, shipmentId: shipment.id }])
-      .catch(() => undefined);
+    const answer = await askToCancel(shipment.id).catch(() => undefined);
     if (!answer) return false;
     if (answer.confirmed) {
       shipment.status = 'wms_cancelled';

@@ -8,13 +8,20 @@ export interface StaffCancellationDeps {
   shipments: () => readonly Shipment[];
   /** Nothing is allocated yet: stop the reservation and the authorization in flight, and undo what they did. */
   stopBeforeAllocation: () => void;
-  /** After the handoff the warehouse decides: it confirms, or refuses with its reason. */
-  askWarehouse: (shipmentId: string) => Promise<{ confirmed: boolean; reason?: string }>;
+  /**
+   * After the handoff the warehouse decides: it confirms, or refuses with its reason; `unknown` when its answer
+   * never came (asked, answers lost or the WMS down past the attempts): that is not a refusal.
+   */
+  askWarehouse: (shipmentId: string) => Promise<WarehouseAnswer>;
+  /** Asks the warehouse again under the same key, round after round, until it answers (CANCEL_ANSWER_UNKNOWN). */
+  askUntilAnswered: (shipmentId: string) => Promise<WarehouseAnswer>;
   /** The order is closing: every shipment is settled and the outcome decided. */
   closing: () => boolean;
 }
 
 type Who = { by: string; reason: string };
+
+export type WarehouseAnswer = { confirmed: boolean; reason?: string; unknown?: boolean };
 
 /**
  * The `cancelOrder` update: staff cancel the whole order or named shipments. Each shipment is accepted (its
@@ -90,6 +97,10 @@ export class StaffCancellations {
       if (!shipment.isLive) return 'already cancelled';
       if (shipment.isHandedOff) {
         const answer = await this.deps.askWarehouse(shipment.id);
+        if (answer.unknown) {
+          this.askAgainUntilAnswered(shipment, who);
+          return `the warehouse did not answer (${answer.reason}): it is asked again until it does, and the shipment is cancelled if it agrees`;
+        }
         if (!answer.confirmed) {
           if (answer.reason === 'already_shipped') shipment.status = 'shipped';
           return answer.reason === 'already_shipped' ? 'already shipped' : `the warehouse refused: ${answer.reason}`;
@@ -99,5 +110,33 @@ export class StaffCancellations {
       shipment.accept({ kind: 'staff', ...who });
       return undefined;
     });
+  }
+
+  /**
+   * A question whose answer was lost stays open: the WMS may have cancelled the task. The shipment is neither
+   * captured nor recorded while it is open (it counts as a cancellation in flight, so the order cannot close);
+   * the warehouse's eventual answer decides: cancelled, or it ships.
+   */
+  private askAgainUntilAnswered(shipment: Shipment, who: Who): void {
+    const { progress } = this.deps;
+    this.inFlight += 1;
+    progress.stepDone('warehouse did not answer the cancellation: asking again', { shipmentId: shipment.id });
+    void shipment
+      .exclusively(async () => {
+        const answer = await this.deps.askUntilAnswered(shipment.id);
+        if (answer.confirmed) {
+          if (!shipment.isLive) return;
+          shipment.status = 'wms_cancelled';
+          shipment.accept({ kind: 'staff', ...who });
+          this.epoch += 1;
+          progress.stepDone('cancellation accepted', { ...who, cancelled: [shipment.id], refused: [] });
+        } else {
+          if (answer.reason === 'already_shipped') shipment.status = 'shipped';
+          progress.stepDone('cancellation refused', { ...who, shipmentId: shipment.id, reason: answer.reason });
+        }
+      })
+      .finally(() => {
+        this.inFlight -= 1;
+      });
   }
 }
