@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, patched } from '@temporalio/workflow';
 import { BUSINESS_FAILURES, TERMINAL_STATUSES, type CancelRequest, type CancelResult } from './contract';
 import type { OrderProgress } from './progress';
 import type { Shipment } from './shipment';
@@ -20,6 +20,13 @@ export interface StaffCancellationDeps {
 }
 
 type Who = { by: string; reason: string };
+
+/**
+ * patched(): a whole-order cancel that some shipment refused no longer marks the order as cancelled by staff.
+ * Before this, every later cancel was refused as "already in progress" and a later failure ended the order
+ * `cancelled_by_staff`.
+ */
+export const WHOLE_CANCEL_PARTLY_REFUSED = 'whole-cancel-partly-refused';
 
 export type WarehouseAnswer = { confirmed: boolean; reason?: string; unknown?: boolean };
 
@@ -78,7 +85,9 @@ export class StaffCancellations {
           nonRetryable: true,
         });
       }
-      if (!request.shipmentIds) progress.state.cancellation = who;
+      // The whole order is cancelled only if every shipment was: after a partial refusal, later cancels stay open
+      // and a later failure is that failure, not a staff cancel (WHOLE_CANCEL_PARTLY_REFUSED).
+      if (!request.shipmentIds && (refused.length === 0 || !patched(WHOLE_CANCEL_PARTLY_REFUSED))) progress.state.cancellation = who;
       this.epoch += 1;
       progress.stepDone('cancellation accepted', { ...who, cancelled, refused });
       // Nothing left to ship: the order as a whole is being undone.
