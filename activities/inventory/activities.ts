@@ -6,7 +6,7 @@ import { shipments } from '../../db/schema';
 import { BUSINESS_FAILURES, type Address, type OrderLine } from '../../workflows/order/contract';
 import type { Hold } from '../../workflows/inventory/contract';
 import type { ActivityDeps } from '../deps';
-import { OutOfStock, release, reserve, setHoldExpiry } from './reservations';
+import { HoldReleased, OutOfStock, release, reserve, setHoldExpiry } from './reservations';
 
 export function inventoryActivities({ db, allocation }: ActivityDeps) {
   return {
@@ -15,6 +15,8 @@ export function inventoryActivities({ db, allocation }: ActivityDeps) {
         return await reserve(db, { ...input, policy: allocation });
       } catch (err) {
         if (err instanceof OutOfStock) throw ApplicationFailure.nonRetryable(`out of stock: ${err.message}`, BUSINESS_FAILURES.outOfStock);
+        // A late attempt (the saga's answer came from another, and the order was undone since): no hold to give it.
+        if (err instanceof HoldReleased) throw ApplicationFailure.nonRetryable(`no reservation: ${err.message}`, BUSINESS_FAILURES.holdExpired);
         throw err;
       }
     },
