@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { appendOrderEvent } from '../../db/events';
 import { orders, reservations, shipments, stock } from '../../db/schema';
+import { mayBecome } from '../../db/shipmentStatuses';
 import { shipmentId, priceShipments, TERMINAL_STATUSES, type Address, type OrderLine, type OrderStatus } from '../../workflows/order/contract';
 import type { Hold } from '../../workflows/inventory/contract';
 import type { ShipmentPlan } from '../../workflows/shipment/contract';
@@ -75,13 +76,17 @@ export async function reserve(
             set: { quantity: sql`excluded.quantity`, status: 'held', expiresAt, updatedAt: sql`now()` },
           });
         const plans = planShipments(request.orderId, picks, request.lines);
-        await tx
+        const written = await tx
           .insert(shipments)
           .values(plans.map((p) => ({ id: p.shipmentId, orderId: request.orderId, warehouse: p.warehouse, lines: p.lines, status: 'allocated', amountCents: p.amountCents!, pricedLines: p.pricedLines! })))
           .onConflictDoUpdate({
             target: shipments.id,
             set: { warehouse: sql`excluded.warehouse`, lines: sql`excluded.lines`, status: 'allocated', amountCents: sql`excluded.amount_cents`, pricedLines: sql`excluded.priced_lines` },
-          });
+            // A shipment's status never goes back (db/shipmentStatuses.ts): one already labelled or undone is not allocated again.
+            setWhere: mayBecome('allocated'),
+          })
+          .returning({ id: shipments.id });
+        if (written.length < plans.length) throw new HoldReleased(`a shipment of ${request.orderId} is past allocated`);
         await appendOrderEvent(tx, {
           orderId: request.orderId,
           type: 'inventory.reserved',
