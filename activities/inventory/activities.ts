@@ -3,10 +3,11 @@ import { and, eq, sql } from 'drizzle-orm';
 import { appendOrderEvent } from '../../db/events';
 import { enqueueWebhookEvent } from '../../db/webhooks/contract';
 import { shipments } from '../../db/schema';
+import { mayBecome } from '../../db/shipmentStatuses';
 import { BUSINESS_FAILURES, type Address, type OrderLine } from '../../workflows/order/contract';
 import type { Hold } from '../../workflows/inventory/contract';
 import type { ActivityDeps } from '../deps';
-import { OutOfStock, release, reserve, setHoldExpiry } from './reservations';
+import { HoldReleased, OutOfStock, release, reserve, setHoldExpiry } from './reservations';
 
 export function inventoryActivities({ db, allocation }: ActivityDeps) {
   return {
@@ -15,6 +16,8 @@ export function inventoryActivities({ db, allocation }: ActivityDeps) {
         return await reserve(db, { ...input, policy: allocation });
       } catch (err) {
         if (err instanceof OutOfStock) throw ApplicationFailure.nonRetryable(`out of stock: ${err.message}`, BUSINESS_FAILURES.outOfStock);
+        // A late attempt (the saga's answer came from another, and the order was undone since): no hold to give it.
+        if (err instanceof HoldReleased) throw ApplicationFailure.nonRetryable(`no reservation: ${err.message}`, BUSINESS_FAILURES.holdExpired);
         throw err;
       }
     },
@@ -32,7 +35,8 @@ export function inventoryActivities({ db, allocation }: ActivityDeps) {
           const cancelled = await tx
             .update(shipments)
             .set({ status: 'cancelled', updatedAt: sql`now()` })
-            .where(and(eq(shipments.orderId, input.orderId), eq(shipments.status, 'allocated')))
+            // Only the shipments not yet labelled (a labelled one is undone by its own pipeline), and forward, as every write.
+            .where(and(eq(shipments.orderId, input.orderId), eq(shipments.status, 'allocated'), mayBecome('cancelled')))
             .returning({ id: shipments.id });
           // Only the call that moved a shipment reports it: a retry finds none still allocated.
           for (const { id } of cancelled) await enqueueWebhookEvent(tx, { orderId: input.orderId, type: 'shipment.cancelled', status: 'cancelled', reason: 'order undone before the label', shipmentId: id });
@@ -48,8 +52,13 @@ export function inventoryActivities({ db, allocation }: ActivityDeps) {
     async releaseShipment(input: { orderId: string; shipmentId: string; warehouse: string; why: string }): Promise<{ releasedUnits: number }> {
       const releasedUnits = await release(db, input.orderId, `${input.why} (${input.shipmentId})`, input.warehouse);
       await db.transaction(async (tx) => {
-        await tx.update(shipments).set({ status: 'cancelled', updatedAt: sql`now()` }).where(and(eq(shipments.id, input.shipmentId), eq(shipments.orderId, input.orderId)));
-        if (await appendOrderEvent(tx, { orderId: input.orderId, type: 'shipment.cancelled', detail: { shipmentId: input.shipmentId, why: input.why }, dedupeKey: `${input.shipmentId}:cancelled` })) {
+        const moved = await tx
+          .update(shipments)
+          .set({ status: 'cancelled', updatedAt: sql`now()` })
+          .where(and(eq(shipments.id, input.shipmentId), eq(shipments.orderId, input.orderId), mayBecome('cancelled')))
+          .returning({ id: shipments.id });
+        // A shipment that shipped is never written (nor announced) cancelled.
+        if (moved.length > 0 && (await appendOrderEvent(tx, { orderId: input.orderId, type: 'shipment.cancelled', detail: { shipmentId: input.shipmentId, why: input.why }, dedupeKey: `${input.shipmentId}:cancelled` }))) {
           await enqueueWebhookEvent(tx, { orderId: input.orderId, type: 'shipment.cancelled', status: 'cancelled', reason: input.why, shipmentId: input.shipmentId });
         }
       });

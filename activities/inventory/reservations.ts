@@ -2,15 +2,30 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { appendOrderEvent } from '../../db/events';
 import { orders, reservations, shipments, stock } from '../../db/schema';
-import { shipmentId, priceShipments, type Address, type OrderLine } from '../../workflows/order/contract';
+import { mayBecome } from '../../db/shipmentStatuses';
+import { shipmentId, priceShipments, TERMINAL_STATUSES, type Address, type OrderLine, type OrderStatus } from '../../workflows/order/contract';
 import type { Hold } from '../../workflows/inventory/contract';
 import type { ShipmentPlan } from '../../workflows/shipment/contract';
 import { demandBySku, type AllocationPolicy, type Pick } from './allocation';
 
 export class OutOfStock extends Error {}
+/** The order's hold was given back, or the order is being undone or has ended: nothing may hold its units again. */
+export class HoldReleased extends Error {}
 class LostRace extends Error {}
 
 const LIVE = ['held', 'committed'] as const;
+/** Order statuses after which the saga never reserves again: it compensates, or it has ended. */
+const UNDONE: readonly OrderStatus[] = ['compensating', ...TERMINAL_STATUSES];
+
+type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+/**
+ * One reservation or release of an order at a time: a timed-out attempt may still be running while its retry (or
+ * the saga's release of the hold) starts, and each must see what the other committed.
+ */
+async function lockOrder(tx: Tx, orderId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${orderId}))`);
+}
 
 /**
  * Reserves every line of an order in one short transaction of conditional updates. Nothing is locked
@@ -26,9 +41,13 @@ export async function reserve(
       return await db.transaction(async (tx) => {
         // A timed-out attempt may still be committing while its retry starts: one reservation per order at a time,
         // so the retry sees the first attempt's hold instead of reserving the units a second time.
-        await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${request.orderId}))`);
+        await lockOrder(tx, request.orderId);
         const existing = await liveHold(tx as unknown as Database, request.orderId);
         if (existing) return existing;
+        // ...and an attempt that reaches the lock after the order was undone (declined, released) must not hold the
+        // units again: nothing would give them back before the next reconciliation.
+        const undone = await whyUndone(tx, request.orderId);
+        if (undone) throw new HoldReleased(undone);
 
         const demand = demandBySku(request.lines);
         const levels = await tx
@@ -57,13 +76,17 @@ export async function reserve(
             set: { quantity: sql`excluded.quantity`, status: 'held', expiresAt, updatedAt: sql`now()` },
           });
         const plans = planShipments(request.orderId, picks, request.lines);
-        await tx
+        const written = await tx
           .insert(shipments)
           .values(plans.map((p) => ({ id: p.shipmentId, orderId: request.orderId, warehouse: p.warehouse, lines: p.lines, status: 'allocated', amountCents: p.amountCents!, pricedLines: p.pricedLines! })))
           .onConflictDoUpdate({
             target: shipments.id,
             set: { warehouse: sql`excluded.warehouse`, lines: sql`excluded.lines`, status: 'allocated', amountCents: sql`excluded.amount_cents`, pricedLines: sql`excluded.priced_lines` },
-          });
+            // A shipment's status never goes back (db/shipmentStatuses.ts): one already labelled or undone is not allocated again.
+            setWhere: mayBecome('allocated'),
+          })
+          .returning({ id: shipments.id });
+        if (written.length < plans.length) throw new HoldReleased(`a shipment of ${request.orderId} is past allocated`);
         await appendOrderEvent(tx, {
           orderId: request.orderId,
           type: 'inventory.reserved',
@@ -105,6 +128,19 @@ async function liveHold(db: Database, orderId: string): Promise<Hold | undefined
   };
 }
 
+/** Why the order may no longer reserve (its hold was released, or it is undone or ended), if it may not. */
+async function whyUndone(tx: Tx, orderId: string): Promise<string | undefined> {
+  const released = await tx
+    .select({ warehouse: reservations.warehouse })
+    .from(reservations)
+    .where(and(eq(reservations.orderId, orderId), eq(reservations.status, 'released')))
+    .limit(1);
+  if (released.length > 0) return `the hold of ${orderId} was released`;
+  const [order] = await tx.select({ status: orders.status }).from(orders).where(eq(orders.id, orderId));
+  if (order && (UNDONE as readonly string[]).includes(order.status)) return `order ${orderId} is ${order.status}`;
+  return undefined;
+}
+
 function describeShortage(demand: Map<string, number>, levels: { sku: string; available: number }[]): string {
   const short = [...demand]
     .map(([sku, wanted]) => ({ sku, wanted, available: levels.filter((l) => l.sku === sku).reduce((n, l) => n + Math.max(0, l.available), 0) }))
@@ -120,6 +156,8 @@ function describeShortage(demand: Map<string, number>, levels: { sku: string; av
  */
 export async function release(db: Database, orderId: string, why: string, warehouse?: string, statuses: readonly ('held' | 'committed')[] = LIVE): Promise<number> {
   return db.transaction(async (tx) => {
+    // Serialized with reserve(): a reservation in flight commits first and is released here, or sees this release.
+    await lockOrder(tx, orderId);
     const ofThisHold = and(eq(reservations.orderId, orderId), inArray(reservations.status, [...statuses]), warehouse === undefined ? undefined : eq(reservations.warehouse, warehouse));
     const live = await tx.select().from(reservations).where(ofThisHold).for('update');
     for (const r of live) {
@@ -142,7 +180,7 @@ export async function release(db: Database, orderId: string, why: string, wareho
 }
 
 /** At the warehouse handoff a hold becomes a decrement of on hand, exactly once. */
-export async function commit(tx: Parameters<Parameters<Database['transaction']>[0]>[0], orderId: string, warehouse: string): Promise<number> {
+export async function commit(tx: Tx, orderId: string, warehouse: string): Promise<number> {
   const held = await tx
     .select()
     .from(reservations)

@@ -3,6 +3,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { appendOrderEvent } from '../../db/events';
 import { enqueueWebhookEvent } from '../../db/webhooks/contract';
 import { shipments } from '../../db/schema';
+import { mayBecome } from '../../db/shipmentStatuses';
 import { stepKeys, BUSINESS_FAILURES, type Address } from '../../workflows/order/contract';
 import type { Label, ShipmentPlan } from '../../workflows/shipment/contract';
 import type { ActivityDeps } from '../deps';
@@ -19,11 +20,13 @@ export function carrierActivities({ db, carrier }: ActivityDeps) {
       if (answer.outcome === 'address_rejected') throw ApplicationFailure.nonRetryable(`the carrier rejected the address: ${answer.message}`, BUSINESS_FAILURES.invalidAddress);
       const { labelId, trackingNumber } = answer;
       await db.transaction(async (tx) => {
-        await tx
+        // A retried or late attempt never takes a shipment back (handed off, shipped, undone) to labelled.
+        const moved = await tx
           .update(shipments)
           .set({ labelId, trackingNumber, status: 'labelled', updatedAt: sql`now()` })
-          .where(and(eq(shipments.id, shipment.shipmentId), eq(shipments.orderId, orderId)));
-        if (await appendOrderEvent(tx, { orderId, type: 'label.created', detail: { shipmentId: shipment.shipmentId, trackingNumber }, dedupeKey: key })) {
+          .where(and(eq(shipments.id, shipment.shipmentId), eq(shipments.orderId, orderId), mayBecome('labelled')))
+          .returning({ id: shipments.id });
+        if ((await appendOrderEvent(tx, { orderId, type: 'label.created', detail: { shipmentId: shipment.shipmentId, trackingNumber }, dedupeKey: key })) && moved.length > 0) {
           await enqueueWebhookEvent(tx, { orderId, type: 'shipment.labelled', status: 'labelled', shipmentId: shipment.shipmentId });
         }
       });
@@ -36,7 +39,7 @@ export function carrierActivities({ db, carrier }: ActivityDeps) {
       const answer = await viaPort(() => carrier.cancelLabel({ key, orderId: input.orderId, labelKey: stepKeys.label(input.orderId, input.shipmentId) }));
       if (answer.outcome === 'cancelled') {
         await db.transaction(async (tx) => {
-          await tx.update(shipments).set({ status: 'label_cancelled', updatedAt: sql`now()` }).where(eq(shipments.id, input.shipmentId));
+          await tx.update(shipments).set({ status: 'label_cancelled', updatedAt: sql`now()` }).where(and(eq(shipments.id, input.shipmentId), mayBecome('label_cancelled')));
           await appendOrderEvent(tx, { orderId: input.orderId, type: 'label.cancelled', detail: { shipmentId: input.shipmentId }, dedupeKey: key });
         });
       }

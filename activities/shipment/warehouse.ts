@@ -1,8 +1,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { appendOrderEvent } from '../../db/events';
 import { enqueueWebhookEvent } from '../../db/webhooks/contract';
 import { shipments } from '../../db/schema';
+import { mayBecome } from '../../db/shipmentStatuses';
 import { stepKeys, BUSINESS_FAILURES } from '../../workflows/order/contract';
 import type { ShipmentPlan, WmsTask } from '../../workflows/shipment/contract';
 import type { ActivityDeps } from '../deps';
@@ -29,7 +30,7 @@ export function warehouseActivities({ db, wms }: ActivityDeps) {
     }
     if (answer.outcome === 'cancelled') {
       await db.transaction(async (tx) => {
-        await tx.update(shipments).set({ status: 'wms_cancelled', updatedAt: sql`now()` }).where(eq(shipments.id, shipmentId));
+        await tx.update(shipments).set({ status: 'wms_cancelled', updatedAt: sql`now()` }).where(and(eq(shipments.id, shipmentId), mayBecome('wms_cancelled')));
         await appendOrderEvent(tx, { orderId, type: 'wms.task_cancelled', detail: { shipmentId }, dedupeKey: key });
       });
     }
@@ -48,8 +49,14 @@ export function warehouseActivities({ db, wms }: ActivityDeps) {
         wms.createTask({ key, orderId, shipmentId: shipment.shipmentId, warehouse: shipment.warehouse, trackingNumber: input.trackingNumber, lines: shipment.lines }),
       );
       await db.transaction(async (tx) => {
-        await tx.update(shipments).set({ wmsTaskId: taskId, status: 'handed_off', updatedAt: sql`now()` }).where(eq(shipments.id, shipment.shipmentId));
-        if (await appendOrderEvent(tx, { orderId, type: 'shipment.handed_off', detail: { shipmentId: shipment.shipmentId, taskId }, dedupeKey: key })) {
+        // Every attempt writes, but only forward: a repeat after the parcel shipped (or the shipment was undone) leaves
+        // it as it is, and only the attempt that moved it commits its units and announces it.
+        const moved = await tx
+          .update(shipments)
+          .set({ wmsTaskId: taskId, status: 'handed_off', updatedAt: sql`now()` })
+          .where(and(eq(shipments.id, shipment.shipmentId), mayBecome('handed_off')))
+          .returning({ id: shipments.id });
+        if (moved.length > 0 && (await appendOrderEvent(tx, { orderId, type: 'shipment.handed_off', detail: { shipmentId: shipment.shipmentId, taskId }, dedupeKey: key }))) {
           await commit(tx, orderId, shipment.warehouse);
           await enqueueWebhookEvent(tx, { orderId, type: 'shipment.handed_off', status: 'handed_off', shipmentId: shipment.shipmentId });
         }

@@ -5,6 +5,7 @@ import type { Database } from '../../db/client';
 import { appendOrderEvent } from '../../db/events';
 import { enqueueWebhookEvent } from '../../db/webhooks/contract';
 import { shipments } from '../../db/schema';
+import { mayBecome } from '../../db/shipmentStatuses';
 import { SIGNATURE_HEADER, verifySignature } from '../../lib/shipment/wmsSignature';
 import { Problem, invalidInput } from '../problem';
 
@@ -45,8 +46,13 @@ export function wmsWebhookRoutes(db: Database, secret: string | undefined, toler
         dedupeKey: `wms:${event.taskId}:shipped`,
       });
       if (appended) {
-        await tx.update(shipments).set({ status: 'shipped', updatedAt: sql`now()` }).where(eq(shipments.id, event.shipmentId));
-        await enqueueWebhookEvent(tx, { orderId: event.reference, type: 'shipment.shipped', status: 'shipped', shipmentId: event.shipmentId });
+        // Forward only: a shipment the saga undid (the WMS confirmed its task cancelled) is not written shipped.
+        const moved = await tx
+          .update(shipments)
+          .set({ status: 'shipped', updatedAt: sql`now()` })
+          .where(and(eq(shipments.id, event.shipmentId), mayBecome('shipped')))
+          .returning({ id: shipments.id });
+        if (moved.length > 0) await enqueueWebhookEvent(tx, { orderId: event.reference, type: 'shipment.shipped', status: 'shipped', shipmentId: event.shipmentId });
       }
       return appended;
     });
