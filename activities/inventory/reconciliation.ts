@@ -80,7 +80,11 @@ export async function reconcileStock(db: Database, erp: ErpPort, runId: string, 
   }
 }
 
-/** Hotpath's books in one repeatable-read snapshot, then the ERP's answer, then what that snapshot knew of the ERP's orders. */
+/**
+ * Hotpath's books in one repeatable-read snapshot, then the ERP's answer, then what that snapshot knew of the ERP's
+ * orders. The read-only transaction is open for the ERP's one read (bounded by the port's timeout): it holds a
+ * pool connection and the tables' share locks (which only DDL waits for), no row lock, and writes nothing.
+ */
 async function readBooksThenErp(db: Database, erp: ErpPort, skus: string[] | undefined): Promise<{ books: Books; snapshot: ErpSnapshot; unseen: string[] }> {
   return db.transaction(
     async (tx) => {
