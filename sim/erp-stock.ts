@@ -14,10 +14,14 @@ export class StockBook {
     return { ...stored };
   }
 
-  /** Units that left a warehouse; on hand never goes below zero (the book records what it can). */
+  /**
+   * Units that left a warehouse, all of them: a shipment of more than the book holds leaves it negative (an
+   * overdraw), as a real ledger shows it, rather than hiding the difference at zero. A SKU the book has no row
+   * for is not tracked (as before).
+   */
   ship(sku: string, warehouse: string, quantity: number): void {
     const row = this.#rows.get(`${sku}\u0000${warehouse}`);
-    if (row) row.onHand = Math.max(0, row.onHand - quantity);
+    if (row) row.onHand -= quantity;
   }
 
   /** Units back on hand (a credit for a cancelled parcel, a receipt). */

@@ -92,14 +92,15 @@ export function erpControlRouter(state: SimState): Router {
     '/stock',
     answer((req) => ok(200, state.stock.upsert(parseInput(stockRowSchema, req.body)))),
   );
-  // A restock (delta > 0) or shrinkage (delta < 0) applied to the row as it is now, never below zero: unlike a
-  // PUT of a figure read earlier, it cannot overwrite an order the ERP recorded in between.
+  // A restock (delta > 0) or shrinkage (delta < 0) applied to the row as it is now: unlike a PUT of a figure read
+  // earlier, it cannot overwrite an order the ERP recorded in between. Shrinkage loses at most the units on the
+  // shelf (never below zero, and nothing from a row already overdrawn); a restock adds all of its units.
   router.post(
     '/stock/adjust',
     answer((req) => {
       const { sku, warehouse, delta } = parseInput(stockAdjustSchema, req.body);
       const before = state.stock.rows(sku).find((r) => r.warehouse === warehouse)?.onHand ?? 0;
-      const row = state.stock.upsert({ sku, warehouse, onHand: Math.max(0, before + delta) });
+      const row = state.stock.upsert({ sku, warehouse, onHand: before + Math.max(delta, -Math.max(0, before)) });
       return ok(200, { ...row, applied: row.onHand - before });
     }),
   );

@@ -34,7 +34,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * Every ~`everyMs` one SKU of CHANGING_SKUS in one warehouse gains 1–20 units or loses 1–5. Shrinkage only
  * where Hotpath has at least 150 units available (on hand − reserved): the ERP can justify the loss (no live
- * hold needs those units, and the ERP never has to record more than it holds, which it would clamp at zero).
+ * hold needs those units, and the ERP never has to record more than it holds, which would leave it overdrawn).
  */
 export function runErpStockChanges(options: { state: SimState; db: Database; random: Random; log: (line: string) => void; everyMs: number }) {
   const ledger: ErpStockLedger = { restocks: 0, shrinkages: 0, unitsRestocked: 0, unitsShrunk: 0, skipped: 0, net: new Map() };

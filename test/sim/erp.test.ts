@@ -91,6 +91,36 @@ describe('orders', () => {
     expect((await sim.get(`/erp/orders?reference=${reference}`)).body.orders).toHaveLength(1);
   });
 
+  it('records an overdraw: a shipment of more than the book holds leaves it negative, in the snapshot too', async () => {
+    const sku = `TEST-${randomUUID()}`;
+    await sim.put('/_sim/erp/stock', { sku, warehouse: 'wh-east', onHand: 1 });
+    const reference = newReference();
+    const body = { ...erpOrderBody(reference), lines: [{ sku, quantity: 3, unitPriceCents: 100 }], shipments: [{ shipmentId: `${reference}-s1`, warehouse: 'wh-east', trackingNumber: 'TRK-1', lines: [{ sku, quantity: 3 }] }] };
+    expect((await sim.post('/erp/orders', body)).status).toBe(201);
+    expect((await sim.get(`/erp/stock?sku=${sku}`)).body.stock).toEqual([{ sku, warehouse: 'wh-east', onHand: -2 }]);
+    const snapshot = (await sim.get(`/erp/stock/snapshot?recordedSince=${encodeURIComponent(new Date(Date.now() - 60_000).toISOString())}`)).body;
+    expect(snapshot.stock).toContainEqual({ sku, warehouse: 'wh-east', onHand: -2 });
+    expect(snapshot.orders).toContainEqual(expect.objectContaining({ reference, net: [{ sku, warehouse: 'wh-east', quantity: 3 }] }));
+
+    // Shrinkage takes nothing from an overdrawn row (no units are on the shelf), and never raises it.
+    expect((await sim.post('/_sim/erp/stock/adjust', { sku, warehouse: 'wh-east', delta: -1 })).body).toMatchObject({ onHand: -2, applied: 0 });
+    // A delivery counts every unit, the overdrawn ones first.
+    expect((await sim.post('/_sim/erp/stock/adjust', { sku, warehouse: 'wh-east', delta: 3 })).body).toMatchObject({ onHand: 1, applied: 3 });
+    expect((await sim.post('/_sim/erp/stock/adjust', { sku, warehouse: 'wh-east', delta: -5 })).body).toMatchObject({ onHand: 0, applied: -1 });
+  });
+
+  it('a credit for an overdrawn shipment brings its units back on top of the negative figure', async () => {
+    const sku = `TEST-${randomUUID()}`;
+    await sim.put('/_sim/erp/stock', { sku, warehouse: 'wh-east', onHand: 0 });
+    const reference = newReference();
+    const lines = [{ sku, quantity: 2, unitPriceCents: 100 }];
+    await sim.post('/erp/orders', { ...erpOrderBody(reference), lines, shipments: [{ shipmentId: `${reference}-s1`, warehouse: 'wh-east', trackingNumber: 'TRK-1', lines: [{ sku, quantity: 2 }] }] });
+    expect((await sim.get(`/erp/stock?sku=${sku}`)).body.stock).toEqual([{ sku, warehouse: 'wh-east', onHand: -2 }]);
+    const credit = await sim.post('/erp/credits', { reference, shipmentId: `${reference}-s1`, warehouse: 'wh-east', reason: 'cancelled', amountCents: 200, lines, restock: true });
+    expect(credit.status).toBe(201);
+    expect((await sim.get(`/erp/stock?sku=${sku}`)).body.stock).toEqual([{ sku, warehouse: 'wh-east', onHand: 0 }]);
+  });
+
   it('refuses a malformed order with 400', async () => {
     const response = await sim.post('/erp/orders', { ...erpOrderBody(newReference()), totalCents: '50.00' });
     expect(response.status).toBe(400);
