@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { desc, eq } from 'drizzle-orm';
+import { and, desc, eq, isNotNull } from 'drizzle-orm';
 import { z } from 'zod';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Database } from '../../db/client';
@@ -47,13 +47,14 @@ export function adminRoutes(deps: { db: Database; client: Client; taskQueue: str
   });
 
   router.get('/admin/reconciliations', staff, async (_req, res) => {
-    const runs = await deps.db.select().from(reconciliationRuns).orderBy(desc(reconciliationRuns.startedAt)).limit(50);
+    // A run is listed once it finished: until then its row is the activity's own bookkeeping (trigger 'pending').
+    const runs = await deps.db.select().from(reconciliationRuns).where(isNotNull(reconciliationRuns.finishedAt)).orderBy(desc(reconciliationRuns.startedAt)).limit(50);
     res.json({ runs });
   });
 
   router.get('/admin/reconciliations/:id', staff, async (req, res) => {
-    const [run] = await deps.db.select().from(reconciliationRuns).where(eq(reconciliationRuns.id, String(req.params.id)));
-    if (!run) throw new Problem(404, 'Not found', `no reconciliation run ${req.params.id}`);
+    const [run] = await deps.db.select().from(reconciliationRuns).where(and(eq(reconciliationRuns.id, String(req.params.id)), isNotNull(reconciliationRuns.finishedAt)));
+    if (!run) throw new Problem(404, 'Not found', `no finished reconciliation run ${req.params.id}`);
     res.json(run);
   });
   return router;
