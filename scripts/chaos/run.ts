@@ -26,6 +26,7 @@ import { checkInvariants } from './invariants';
 import { driveOrders } from './load';
 import { seededRandom } from './random';
 import { parksByReason, runStaffDesk } from './staff';
+import { runSteering, steeringPlan } from './steering';
 import { terminalStatusList } from '../../db/terminalStatuses';
 
 const { values } = parseArgs({
@@ -95,6 +96,7 @@ try {
   const apiUrl = () => `http://127.0.0.1:${apiPort}`;
   log(`stack up: ${count} orders at ${rate}/s, seed ${seed}`);
 
+  let steering: ReturnType<typeof runSteering> | undefined;
   // Every scheduled fault happens even in a short run: the fault window is at least 40 s.
   const faultWindowMs = Math.max((count / rate) * 1000, 40_000);
   const faultsStarted = Date.now();
@@ -110,14 +112,17 @@ try {
       random,
       log,
       restartTemporal: () => temporal.restart(),
+      isSteered: (id) => steering?.isSteered(id) ?? false,
     },
     faultWindowMs,
     { outageMs: Number(values['outage-seconds']) * 1000, erpOutageMs: Number(values['erp-outage-seconds']) * 1000, workerKillEveryMs: Number(values['kill-every-seconds']) * 1000 },
   );
   // Their own seeded streams, so the orders a seed generates do not depend on the timing of staff or the ERP.
   const erpStock = runErpStockChanges({ state: sim.state, db: database.db, random: seededRandom(seed + 1), log, everyMs: 2_000 });
-  const staff = runStaffDesk({ apiUrl, simUrl: sim.url, staffToken: secrets.staff, db: database.db, random: seededRandom(seed + 2), log });
-  const load = await driveOrders({ apiUrl, count, perSecond: rate, random, checkoutToken: secrets.checkout, staffToken: secrets.staff, runId: String(seed) });
+  // A few orders are steered to the rare cases (scripts/chaos/steering.ts), so each run reaches them on purpose.
+  const staff = runStaffDesk({ apiUrl, simUrl: sim.url, staffToken: secrets.staff, db: database.db, random: seededRandom(seed + 2), log, isSteered: (id) => steering?.isSteered(id) ?? false });
+  steering = runSteering({ plan: steeringPlan(seed, count), simUrl: sim.url, db: database.db, hands: staff.hands, webhookSecret: secrets.webhook, apiUrl, log });
+  const load = await driveOrders({ apiUrl, count, perSecond: rate, random, checkoutToken: secrets.checkout, staffToken: secrets.staff, runId: String(seed), steer: steering });
   log(`drive done: ${load.accepted.length} accepted, ${load.refused} refused, ${load.retriedRequests} requests retried`);
   const rest = faultsStarted + faultWindowMs - Date.now();
   if (rest > 0) await new Promise((r) => setTimeout(r, rest));
@@ -132,6 +137,7 @@ try {
     if (open[0]!.n === 0 || Date.now() > drainDeadline) break;
     await new Promise((r) => setTimeout(r, 1000));
   }
+  await steering.stop();
   await staff.stop();
   const ended = (await database.db.select({ id: orders.id }).from(orders).where(inArray(orders.id, load.accepted))).length;
   log(`drained: ${ended} of ${load.accepted.length} accepted orders in the database`);
@@ -158,6 +164,7 @@ try {
     orders: { requested: count, accepted: load.accepted.length, refused: load.refused, retriedRequests: load.retriedRequests },
     staffCancellations: { atARandomMoment: load.cancellations, byStage: staff.desk.cancelsByStage, missedMoments: staff.desk.missedMoments, wmsRefusalsArranged: staff.desk.wmsRefusalsArranged },
     parked: { ...(await parksByReason(database.db)), resolutions: staff.desk.resolutions },
+    steered: steering.report(),
     reconciliation: { ...reconciliation.summary, final: { corrections: finalReport.corrections?.length ?? null, unitsCorrected: finalReport.unitsCorrected ?? null } },
     erpStockChanges: { restocks: erpStock.ledger.restocks, unitsRestocked: erpStock.ledger.unitsRestocked, shrinkages: erpStock.ledger.shrinkages, unitsShrunk: erpStock.ledger.unitsShrunk, skipped: erpStock.ledger.skipped },
     orderShapes: { ...load.shapes, ...(await shapesReached(database.db, load.accepted)) },
