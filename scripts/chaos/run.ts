@@ -127,6 +127,8 @@ try {
   const rest = faultsStarted + faultWindowMs - Date.now();
   if (rest > 0) await new Promise((r) => setTimeout(r, rest));
   await faults.stop();
+  // The faults' end reset the simulators: the steered orders still on their way keep their vendor rules.
+  await steering.rearm();
   await erpStock.stop();
   staff.drain();
   log('faults stopped; draining (parked orders are resolved at once)');

@@ -35,6 +35,8 @@ export interface CancelAnswer {
   stage: CancelStage;
   status: number;
   refused: number;
+  /** The problem's detail when refused (409/400). */
+  detail?: string;
 }
 
 /** The desk's hands, for orders the run steers (scripts/chaos/steering.ts): counted like every other staff action. */
@@ -132,14 +134,14 @@ export function runStaffDesk(options: {
     if (named) count.ofNamedShipments += 1;
     try {
       const res = await fetch(`${options.apiUrl()}/orders/${orderId}/cancel`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(15_000) });
-      const answer = (await res.json().catch(() => ({}))) as { refused?: unknown[] };
+      const answer = (await res.json().catch(() => ({}))) as { refused?: unknown[]; detail?: string };
       const refused = (answer.refused ?? []).length;
       if (res.status === 202) {
         if (refused > 0) count.partial += 1;
         else count.accepted += 1;
       } else if (res.status === 409 || res.status === 400) count.refused += 1;
       else count.unanswered += 1;
-      return { stage, status: res.status, refused };
+      return { stage, status: res.status, refused, ...(res.status === 202 ? {} : { detail: answer.detail }) };
     } catch {
       count.unanswered += 1;
       return { stage, status: 0, refused: 0 };

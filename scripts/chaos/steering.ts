@@ -237,12 +237,16 @@ export function runSteering(options: { plan: SteeredOrder[]; simUrl: string; db:
       .catch(() => undefined);
   };
 
+  // Steered orders whose staff action is still to come (their vendor rules still meant to hold).
+  const pending = new Map<string, SteeredOrder>();
   const watch = async (steered: SteeredOrder, orderId: string) => {
     const outcome: SteeredOutcome = { case: steered.case, index: steered.index, orderId, reached: false, detail: 'not acted on' };
     outcomes.push(outcome);
+    pending.set(orderId, steered);
     let acted = false;
     let shippedOne = false;
     let lastResolve = 0;
+    let tries = 0;
     while (!stopped) {
       await sleep(pollMs);
       const order = await options.hands.look(orderId);
@@ -264,7 +268,10 @@ export function runSteering(options: { plan: SteeredOrder[]; simUrl: string; db:
         }
         if (act !== 'wait') {
           acted = true;
-          await lift(steered, orderId);
+          pending.delete(orderId);
+          // An outage scoped to the order is lifted before staff act (what they do needs that vendor); a slowdown after.
+          const outage = arrangementsFor(steered.case, orderId).some((a) => a.rule.outage);
+          if (act === 'missed' || outage) await lift(steered, orderId);
           if (act === 'missed') {
             outcome.detail = `missed: seen at ${stage}`;
             continue;
@@ -274,10 +281,28 @@ export function runSteering(options: { plan: SteeredOrder[]; simUrl: string; db:
             lastResolve = Date.now();
             outcome.reached = status === 202;
             outcome.detail = `${act.action} at ${stage}: ${status}`;
+            if (status === 409 && tries < 4) {
+              tries += 1;
+              acted = false;
+              pending.set(orderId, steered);
+              await sleep(1_000);
+              continue;
+            }
           } else {
             const answer = await options.hands.cancel(orderId, order, { refuse: act.refuse, named: act.named, reason: `chaos: steered ${steered.case}` });
             outcome.reached = answerReaches(steered.case, answer.status, answer.refused);
-            outcome.detail = `cancel at ${answer.stage}: ${answer.status}, ${answer.refused} refused`;
+            outcome.detail = `cancel at ${answer.stage}: ${answer.status}, ${answer.refused} refused${answer.detail ? ` (${answer.detail})` : ''}`;
+            // Refused for now (the saga has not yet taken in the shipments the database shows, say): staff try again
+            // while the order is still at its stage, a few times.
+            if (answer.status === 409 && tries < 4) {
+              tries += 1;
+              acted = false;
+              pending.set(orderId, steered);
+              options.log(`steered ${steered.case} (#${steered.index}, ${orderId}): ${outcome.detail}; again in 1 s`);
+              await sleep(1_000);
+              continue;
+            }
+            await lift(steered, orderId);
           }
           options.log(`steered ${steered.case} (#${steered.index}, ${orderId}): ${outcome.detail}`);
           continue;
@@ -289,6 +314,7 @@ export function runSteering(options: { plan: SteeredOrder[]; simUrl: string; db:
         await options.hands.resolve(orderId, 'retry');
       }
     }
+    pending.delete(orderId);
     await lift(steered, orderId);
   };
 
@@ -314,6 +340,13 @@ export function runSteering(options: { plan: SteeredOrder[]; simUrl: string; db:
         void arrange(steered, orderId);
       }
       watching.push(watch(steered, orderId).catch((err) => options.log(`steered #${index} (${orderId}): ${(err as Error).message}`)));
+    },
+    /**
+     * Sets the vendor rules of every steered order not yet acted on again: the fault schedule's end resets the
+     * simulators, and a saga running late (a loaded machine) has not reached the step they were meant for.
+     */
+    rearm: async () => {
+      for (const [orderId, steered] of pending) await arrange(steered, orderId);
     },
     /** Waits for every watched order to end (or `stop` to be called); lifts what is left. */
     stop: async () => {
