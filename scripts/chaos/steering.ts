@@ -181,16 +181,18 @@ export function arrangementsFor(steered: SteeredCase, orderId: string): { system
     case 'park_then_compensate':
     case 'park_then_cancel':
       return [{ system: 'carrier', scope: orderId, rule: { outage: true } }];
+    // Slowdowns stay well under the vendor client's 3 s timeout; a step is held back by a few refused attempts
+    // (0.5 + 1 + 2 s of backoff), never so many that it parks.
     case 'partial_cancel_all_handed_off':
-      // Its capture waits 2 s: every shipment is out and the order not yet captured for that long.
-      return [{ system: 'payment', scope: orderId, rule: { latencyMs: 2_000 } }];
+      // Its payment calls take 1 s: every shipment is out and the order not yet captured for that long.
+      return [{ system: 'payment', scope: orderId, rule: { latencyMs: 1_000 } }];
     case 'partial_cancel_partly_handed_off':
-      return [{ system: 'wms', scope: `${orderId}-s1`, rule: { latencyMs: 2_500 } }];
+      return [{ system: 'wms', scope: `${orderId}-s1`, rule: { failNext: 3 } }];
     case 'cancel_after_a_shipment_shipped':
-      // The second shipment's handoff waits 3 s: the first is handed off and shipped before the order is captured.
-      return [{ system: 'wms', scope: `${orderId}-s2`, rule: { latencyMs: 3_000 } }];
+      // The second shipment's handoff is held back: the first is handed off and ships before the order is captured.
+      return [{ system: 'wms', scope: `${orderId}-s2`, rule: { failNext: 3 } }];
     case 'cancel_one_before_handoff':
-      return [{ system: 'carrier', scope: orderId, rule: { latencyMs: 1_500 } }];
+      return [{ system: 'carrier', scope: orderId, rule: { failNext: 3 } }];
     case 'cancel_at_erp_step':
       return [{ system: 'erp', scope: orderId, rule: { outage: true } }];
     default:
@@ -247,6 +249,7 @@ export function runSteering(options: { plan: SteeredOrder[]; simUrl: string; db:
     let shippedOne = false;
     let lastResolve = 0;
     let tries = 0;
+    let parks = 0;
     while (!stopped) {
       await sleep(pollMs);
       const order = await options.hands.look(orderId);
@@ -292,9 +295,9 @@ export function runSteering(options: { plan: SteeredOrder[]; simUrl: string; db:
             const answer = await options.hands.cancel(orderId, order, { refuse: act.refuse, named: act.named, reason: `chaos: steered ${steered.case}` });
             outcome.reached = answerReaches(steered.case, answer.status, answer.refused);
             outcome.detail = `cancel at ${answer.stage}: ${answer.status}, ${answer.refused} refused${answer.detail ? ` (${answer.detail})` : ''}`;
-            // Refused for now (the saga has not yet taken in the shipments the database shows, say): staff try again
-            // while the order is still at its stage, a few times.
-            if (answer.status === 409 && tries < 4) {
+            // Refused for now (the saga has not yet taken in the shipments the database shows, say) or not answered
+            // (the API was killed): staff try again while the order is still at its stage, a few times.
+            if ((answer.status === 409 || answer.status === 0) && tries < 4) {
               tries += 1;
               acted = false;
               pending.set(orderId, steered);
@@ -308,9 +311,15 @@ export function runSteering(options: { plan: SteeredOrder[]; simUrl: string; db:
           continue;
         }
       }
-      // After-care: a park that is not the case's own (or after it) is resolved with retry, as a human would.
+      // After-care: a park that is not the case's own (or after it) is resolved with retry, as a human would, its
+      // vendor rules lifted (at the second such park for the ERP step case, whose park may be its ERP step given up).
       if (stage === 'parked' && Date.now() - lastResolve > 5_000) {
         lastResolve = Date.now();
+        parks += 1;
+        if (acted || steered.case !== 'cancel_at_erp_step' || parks > 1) {
+          pending.delete(orderId);
+          await lift(steered, orderId);
+        }
         await options.hands.resolve(orderId, 'retry');
       }
     }

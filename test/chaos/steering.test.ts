@@ -87,6 +87,13 @@ describe('the steered shapes give each case the shipments it needs', () => {
     expect(arrangementsFor('partial_cancel_partly_handed_off', 'ord_x')[0]!.scope).toBe('ord_x-s1');
     expect(arrangementsFor('cancel_after_a_shipment_shipped', 'ord_x')[0]!.scope).toBe('ord_x-s2');
     expect(arrangementsFor('cancel_at_erp_step', 'ord_x')).toEqual([{ system: 'erp', scope: 'ord_x', rule: { outage: true } }]);
+    // A slowdown stays under the vendor client's 3 s timeout, and a held-back step under the 6 attempts that park it.
+    for (const steered of STEERED_CASES) {
+      for (const a of arrangementsFor(steered, 'ord_x')) {
+        expect((a.rule.latencyMs as number | undefined) ?? 0).toBeLessThanOrEqual(1_000);
+        expect((a.rule.failNext as number | undefined) ?? 0).toBeLessThan(6);
+      }
+    }
   });
 });
 
