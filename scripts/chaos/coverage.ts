@@ -27,3 +27,20 @@ export function coverageGaps(report: {
   ];
   return cases.filter(([, n]) => n === 0).map(([name]) => name);
 }
+
+/**
+ * How a chaos run ends: a violation fails it (exit 1); a case it never reached is a warning, printed and in the
+ * report's `casesNeverReached`, at any size: the run did not see that case, which says nothing against Hotpath.
+ * (A run that crashed never gets here, and exits 1.)
+ */
+export function chaosVerdict(run: { accepted: number; violations: number; casesNeverReached: string[] }): { exitCode: 0 | 1; lines: string[] } {
+  const gaps = run.casesNeverReached;
+  const pass = run.violations === 0;
+  return {
+    exitCode: pass ? 0 : 1,
+    lines: [
+      ...(gaps.length > 0 ? [`WARNING: cases never reached (not a failure; see casesNeverReached): ${gaps.join(', ')}`] : []),
+      `${pass ? 'PASS' : 'FAIL'}: ${run.accepted} orders, violations = ${run.violations}, cases never reached = ${gaps.length}`,
+    ],
+  };
+}

@@ -47,7 +47,9 @@ export function runErpStockChanges(options: { state: SimState; db: Database; ran
       if (rows.length === 0) continue;
       const row = options.random.pick(rows);
       const key = `${row.sku}@${row.warehouse}`;
-      if (options.random.chance(0.6)) {
+      // The first change is a receipt and the next ones shrinkage until one lands, so every run has both; then 60/40.
+      const roll = options.random.chance(0.6);
+      if (ledger.restocks === 0 || (ledger.shrinkages > 0 && roll)) {
         const units = options.random.int(1, 20);
         options.state.stock.receive(row.sku, row.warehouse, units);
         ledger.restocks += 1;

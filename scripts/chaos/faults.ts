@@ -35,6 +35,8 @@ export interface FaultTargets {
   restartTemporal: () => Promise<void>;
   random: Random;
   log: (line: string) => void;
+  /** Orders the run steers (scripts/chaos/steering.ts): their parcels ship only when the steering ships them. */
+  isSteered?: (orderId: string) => boolean;
 }
 
 const behavior = (simUrl: string, system: string, patch: Record<string, unknown>) =>
@@ -144,6 +146,7 @@ export function runFaults(t: FaultTargets, durationMs: number, options: { outage
       sql`select id, order_id, wms_task_id, tracking_number from shipments where status = 'handed_off' and wms_task_id is not null order by random() limit 5`,
     );
     for (const s of handedOff) {
+      if (t.isSteered?.(s.order_id)) continue;
       const shipped = await fetch(`${t.simUrl}/_sim/wms/tasks/${s.wms_task_id}/ship`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
       if (shipped.status !== 200) continue;
       log.shipmentsShipped += 1;

@@ -11,32 +11,46 @@ export interface LoadResult {
   shapes: { repeatedSku: number; lines: Record<string, number> };
 }
 
+/** The orders a run steers to its rare cases (scripts/chaos/steering.ts), by their index in the load. */
+export interface Steer {
+  linesFor: (index: number) => { sku: string; quantity: number; unitPriceCents: number }[] | undefined;
+  beforePlace: (index: number, idempotencyKey: string) => Promise<void>;
+  placed: (index: number, orderId: string) => void;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Places `count` orders at `perSecond` (open loop), each retried with the same Idempotency-Key until the API
  * answers, as a checkout service would while the API is down. About 5% are then cancelled by staff.
  */
-export async function driveOrders(options: { apiUrl: () => string; count: number; perSecond: number; random: Random; checkoutToken: string; staffToken: string; runId: string }): Promise<LoadResult> {
+export async function driveOrders(options: { apiUrl: () => string; count: number; perSecond: number; random: Random; checkoutToken: string; staffToken: string; runId: string; steer?: Steer }): Promise<LoadResult> {
   const result: LoadResult = { accepted: [], refused: 0, retriedRequests: 0, cancellations: { accepted: 0, refused: 0, unanswered: 0, ofNamedShipments: 0 }, shapes: { repeatedSku: 0, lines: {} } };
   const inFlight: Promise<void>[] = [];
   const started = Date.now();
   for (let i = 0; i < options.count; i++) {
     const due = started + (i * 1000) / options.perSecond;
     if (due > Date.now()) await sleep(due - Date.now());
-    const body = randomOrder(options.random, i);
+    // A steered order (scripts/chaos/steering.ts) takes its case's lines and a good card; the random draws are made
+    // all the same, so the other orders of a seed are the ones it always had.
+    const drawn = randomOrder(options.random, i);
+    const steeredLines = options.steer?.linesFor(i);
+    const body = steeredLines ? { ...drawn, lines: steeredLines.map((l) => ({ ...l })), paymentToken: 'tok_visa' } : drawn;
     result.shapes.lines[body.lines.length] = (result.shapes.lines[body.lines.length] ?? 0) + 1;
     if (new Set(body.lines.map((l) => l.sku)).size < body.lines.length) result.shapes.repeatedSku += 1;
-    const cancelLater = options.random.chance(0.05);
+    const cancelLater = options.random.chance(0.05) && !steeredLines;
     // Half the cancellations name one shipment (which exists only once the order is allocated; a 400/409 then is fine).
     // Half the cancellations name one of the order's shipments, as support staff would after looking the order up.
     const nameOne = options.random.chance(0.5);
     const whichShipment = options.random.next();
     inFlight.push(
       (async () => {
-        const orderId = await placeWithRetries(options, `chaos-${options.runId}-${i}`, body, result);
+        const key = `chaos-${options.runId}-${i}`;
+        if (steeredLines) await options.steer!.beforePlace(i, key);
+        const orderId = await placeWithRetries(options, key, body, result);
         if (!orderId) return;
         result.accepted.push(orderId);
+        if (steeredLines) options.steer!.placed(i, orderId);
         if (cancelLater) {
           await sleep(options.random.int(0, 3000));
           const shipments = nameOne ? await shipmentsOf(options.apiUrl(), orderId, options.staffToken).catch(() => []) : [];

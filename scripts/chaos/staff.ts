@@ -25,9 +25,25 @@ export interface StaffDeskLog {
   resolutions: { retry: number; compensate: number; notParked: number; failed: number };
 }
 
-interface OrderLook {
+export interface OrderLook {
   status: string;
   shipments: { shipmentId: string; status: string }[];
+}
+
+/** What a staff cancellation met: the stage staff saw, the API's status (0: no answer) and how many shipments were refused. */
+export interface CancelAnswer {
+  stage: CancelStage;
+  status: number;
+  refused: number;
+  /** The problem's detail when refused (409/400). */
+  detail?: string;
+}
+
+/** The desk's hands, for orders the run steers (scripts/chaos/steering.ts): counted like every other staff action. */
+export interface StaffHands {
+  look: (orderId: string) => Promise<OrderLook | undefined>;
+  cancel: (orderId: string, order: OrderLook, choice: { refuse?: string; named?: string; reason?: string }) => Promise<CancelAnswer>;
+  resolve: (orderId: string, action: 'retry' | 'compensate') => Promise<number>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -53,7 +69,19 @@ export function stageOf(order: OrderLook): CancelStage {
  * (already picking), so partial cancels happen. Parked orders are resolved after a few seconds with `retry` or
  * `compensate`, or cancelled. `drain()` stops new cancellations and resolves whatever parks, at once.
  */
-export function runStaffDesk(options: { apiUrl: () => string; simUrl: string; staffToken: string; db: Database; random: Random; log: (line: string) => void; tickMs?: number; cancelChance?: number }) {
+export function runStaffDesk(options: {
+  apiUrl: () => string;
+  simUrl: string;
+  staffToken: string;
+  db: Database;
+  random: Random;
+  log: (line: string) => void;
+  tickMs?: number;
+  cancelChance?: number;
+  /** Orders the run steers itself: the desk neither cancels nor resolves them at random. */
+  isSteered?: (orderId: string) => boolean;
+}) {
+  const isSteered = options.isSteered ?? (() => false);
   const desk: StaffDeskLog = {
     cancelsByStage: Object.fromEntries(CANCEL_STAGES.map((s) => [s, { sent: 0, accepted: 0, partial: 0, refused: 0, unanswered: 0, ofNamedShipments: 0 }])),
     missedMoments: 0,
@@ -81,6 +109,45 @@ export function runStaffDesk(options: { apiUrl: () => string; simUrl: string; st
     return (await res.json()) as OrderLook;
   };
 
+  /**
+   * One staff cancellation of an order as staff just saw it: the whole order or named shipments, after telling the
+   * WMS to refuse one handed-off shipment's cancellation (already picking) if asked. Counted by the stage it was seen in.
+   */
+  const sendCancel = async (orderId: string, order: OrderLook, choice: { refuse?: string; named?: string; reason?: string }): Promise<CancelAnswer> => {
+    const stage = stageOf(order);
+    if (stage === 'ended' || stage === 'compensating') {
+      desk.missedMoments += 1;
+      return { stage, status: 0, refused: 0 };
+    }
+    const count = desk.cancelsByStage[stage]!;
+    if (choice.refuse) {
+      const picking = choice.refuse;
+      await fetch(`${options.simUrl}/_sim/wms/cancellations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'refuse', scope: picking }) });
+      desk.wmsRefusalsArranged += 1;
+      // The parcel is picked and leaves; later cancellations of it are the warehouse's business again.
+      setTimeout(() => void fetch(`${options.simUrl}/_sim/wms/behavior?scope=${picking}`, { method: 'DELETE' }).catch(() => {}), 15_000);
+    }
+    const { named } = choice;
+    const reason = choice.reason ?? `chaos: staff cancel ${stage}${named ? ', one shipment' : ''}`;
+    const body = named ? { reason, shipmentIds: [named] } : { reason };
+    count.sent += 1;
+    if (named) count.ofNamedShipments += 1;
+    try {
+      const res = await fetch(`${options.apiUrl()}/orders/${orderId}/cancel`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(15_000) });
+      const answer = (await res.json().catch(() => ({}))) as { refused?: unknown[]; detail?: string };
+      const refused = (answer.refused ?? []).length;
+      if (res.status === 202) {
+        if (refused > 0) count.partial += 1;
+        else count.accepted += 1;
+      } else if (res.status === 409 || res.status === 400) count.refused += 1;
+      else count.unanswered += 1;
+      return { stage, status: res.status, refused, ...(res.status === 202 ? {} : { detail: answer.detail }) };
+    } catch {
+      count.unanswered += 1;
+      return { stage, status: 0, refused: 0 };
+    }
+  };
+
   const cancel = async (orderId: string) => {
     const order = await look(orderId).catch(() => undefined);
     if (!order) return;
@@ -89,32 +156,27 @@ export function runStaffDesk(options: { apiUrl: () => string; simUrl: string; st
       desk.missedMoments += 1;
       return;
     }
-    const count = desk.cancelsByStage[stage]!;
     const live = order.shipments.filter((s) => s.status !== 'cancelled');
     const handedOff = live.filter((s) => s.status === 'handed_off');
     // The warehouse already picks one handed-off shipment: a cancellation of the whole order is then partial.
     const refuseOne = handedOff.length > 0 && live.length > 1 && random.chance(0.5);
-    if (refuseOne) {
-      const picking = random.pick(handedOff).shipmentId;
-      await fetch(`${options.simUrl}/_sim/wms/cancellations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'refuse', scope: picking }) });
-      desk.wmsRefusalsArranged += 1;
-      // The parcel is picked and leaves; later cancellations of it are the warehouse's business again.
-      setTimeout(() => void fetch(`${options.simUrl}/_sim/wms/behavior?scope=${picking}`, { method: 'DELETE' }).catch(() => {}), 15_000);
-    }
+    const refuse = refuseOne ? random.pick(handedOff).shipmentId : undefined;
     const named = !refuseOne && live.length > 1 && random.chance(0.5) ? random.pick(live).shipmentId : undefined;
-    const body = named ? { reason: `chaos: staff cancel ${stage}, one shipment`, shipmentIds: [named] } : { reason: `chaos: staff cancel ${stage}` };
-    count.sent += 1;
-    if (named) count.ofNamedShipments += 1;
+    await sendCancel(orderId, order, { refuse, named });
+  };
+
+  /** A decision on a parked order, counted: 202 is a resolution, 409 means it was not parked (any more). */
+  const sendResolve = async (orderId: string, action: 'retry' | 'compensate'): Promise<number> => {
     try {
-      const res = await fetch(`${options.apiUrl()}/orders/${orderId}/cancel`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(15_000) });
-      const answer = (await res.json().catch(() => ({}))) as { refused?: unknown[] };
-      if (res.status === 202) {
-        if ((answer.refused ?? []).length > 0) count.partial += 1;
-        else count.accepted += 1;
-      } else if (res.status === 409 || res.status === 400) count.refused += 1;
-      else count.unanswered += 1;
+      const res = await fetch(`${options.apiUrl()}/orders/${orderId}/resolve`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ action }), signal: AbortSignal.timeout(10_000) });
+      await res.arrayBuffer();
+      if (res.status === 202) desk.resolutions[action] += 1;
+      else if (res.status === 409) desk.resolutions.notParked += 1;
+      else desk.resolutions.failed += 1;
+      return res.status;
     } catch {
-      count.unanswered += 1;
+      desk.resolutions.failed += 1;
+      return 0;
     }
   };
 
@@ -129,15 +191,7 @@ export function runStaffDesk(options: { apiUrl: () => string; simUrl: string; st
     // task refuses to cancel, and the order would park again as compensation_failed, for good).
     const shipped = order.shipments.some((s) => s.status === 'shipped');
     const action = shipped || random.chance(0.55) ? 'retry' : 'compensate';
-    try {
-      const res = await fetch(`${options.apiUrl()}/orders/${orderId}/resolve`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ action }), signal: AbortSignal.timeout(10_000) });
-      await res.arrayBuffer();
-      if (res.status === 202) desk.resolutions[action] += 1;
-      else if (res.status === 409) desk.resolutions.notParked += 1;
-      else desk.resolutions.failed += 1;
-    } catch {
-      desk.resolutions.failed += 1;
-    }
+    await sendResolve(orderId, action);
   };
 
   const tick = async () => {
@@ -150,6 +204,7 @@ export function runStaffDesk(options: { apiUrl: () => string; simUrl: string; st
     const now = Date.now();
     const parkedNow = new Set<string>();
     for (const row of rows) {
+      if (isSteered(row.id)) continue;
       const stage = stageOf({ status: row.status, shipments: row.shipments ?? [] });
       byStage.set(stage, [...(byStage.get(stage) ?? []), row.id]);
       if (stage !== 'parked') continue;
@@ -182,8 +237,11 @@ export function runStaffDesk(options: { apiUrl: () => string; simUrl: string; st
     }
   })();
 
+  const hands: StaffHands = { look: (orderId) => look(orderId).catch(() => undefined), cancel: sendCancel, resolve: sendResolve };
+
   return {
     desk,
+    hands,
     /** No more cancellations; parked orders are resolved at once (retry or compensate). */
     drain: () => {
       draining = true;
