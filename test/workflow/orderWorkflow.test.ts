@@ -188,14 +188,47 @@ describe.concurrent('the order workflow with stubbed activities', () => {
     expect(run.state).toMatchObject({ status: 'completed', capturedCents: 2_500 });
     expect(run.state.authorization!.authorizationId).toBe(`pi_${input.orderId}_2`);
     expect(callsOf(run, 'authorizePayment').map((c) => c.input.attempt)).toEqual([1, 2]);
-    // Capture #1 (expired), authorize #2, void #1, capture with #2: in that order.
+    // Capture #1 (expired), authorize #2, capture with #2, then (with the settlement's compensations) void #1.
     const money = run.done(['authorizePayment', 'voidAuthorization', 'capturePayment', 'refundPayment']);
-    expect(money).toEqual(['authorizePayment #1', 'authorizePayment #2', 'voidAuthorization #1', `capturePayment pi_${input.orderId}_2`]);
+    expect(money).toEqual(['authorizePayment #1', 'authorizePayment #2', `capturePayment pi_${input.orderId}_2`, 'voidAuthorization #1']);
     expect(callsOf(run, 'capturePayment').map((c) => [c.input.authorizationId, c.outcome])).toEqual([
       [`pi_${input.orderId}_1`, 'error'],
       [`pi_${input.orderId}_2`, 'ok'],
     ]);
     expect(run.done(['notifyCustomer', 'recordOrderInErp'])).toEqual(['notifyCustomer', 'recordOrderInErp']);
+  });
+
+  it('the void of the lapsed authorization keeps failing: the good order is still captured and completed; the void parks until the gateway answers', async () => {
+    const input = orderInput();
+    let gatewayUp = false;
+    const run = await runOrder(
+      {
+        capturePayment: async (c) => {
+          if (c.authorizationId.endsWith('_1')) throw failure.authorizationExpired();
+          return c.amountCents;
+        },
+        voidAuthorization: async () => {
+          if (!gatewayUp) throw failure.unavailable('payments');
+          return { status: 'canceled' };
+        },
+      },
+      input,
+      async ({ handle, waitForStatus }) => {
+        const parked = await waitForStatus('needs_attention');
+        expect(parked).toMatchObject({ reason: 'compensation_failed', capturedCents: 2_500 });
+        gatewayUp = true;
+        await handle.signal('resolveParkedOrder', { action: 'retry', by: 'ops-bob' });
+      },
+    );
+
+    expect(run.state).toMatchObject({ status: 'completed', capturedCents: 2_500 });
+    expect(run.state.reason).toBeUndefined();
+    expect(callsOf(run, 'capturePayment').map((c) => [c.input.authorizationId, c.outcome])).toEqual([
+      [`pi_${input.orderId}_1`, 'error'],
+      [`pi_${input.orderId}_2`, 'ok'],
+    ]);
+    expect(run.done(['notifyCustomer', 'recordOrderInErp', 'voidAuthorization'])).toEqual(['notifyCustomer', 'recordOrderInErp', 'voidAuthorization #1']);
+    expect(run.done(['refundPayment', 'releaseHold'])).toEqual([]);
   });
 
   it('the authorization expired again after the re-authorization: failed (authorization_expired), the shipment and both authorizations undone', async () => {
@@ -207,10 +240,9 @@ describe.concurrent('the order workflow with stubbed activities', () => {
     // Re-authorized once only.
     expect(callsOf(run, 'authorizePayment').map((c) => c.input.attempt)).toEqual([1, 2]);
     expect(callsOf(run, 'capturePayment')).toHaveLength(2);
-    // The stale authorization was voided at the re-authorization; then, in reverse: the shipment's steps and
-    // its units, whatever each capture may have taken (none answered), each authorization, the hold.
+    // In reverse: the shipment's steps and its units, whatever each capture may have taken (none answered), each
+    // authorization (the stale one too: the order's own undo log voids it, once), the hold.
     expect(compensations(run)).toEqual([
-      'voidAuthorization #1',
       `cancelWarehouseTask ${s1}`,
       `cancelLabel ${s1}`,
       `releaseShipment ${s1}`,
@@ -319,6 +351,59 @@ describe.concurrent('the order workflow with stubbed activities', () => {
     expect(callsOf(run, 'requestShipmentCancellation').map((c) => c.input)).toEqual([{ orderId: input.orderId, shipmentId: s1 }]);
     expect(compensations(run)).toEqual([`cancelWarehouseTask ${s1}`, `cancelLabel ${s1}`, `releaseShipment ${s1}`, 'voidAuthorization #1', 'releaseHold']);
     expect(run.done(['capturePayment'])).toEqual([]);
+  });
+
+  it('a staff cancel while the failed order is parked in its compensation: refused (its outcome is the failure), nothing else changes', async () => {
+    const input = orderInput();
+    let gatewayUp = false;
+    let refusal: unknown;
+    const run = await runOrder(
+      {
+        reserveInventory: async () => { throw failure.outOfStock(); },
+        voidAuthorization: async () => { if (!gatewayUp) throw failure.unavailable('payments'); return { status: 'canceled' }; },
+      },
+      input,
+      async ({ handle, waitForStatus }) => {
+        await waitForStatus('needs_attention');
+        refusal = await handle.executeUpdate('cancelOrder', { args: [{ by: 'support-alice', reason: 'customer called' }] }).catch((err) => err);
+        gatewayUp = true;
+        await handle.signal('resolveParkedOrder', { action: 'retry', by: 'ops-bob' });
+      },
+    );
+
+    expect(refusal).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((refusal as WorkflowUpdateFailedError).cause?.message).toBe('the order failed and is being undone: nothing is left to cancel');
+    expect(run.state).toMatchObject({ status: 'rejected', reason: 'out_of_stock' });
+    expect(run.state.cancellation).toBeUndefined();
+  });
+
+  it('a step exhausted while a staff cancel already made it moot is given up, not parked: no needs_attention, no flicker', async () => {
+    const input = orderInput({ lines: TWO_LINES, policy: { onStepExhausted: 'park' } });
+    const s2 = `${input.orderId}-s2`;
+    const labelAsked = gate();
+    const cancelSent = gate();
+    const run = await runOrder(
+      {
+        createLabel: async (c) => {
+          if (c.shipment.shipmentId !== s2) return { shipmentId: c.shipment.shipmentId, labelId: `lbl_${c.shipment.shipmentId}`, trackingNumber: `1Z${c.shipment.shipmentId.toUpperCase()}` };
+          labelAsked.open();
+          await cancelSent.opened;
+          throw failure.unavailable('carrier');
+        },
+      },
+      input,
+      async ({ handle }) => {
+        await labelAsked.opened;
+        const cancel = await handle.startUpdate('cancelOrder', { args: [{ by: 'support-alice', reason: 'out of the west one', shipmentIds: [s2] }], waitForStage: WorkflowUpdateStage.ACCEPTED });
+        cancelSent.open();
+        expect(await cancel.result()).toMatchObject({ cancelled: [s2], refused: [] });
+      },
+      TWO_WAREHOUSES,
+    );
+
+    expect(run.state.status).toBe('completed');
+    expect(run.state.shipments!.map((s) => s.status)).toEqual(['handed_off', 'cancelled']);
+    expect(statusWrites(run).map((w) => w.status)).not.toContain('needs_attention');
   });
 
   it('a compensation that keeps failing: needs_attention (compensation_failed) until resolved, the others still run; then the outcome', async () => {

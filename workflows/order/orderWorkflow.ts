@@ -54,6 +54,15 @@ export const SHIPPED_PARCELS_ARE_PAID = 'shipped-parcels-are-paid';
  */
 export const CANCEL_ANSWER_UNKNOWN = 'cancel-answer-unknown';
 
+/** patched(): a step exhausted while a cancellation already made it moot is given up, not parked (no flicker). */
+export const MOOT_STEP_NOT_PARKED = 'moot-step-not-parked';
+
+/**
+ * patched(): the lapsed authorization is voided with the order's settlement compensations (parking if the gateway
+ * keeps failing), not inline before the capture, where one blip failed a good order.
+ */
+export const LAPSED_VOID_AT_SETTLEMENT = 'lapsed-void-at-settlement';
+
 type Outcome = { status: OrderStatus; reason: FailureReason };
 
 /**
@@ -78,10 +87,16 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
   let authorization: Authorization | undefined;
   let captured = false;
   let notified = false;
+  // Authorization #1 lapsed and was replaced; it is voided at settlement (LAPSED_VOID_AT_SETTLEMENT).
+  let lapsedAuthorization = false;
   // What the ERP holds: known (null = nothing) or, after an attempt whose answer was lost, to be asked.
   const erp: { known: boolean; record: ErpRecord | null } = { known: true, record: null };
   let closing = false;
   let holdTimer: CancellationScope | undefined;
+  // The saga's failure, once it failed. Declared before the handlers: an update that arrived with the start is
+  // validated as its handler is set.
+  let failure: Outcome | undefined;
+  let failedWith: unknown;
 
   upsertSearchAttributes({ CustomerId: [order.customerId] });
   setHandler(orderStateQuery, () => progress.state);
@@ -116,6 +131,7 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
       }
     },
     closing: () => closing,
+    failing: () => failure !== undefined,
   });
   setHandler(cancelOrderUpdate, (request) => cancellations.handle(request), { validator: (request) => cancellations.validate(request) });
 
@@ -160,6 +176,7 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
         return await run();
       } catch (err) {
         if ((options.mode ?? policy.onStepExhausted) !== 'park' || isCancellation(err) || isBusinessFailure(err)) throw err;
+        if (options.moot?.() && patched(MOOT_STEP_NOT_PARKED)) throw new StepAbandoned(step);
         const decision = await progress.park(`${step} failed after ${policy.maximumAttempts} attempts: ${failureMessage(err)}`, 'vendor_unavailable', options.moot);
         if (decision === 'interrupted') throw new StepAbandoned(step);
         if (decision.action === 'compensate') throw err;
@@ -213,7 +230,8 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
       if (failureType(err) !== BUSINESS_FAILURES.authorizationExpired) throw err;
       authorization = await authorize(2);
       progress.state.authorization = authorization;
-      await undo.voidAuthorization.executeWithOptions({ summary: stepSummary.voidAuthorization(1) }, [{ orderId, attempt: 1 }]);
+      if (patched(LAPSED_VOID_AT_SETTLEMENT)) lapsedAuthorization = true;
+      else await undo.voidAuthorization.executeWithOptions({ summary: stepSummary.voidAuthorization(1) }, [{ orderId, attempt: 1 }]);
       capturedCents = await captureWith(authorization);
     }
     captured = true;
@@ -320,6 +338,12 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
 
   /** The order's own steps, in reverse: whatever the gateway took if the capture never answered, the authorization, the held units. */
   const undoOrder = (): string => compensations.job('undo order', () => compensations.undoLog(saga));
+
+  /** The authorization that lapsed before the capture, replaced by a second one: voided once (idempotent at the gateway). */
+  const voidLapsedAuthorization = (): string =>
+    compensations.job('void lapsed authorization', () =>
+      compensations.single('void authorization #1', () => undo.voidAuthorization.executeWithOptions({ summary: stepSummary.voidAuthorization(1) }, [{ orderId, attempt: 1 }])),
+    );
 
   async function captureWhatShips(): Promise<void> {
     const live = shipments.filter((s) => s.isLive);
@@ -443,6 +467,8 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
         ...given.filter((s) => s.state.capturedCents > s.state.refundedCents).map(refundShipment),
         ...(record ? given.filter((s) => record.shipmentIds.includes(s.id) && !record.creditedShipmentIds.includes(s.id)).map((s) => creditShipment(s, record)) : []),
         ...(shipments.some((s) => s.isLive) && !captureGivenUp ? [] : [undoOrder()]),
+        // (When the order's own steps are undone, their log voids authorization #1 already.)
+        ...(lapsedAuthorization && shipments.some((s) => s.isLive) && !captureGivenUp ? [voidLapsedAuthorization()] : []),
       ]);
       if (cancellations.inFlight === 0 && epoch === cancellations.epoch && erp.known && (!shipping || paymentAlerts.length === 0)) {
         closing = true;
@@ -467,8 +493,6 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
   }
 
   // ── The saga ──────────────────────────────────────────────────────────────────────────────────────
-  let failure: Outcome | undefined;
-  let failedWith: unknown;
   // Set on the failure path when the warehouse kept parcels (SHIPPED_PARCELS_ARE_PAID).
   let keptAfterFailure = false;
   let captureGivenUp = false;

@@ -17,6 +17,8 @@ export interface StaffCancellationDeps {
   askUntilAnswered: (shipmentId: string) => Promise<WarehouseAnswer>;
   /** The order is closing: every shipment is settled and the outcome decided. */
   closing: () => boolean;
+  /** The saga failed and is undoing the order: its outcome is that failure, whatever a cancel would say. */
+  failing: () => boolean;
 }
 
 type Who = { by: string; reason: string };
@@ -49,6 +51,9 @@ export class StaffCancellations {
     if (TERMINAL_STATUSES.includes(progress.status)) throw new Error(`the order is already ${progress.status}`);
     if (this.deps.closing()) throw new Error('the order is already being closed: every shipment is settled');
     if (progress.status === 'compensating') throw new Error('the order is already being compensated');
+    // Parked during its compensation, the order is needs_attention, not compensating: refused all the same (a
+    // rejected update leaves no history, so this needs no patch).
+    if (this.deps.failing()) throw new Error('the order failed and is being undone: nothing is left to cancel');
     if (progress.state.cancellation || this.inFlight > 0) throw new Error('a cancellation is already in progress');
     if (request.shipmentIds) {
       if (shipments.length === 0) throw new Error('no shipment is allocated yet: cancel the whole order');
