@@ -137,6 +137,25 @@ async function postgresBinaries(): Promise<{ postgres: string; initdb: string }>
   return binaries;
 }
 
+/**
+ * A free port kept listening until `release()`: for a port that must be known long before its server starts (the
+ * API's, named to the Temporal UI and the simulators before they boot). A port merely found free is often taken
+ * meanwhile: the Temporal dev server binds its internal services to ports of the same ephemeral range, and a
+ * test run once failed its setup with EADDRINUSE on the API's port.
+ */
+export function heldPort(): Promise<{ port: number; release: () => Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      if (typeof address !== 'object' || !address) return reject(new Error('no port'));
+      resolve({ port: address.port, release: () => new Promise<void>((done) => server.close(() => done())) });
+    });
+  });
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

@@ -12,7 +12,7 @@ import { importNewStock } from '../../activities/inventory/stockImport';
 import { simErp } from '../../activities/erp/adapters/simErp';
 import { VendorClient } from '../../activities/vendorClient';
 import { openDatabase } from '../../db/client';
-import { freePort } from '../../db/embedded';
+import { freePort, heldPort } from '../../db/embedded';
 import { orders } from '../../db/schema';
 import { vendorUrlsFor } from '../../lib/config';
 import { Stack } from '../stack/stack';
@@ -58,7 +58,9 @@ try {
   const temporal = await stack.temporal({ port: await freePort(), persist: true });
   const pg = await stack.postgres();
 
-  const apiPort = await freePort();
+  // Held until the API process starts: the simulators are told of it first (db/embedded.ts heldPort).
+  const apiPortHold = await heldPort();
+  const apiPort = apiPortHold.port;
   process.env.WMS_WEBHOOK_SECRET = secrets.webhook;
   const sim = await stack.simulators({ apiPort, stripeWebhookSecret: secrets.stripeWebhook, initialStock: chaosStockRows() });
   // Customer e-mail goes over SMTP to a Mailpit whose chaos refuses some recipients (451) for the whole run.
@@ -92,6 +94,7 @@ try {
     SAGA_POLICY: JSON.stringify({ initialIntervalMs: 500, backoffCoefficient: 2, maximumIntervalMs: 5000, maximumAttempts: 6, compensationAttempts: 20, stepTimeoutMs: 4000, onStepExhausted: 'park' }),
   };
   const worker = await stack.process('worker', 'worker/main.ts', env, 'worker polling');
+  await apiPortHold.release();
   const api = await stack.process('api', 'api/server.ts', { ...env, API_PORT: String(apiPort), CHECKOUT_TOKENS: `checkout:${secrets.checkout}`, STAFF_TOKENS: `chaos:${secrets.staff}`, WMS_WEBHOOK_SECRET: secrets.webhook, STRIPE_WEBHOOK_SECRET: secrets.stripeWebhook, RATE_LIMIT_PER_MINUTE: '1000000', API_METRICS_PORT: '0' }, 'api listening');
   const apiUrl = () => `http://127.0.0.1:${apiPort}`;
   log(`stack up: ${count} orders at ${rate}/s, seed ${seed}`);

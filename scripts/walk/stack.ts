@@ -1,4 +1,4 @@
-import { freePort } from '../../db/embedded';
+import { freePort, heldPort } from '../../db/embedded';
 import { vendorUrlsFor } from '../../lib/config';
 import { Stack } from '../stack/stack';
 import type { WalkEnv } from './env';
@@ -14,7 +14,9 @@ export async function startWalkStack(log: (line: string) => void): Promise<{ env
   return stack.boot(async () => {
     const temporal = await stack.temporal({ port: await freePort(), persist: true });
     const pg = await stack.postgres();
-    const apiPort = await freePort();
+    // Held until the API process starts: the simulators are told of it first (db/embedded.ts heldPort).
+    const apiPortHold = await heldPort();
+    const apiPort = apiPortHold.port;
     process.env.WMS_WEBHOOK_SECRET = secrets.webhook;
     const sim = await stack.simulators({ apiPort, stripeWebhookSecret: secrets.stripeWebhook, initialStock: [] });
     // Customer e-mail over SMTP to a Mailpit whose chaos the walks set, order by order (mailChaos.ts).
@@ -38,6 +40,7 @@ export async function startWalkStack(log: (line: string) => void): Promise<{ env
       DISPATCH_INTERVAL_MS: '1000',
       SAGA_POLICY: JSON.stringify(WALK_SAGA_POLICY),
     };
+    await apiPortHold.release();
     const [worker] = await Promise.all([
       stack.process('worker', 'worker/main.ts', { ...env, WORKER_METRICS_PORT: String(await freePort()) }, 'worker polling'),
       stack.process('api', 'api/server.ts', { ...env, API_PORT: String(apiPort), CHECKOUT_TOKENS: `checkout:${secrets.checkout}`, STAFF_TOKENS: `walk:${secrets.staff}`, WMS_WEBHOOK_SECRET: secrets.webhook, STRIPE_WEBHOOK_SECRET: secrets.stripeWebhook, RATE_LIMIT_PER_MINUTE: '1000000', AUTH_FAILURES_PER_MINUTE: '1000000', API_METRICS_PORT: '0' }, 'api listening'),

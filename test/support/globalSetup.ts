@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { freePort } from '../../db/embedded';
+import { freePort, heldPort } from '../../db/embedded';
 import { loadConfig, vendorUrlsFor } from '../../lib/config';
 import { Stack } from '../../scripts/stack/stack';
 import { STRIPE_WEBHOOK_SECRET, TEST_API_ENV, TEST_SAGA_POLICY, WMS_WEBHOOK_SECRET } from './testPolicy';
@@ -29,7 +29,9 @@ export default async function setup(project: TestProject) {
   const started = Date.now();
   const stack = await Stack.create('test', (line) => console.error(`[teardown] ${line}`));
   await stack.boot(async () => {
-    const apiPort = await freePort();
+    // Held until the API listens on it: Temporal and the simulators are told of it first.
+    const apiPortHold = await heldPort();
+    const apiPort = apiPortHold.port;
     const uiPort = await freePort();
     // The Web UI is on, as an engineer would use it, decoding payloads through the API's codec.
     const temporal = await stack.temporal({ log, ui: true, uiPort, uiCodecEndpoint: `http://localhost:${apiPort}/codec` });
@@ -48,6 +50,7 @@ export default async function setup(project: TestProject) {
     const database = stack.database(databaseUrl);
     // The schedule exists as in production, but far apart: tests run reconciliations on their own SKUs.
     await stack.inProcessWorker(config, database.db, { RECONCILE_EVERY_MINUTES: 24 * 60, DISPATCH_AFTER_MS: 1000, DISPATCH_INTERVAL_MS: 500 });
+    await apiPortHold.release();
     const api = await stack.inProcessApi(config, { port: apiPort, sagaPolicy: TEST_SAGA_POLICY });
 
     project.provide('apiUrl', api.url);
