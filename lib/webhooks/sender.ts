@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { Agent, buildConnector, request } from 'undici';
-import { ForbiddenTargetError, guardedLookup, isForbiddenAddress, systemResolver, type Resolver } from './safeTarget';
+import { FORBIDDEN_KIND, ForbiddenTargetError, guardedLookup, isForbiddenAddress, systemResolver, type Resolver } from './safeTarget';
 
 export interface AttemptOutcome {
   delivered: boolean;
@@ -35,7 +35,7 @@ export function webhookSender(options: SenderOptions) {
       const peer = socket.remoteAddress ?? '';
       if (!options.allowPrivateTargets && isForbiddenAddress(peer)) {
         socket.destroy();
-        return callback(new ForbiddenTargetError(`${opts.hostname} connected to ${peer}, a private, loopback or link-local address`), null);
+        return callback(new ForbiddenTargetError(`${opts.hostname} connected to ${FORBIDDEN_KIND}`, peer), null);
       }
       callback(null, socket);
     });
@@ -48,7 +48,7 @@ export function webhookSender(options: SenderOptions) {
       const target = new URL(url);
       const literal = target.hostname.replace(/^\[|\]$/g, '');
       if (!options.allowPrivateTargets && isIP(literal) && isForbiddenAddress(literal)) {
-        throw new ForbiddenTargetError(`${literal} is a private, loopback or link-local address`);
+        throw new ForbiddenTargetError(`${literal} is ${FORBIDDEN_KIND}`, literal);
       }
       const res = await request(target, {
         method: 'POST',
