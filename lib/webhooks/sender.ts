@@ -7,6 +7,8 @@ export interface AttemptOutcome {
   status: number | null;
   error: string | null;
   durationMs: number;
+  /** The forbidden address a refused attempt resolved or connected to: for the operator's log, never recorded where a client reads. */
+  refusedAddress?: string;
 }
 
 export interface SenderOptions {
@@ -64,8 +66,9 @@ export function webhookSender(options: SenderOptions) {
       return { delivered, status: res.statusCode, error, durationMs: took() };
     } catch (err) {
       const e = err as Error & { code?: string; cause?: Error };
-      const why = e instanceof ForbiddenTargetError || e.cause instanceof ForbiddenTargetError ? `refused: ${(e.cause ?? e).message}` : `${e.code ?? e.name}: ${e.message}`;
-      return { delivered: false, status: null, error: why.slice(0, 500), durationMs: took() };
+      const refusal = e instanceof ForbiddenTargetError ? e : e.cause instanceof ForbiddenTargetError ? e.cause : undefined;
+      const why = refusal ? `refused: ${refusal.message}` : `${e.code ?? e.name}: ${e.message}`;
+      return { delivered: false, status: null, error: why.slice(0, 500), durationMs: took(), ...(refusal?.address ? { refusedAddress: refusal.address } : {}) };
     }
   }
 

@@ -83,6 +83,8 @@ describe('webhook targets: private, loopback and link-local addresses are refuse
     expect(outcome.error).toMatch(why);
     // What is recorded (lastError, the log) names no address the hostile DNS answered.
     expect(outcome.error).not.toMatch(/127\.0\.0\.1 *,|169\.254\.169\.254,|resolves to [0-9a-f:.]+,/);
+    // The operator's log still learns which address was refused.
+    expect(outcome.refusedAddress).toEqual(expect.any(String));
     expect(hits).toEqual([]);
   });
 
@@ -90,6 +92,7 @@ describe('webhook targets: private, loopback and link-local addresses are refuse
     hits = [];
     const outcome = await refusingSystemDns.send(`http://localhost:${port}/g`, {}, '{}');
     expect(outcome.error).toBe('refused: localhost resolves to a private, loopback or link-local address');
+    expect(outcome.refusedAddress).toMatch(/^(127\.0\.0\.1|::1)$/);
     expect(hits).toEqual([]);
   });
 
