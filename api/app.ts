@@ -44,6 +44,8 @@ export interface AppDeps extends PlaceOrderDeps {
   traceRequests?: boolean;
   /** How long a rotated-out webhook secret keeps signing (WEBHOOK_SECRET_OVERLAP_HOURS, default 24 h). */
   webhookSecretOverlapMs?: number;
+  /** WEBHOOK_ALLOW_PRIVATE_TARGETS: subscriptions may name private, loopback and link-local address literals. */
+  webhookAllowPrivateTargets?: boolean;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -105,7 +107,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(wmsWebhookRoutes(deps.db, deps.wmsWebhookSecret));
   app.use(stripeWebhookRoutes({ db: deps.db, client: deps.saga.client, secret: deps.stripeWebhookSecret, log: deps.log }));
   app.use(inventoryRoutes(deps.db, deps.credentials));
-  app.use(webhookSubscriptionRoutes({ db: deps.db, credentials: deps.credentials, secretOverlapMs: deps.webhookSecretOverlapMs ?? 24 * 3_600_000 }));
+  app.use(webhookSubscriptionRoutes({ db: deps.db, credentials: deps.credentials, secretOverlapMs: deps.webhookSecretOverlapMs ?? 24 * 3_600_000, allowPrivateTargets: deps.webhookAllowPrivateTargets ?? false }));
   app.use(adminRoutes({ db: deps.db, client: deps.saga.client, taskQueue: deps.saga.taskQueue, credentials: deps.credentials }));
   app.use((req, res) => sendProblem(res, new Problem(404, 'Not found', `no route ${req.method} ${req.path}`)));
   app.use(problemHandler((err) => deps.log.error({ err }, 'unhandled error')));

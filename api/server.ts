@@ -56,6 +56,7 @@ export async function startApi(config: Config, options: { port?: number; sagaPol
     codecCorsOrigins: config.CODEC_CORS_ORIGINS.split(',').map((o) => o.trim()),
     sessionSecret: config.SESSION_SECRET,
     webhookSecretOverlapMs: config.WEBHOOK_SECRET_OVERLAP_HOURS * 3_600_000,
+    webhookAllowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
   });
   const server: Server = createServer(app);
   server.keepAliveTimeout = 65_000;

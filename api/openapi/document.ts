@@ -363,6 +363,12 @@ export function openApiDocument() {
             responses: {
               '201': { ...json('Subscribed; keep the secret.', webhookSubscriptionWithSecretSchema), headers: z.object({ location: z.string() }) },
               ...errors(400, 401, 403, 413, 415, 429),
+              '422': problem('The URL names a private, loopback, link-local or otherwise non-public address (unless WEBHOOK_ALLOW_PRIVATE_TARGETS is set).', {
+                title: 'Forbidden webhook target',
+                status: 422,
+                detail: 'url: names 10.0.0.7, a private, loopback or link-local address: webhook targets must be public',
+                issues: [{ field: 'url', message: 'names 10.0.0.7, a private, loopback or link-local address: webhook targets must be public' }],
+              }),
             },
           }),
           get: op({

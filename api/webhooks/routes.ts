@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { Router } from 'express';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { webhookDeliveries, webhookEvents, webhookSubscriptions } from '../../db/schema';
 import { newWebhookSecret } from '../../lib/webhooks/signing';
+import { FORBIDDEN_KIND, isForbiddenAddress, redactRefusal } from '../../lib/webhooks/safeTarget';
 import { requireRole } from '../auth/auth';
 import type { Credential, Role } from '../../lib/credentials';
 import { Problem, invalidInput } from '../problem';
@@ -14,6 +16,8 @@ export interface WebhookSubscriptionDeps {
   credentials: Credential[];
   /** How long a rotated-out secret keeps signing beside the new one. */
   secretOverlapMs: number;
+  /** WEBHOOK_ALLOW_PRIVATE_TARGETS: a URL naming a private, loopback or link-local address literal is accepted. */
+  allowPrivateTargets?: boolean;
 }
 
 type Subscription = typeof webhookSubscriptions.$inferSelect;
@@ -28,7 +32,7 @@ export function subscriptionView(s: Subscription) {
     createdAt: s.createdAt.toISOString(),
     previousSecretExpiresAt: s.previousSecretExpiresAt && s.previousSecretExpiresAt > new Date() ? s.previousSecretExpiresAt.toISOString() : null,
     disabledAt: s.disabledAt?.toISOString() ?? null,
-    disabledReason: s.disabledReason ?? null,
+    disabledReason: s.disabledReason === null ? null : redactRefusal(s.disabledReason),
   };
 }
 
@@ -54,6 +58,12 @@ export function webhookSubscriptionRoutes(deps: WebhookSubscriptionDeps): Router
     if (!req.is('application/json')) throw new Problem(415, 'Unsupported media type', 'send the subscription as application/json');
     const body = createSubscriptionSchema.safeParse(req.body);
     if (!body.success) throw invalidInput(body.error);
+    // The address literal is judged now, as deliveries would judge it (names are judged at each delivery's DNS lookup).
+    const literal = new URL(body.data.url).hostname.replace(/^\[|\]$/g, '');
+    if (!deps.allowPrivateTargets && isIP(literal) && isForbiddenAddress(literal)) {
+      const message = `names ${literal}, ${FORBIDDEN_KIND}: webhook targets must be public`;
+      throw new Problem(422, 'Forbidden webhook target', `url: ${message}`, { issues: [{ field: 'url', message }] });
+    }
     const [row] = await db
       .insert(webhookSubscriptions)
       .values({
@@ -148,7 +158,8 @@ function deliveryView(r: { delivery: typeof webhookDeliveries.$inferSelect; mess
     nextAttemptAt: d.state === 'pending' ? d.nextAttemptAt.toISOString() : null,
     deliveredAt: d.deliveredAt?.toISOString() ?? null,
     lastStatus: d.lastStatus ?? null,
-    lastError: d.lastError ?? null,
-    log: d.log,
+    // Refusals recorded before resolved addresses were withheld lose the address here.
+    lastError: d.lastError === null ? null : redactRefusal(d.lastError),
+    log: d.log.map((entry) => (entry.error ? { ...entry, error: redactRefusal(entry.error) } : entry)),
   };
 }

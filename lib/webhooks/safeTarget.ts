@@ -3,10 +3,13 @@ import { BlockList, isIP, type LookupFunction } from 'node:net';
 
 /**
  * Which addresses a webhook may not reach unless WEBHOOK_ALLOW_PRIVATE_TARGETS=true: loopback, private,
- * link-local, unique-local, CGNAT, multicast, unspecified, reserved and documentation ranges (v4 and v6).
- * IPv4-mapped and NAT64 IPv6 addresses are judged by the IPv4 address inside them.
+ * link-local, unique-local, CGNAT, multicast, unspecified, reserved, benchmarking and documentation ranges (v4
+ * and v6), and every IPv6 address outside the global unicast 2000::/3. IPv6 forms that carry an IPv4 address are
+ * judged by it: IPv4-mapped (`::ffff:a.b.c.d`, how a dual-stack socket names an IPv4 peer), NAT64 `64:ff9b::/96`
+ * and 6to4 `2002::/16`; the deprecated IPv4-compatible `::a.b.c.d`, IPv4-translated `::ffff:0:a.b.c.d`, NAT64
+ * local-use `64:ff9b:1::/48` and Teredo `2001::/32` are refused outright.
  */
-const forbidden = new BlockList();
+const forbiddenV4 = new BlockList();
 for (const [net, bits] of [
   ['0.0.0.0', 8],
   ['10.0.0.0', 8],
@@ -23,25 +26,37 @@ for (const [net, bits] of [
   ['203.0.113.0', 24],
   ['224.0.0.0', 4],
   ['240.0.0.0', 4],
+  ['255.255.255.255', 32],
 ] as const) {
-  forbidden.addSubnet(net, bits, 'ipv4');
+  forbiddenV4.addSubnet(net, bits, 'ipv4');
 }
+
+/** Global unicast: the only IPv6 space a webhook may reach (after the embedded-IPv4 forms are judged). */
+const globalUnicast = new BlockList();
+globalUnicast.addSubnet('2000::', 3, 'ipv6');
+
+/** Inside 2000::/3 but not a receiver's: refused. (The ranges outside it are listed for the reader; none passes.) */
+const forbiddenV6 = new BlockList();
 for (const [net, bits] of [
   ['::', 128],
   ['::1', 128],
+  ['100::', 64],
   ['fc00::', 7],
   ['fe80::', 10],
   ['fec0::', 10],
   ['ff00::', 8],
+  // IETF protocol assignments: Teredo 2001::/32, benchmarking 2001:2::/48, ORCHID 2001:10::/28 and 2001:20::/28.
+  ['2001::', 23],
   ['2001:db8::', 32],
-  ['100::', 64],
+  ['3fff::', 20],
 ] as const) {
-  forbidden.addSubnet(net, bits, 'ipv6');
+  forbiddenV6.addSubnet(net, bits, 'ipv6');
 }
 
-/** The 16 bytes of an IPv6 address (with or without an embedded dotted IPv4 tail). */
-function ipv6Bytes(address: string): number[] {
+/** The 16 bytes of an IPv6 address (with or without a dotted IPv4 tail or a zone); undefined when it is not one. */
+function ipv6Bytes(address: string): number[] | undefined {
   let text = address.replace(/%.*$/, '');
+  if (isIP(text) !== 6) return undefined;
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (dotted) {
     const [a, b, c, d] = dotted[1]!.split('.').map(Number) as [number, number, number, number];
@@ -51,37 +66,60 @@ function ipv6Bytes(address: string): number[] {
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
   const groups = tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  if (groups.length !== 8) return undefined;
   return groups.flatMap((g) => {
     const n = parseInt(g || '0', 16);
     return [n >> 8, n & 0xff];
   });
 }
 
-/** The IPv4 address an IPv6 one carries (IPv4-mapped `::ffff:a.b.c.d`, IPv4-compatible `::a.b.c.d`, NAT64 `64:ff9b::/96`). */
-function embeddedIpv4(address: string): string | undefined {
+const dottedAt = (b: number[], at: number) => b.slice(at, at + 4).join('.');
+const hexGroups = (b: number[]) => Array.from({ length: 8 }, (_, i) => ((b[2 * i]! << 8) | b[2 * i + 1]!).toString(16)).join(':');
+
+function isForbiddenIpv6(address: string): boolean {
   const b = ipv6Bytes(address);
-  const v4 = b.slice(12).join('.');
+  if (!b) return true;
   const zeros = (from: number, to: number) => b.slice(from, to).every((x) => x === 0);
-  if (zeros(0, 10) && b[10] === 0xff && b[11] === 0xff) return v4;
-  if (zeros(0, 12) && !zeros(12, 16)) return v4;
-  if (b[0] === 0x00 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && zeros(4, 12)) return v4;
-  return undefined;
+  // ::ffff:a.b.c.d (IPv4-mapped): the IPv4 address itself.
+  if (zeros(0, 10) && b[10] === 0xff && b[11] === 0xff) return forbiddenV4.check(dottedAt(b, 12), 'ipv4');
+  // 64:ff9b::a.b.c.d (NAT64, well-known prefix): the IPv4 address the translator reaches.
+  if (b[0] === 0x00 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && zeros(4, 12)) return forbiddenV4.check(dottedAt(b, 12), 'ipv4');
+  const canonical = hexGroups(b);
+  // Everything else outside 2000::/3: ::, ::1, ::a.b.c.d, ::ffff:0:a.b.c.d, 64:ff9b:1::/48, 100::/64, fc00::/7, fe80::/10, ff00::/8…
+  if (!globalUnicast.check(canonical, 'ipv6')) return true;
+  // 2002:AABB:CCDD::/48 (6to4): relayed to the IPv4 address AA.BB.CC.DD.
+  if (b[0] === 0x20 && b[1] === 0x02 && forbiddenV4.check(dottedAt(b, 2), 'ipv4')) return true;
+  return forbiddenV6.check(canonical, 'ipv6');
 }
 
 export function isForbiddenAddress(address: string): boolean {
   const family = isIP(address.replace(/%.*$/, ''));
-  if (family === 4) return forbidden.check(address, 'ipv4');
-  if (family === 6) {
-    const inner = embeddedIpv4(address);
-    if (inner !== undefined) return forbidden.check(inner, 'ipv4');
-    return forbidden.check(address.replace(/%.*$/, ''), 'ipv6');
-  }
+  if (family === 4) return forbiddenV4.check(address, 'ipv4');
+  if (family === 6) return isForbiddenIpv6(address);
   // Not an address at all: refuse rather than guess.
   return true;
 }
 
+/** What a refusal says about the address: nothing a client does not already know (its own URL's literal). */
+export const FORBIDDEN_KIND = 'a private, loopback or link-local address';
+
+/**
+ * A recorded failure as a client may read it: refusals written before the resolved address was withheld
+ * ("db.corp resolves to 10.1.2.3, a private…") lose the address, so the delivery log never maps internal DNS.
+ */
+export function redactRefusal(text: string): string {
+  return text.replace(/\b(resolves to|connected to) [0-9A-Fa-f.:%\w-]+, a private, loopback or link-local address/g, `$1 ${FORBIDDEN_KIND}`);
+}
+
+/** A refused target. Its message is for the client (no resolved address); `address` is for the operator only. */
 export class ForbiddenTargetError extends Error {
   readonly code = 'WEBHOOK_TARGET_FORBIDDEN';
+  constructor(
+    message: string,
+    readonly address?: string,
+  ) {
+    super(message);
+  }
 }
 
 /** Resolves a host name to every address it has (the DNS a delivery uses; tests inject their own). */
@@ -98,7 +136,7 @@ export function guardedLookup(resolve: Resolver, check: { refusePrivate: boolean
       (addresses) => {
         const wanted = options.family === 4 || options.family === 6 ? addresses.filter((a) => a.family === options.family) : addresses;
         const bad = check.refusePrivate ? wanted.find((a) => isForbiddenAddress(a.address)) : undefined;
-        if (bad) return callback(new ForbiddenTargetError(`${hostname} resolves to ${bad.address}, a private, loopback or link-local address`), '', 0);
+        if (bad) return callback(new ForbiddenTargetError(`${hostname} resolves to ${FORBIDDEN_KIND}`, bad.address), '', 0);
         if (wanted.length === 0) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', 0);
         if (options.all) return (callback as unknown as (err: null, all: { address: string; family: number }[]) => void)(null, wanted);
         callback(null, wanted[0]!.address, wanted[0]!.family);

@@ -1,12 +1,14 @@
 import { isIP } from 'node:net';
 import { Agent, buildConnector, request } from 'undici';
-import { ForbiddenTargetError, guardedLookup, isForbiddenAddress, systemResolver, type Resolver } from './safeTarget';
+import { FORBIDDEN_KIND, ForbiddenTargetError, guardedLookup, isForbiddenAddress, systemResolver, type Resolver } from './safeTarget';
 
 export interface AttemptOutcome {
   delivered: boolean;
   status: number | null;
   error: string | null;
   durationMs: number;
+  /** The forbidden address a refused attempt resolved or connected to: for the operator's log, never recorded where a client reads. */
+  refusedAddress?: string;
 }
 
 export interface SenderOptions {
@@ -35,7 +37,7 @@ export function webhookSender(options: SenderOptions) {
       const peer = socket.remoteAddress ?? '';
       if (!options.allowPrivateTargets && isForbiddenAddress(peer)) {
         socket.destroy();
-        return callback(new ForbiddenTargetError(`${opts.hostname} connected to ${peer}, a private, loopback or link-local address`), null);
+        return callback(new ForbiddenTargetError(`${opts.hostname} connected to ${FORBIDDEN_KIND}`, peer), null);
       }
       callback(null, socket);
     });
@@ -48,7 +50,7 @@ export function webhookSender(options: SenderOptions) {
       const target = new URL(url);
       const literal = target.hostname.replace(/^\[|\]$/g, '');
       if (!options.allowPrivateTargets && isIP(literal) && isForbiddenAddress(literal)) {
-        throw new ForbiddenTargetError(`${literal} is a private, loopback or link-local address`);
+        throw new ForbiddenTargetError(`${literal} is ${FORBIDDEN_KIND}`, literal);
       }
       const res = await request(target, {
         method: 'POST',
@@ -64,8 +66,9 @@ export function webhookSender(options: SenderOptions) {
       return { delivered, status: res.statusCode, error, durationMs: took() };
     } catch (err) {
       const e = err as Error & { code?: string; cause?: Error };
-      const why = e instanceof ForbiddenTargetError || e.cause instanceof ForbiddenTargetError ? `refused: ${(e.cause ?? e).message}` : `${e.code ?? e.name}: ${e.message}`;
-      return { delivered: false, status: null, error: why.slice(0, 500), durationMs: took() };
+      const refusal = e instanceof ForbiddenTargetError ? e : e.cause instanceof ForbiddenTargetError ? e.cause : undefined;
+      const why = refusal ? `refused: ${refusal.message}` : `${e.code ?? e.name}: ${e.message}`;
+      return { delivered: false, status: null, error: why.slice(0, 500), durationMs: took(), ...(refusal?.address ? { refusedAddress: refusal.address } : {}) };
     }
   }
 

@@ -3,7 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookSender } from '../../lib/webhooks/sender';
 import type { Resolver } from '../../lib/webhooks/safeTarget';
-import { api } from '../support/stack';
+import { eq } from 'drizzle-orm';
+import { orders, webhookDeliveries, webhookEvents, webhookSubscriptions } from '../../db/schema';
+import { api, fixtureOrder, testDb } from '../support/stack';
+import { startOwnApi } from '../support/ownApi';
+import type { RunningApi } from '../../api/server';
+import { CHECKOUT_TOKEN } from '../support/testPolicy';
 import { startReceiver } from './receiver';
 import { deliveriesOf, shippedOrder, subscribe } from './support';
 
@@ -31,6 +36,12 @@ const hostileDns: Resolver = async (hostname) => {
     ],
     'metadata.shop.example': [{ address: '169.254.169.254', family: 4 }],
     'v6.shop.example': [{ address: '::1', family: 6 }],
+    // IPv6 forms that carry a forbidden IPv4 address, or are no public address at all.
+    'sixtofour.shop.example': [{ address: '2002:a9fe:a9fe::', family: 6 }],
+    'teredo.shop.example': [{ address: '2001:0:4136:e378:8000:63bf:3fff:fdd2', family: 6 }],
+    'nat64.shop.example': [{ address: '64:ff9b::7f00:1', family: 6 }],
+    'nat64local.shop.example': [{ address: '64:ff9b:1::a00:1', family: 6 }],
+    'translated.shop.example': [{ address: '::ffff:0:7f00:1', family: 6 }],
   };
   const found = answers[hostname];
   if (!found) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
@@ -50,10 +61,18 @@ describe('webhook targets: private, loopback and link-local addresses are refuse
     ['a loopback literal', () => `http://127.0.0.1:${port}/a`, /127\.0\.0\.1 is a private/],
     ['an IPv4-mapped IPv6 loopback literal', () => `http://[::ffff:127.0.0.1]:${port}/b`, /::ffff:7f00:1 is a private/],
     ['an IPv6 loopback literal', () => `http://[::1]:${port}/c`, /::1 is a private/],
-    ['a public-looking name resolving to loopback', () => `http://hooks.shop.example:${port}/d`, /hooks\.shop\.example resolves to 127\.0\.0\.1/],
-    ['a name with a public and a loopback address', () => `http://mixed.shop.example:${port}/e`, /resolves to 127\.0\.0\.1/],
-    ['a name resolving to the cloud metadata address', () => `http://metadata.shop.example/latest/meta-data/`, /resolves to 169\.254\.169\.254/],
-    ['a name resolving to IPv6 loopback', () => `http://v6.shop.example:${port}/f`, /resolves to ::1/],
+    // A resolved address is not the client's to know: the refusal names the host, never what it resolves to.
+    ['a public-looking name resolving to loopback', () => `http://hooks.shop.example:${port}/d`, /^refused: hooks\.shop\.example resolves to a private, loopback or link-local address$/],
+    ['a name with a public and a loopback address', () => `http://mixed.shop.example:${port}/e`, /^refused: mixed\.shop\.example resolves to a private/],
+    ['a name resolving to the cloud metadata address', () => `http://metadata.shop.example/latest/meta-data/`, /^refused: metadata\.shop\.example resolves to a private/],
+    ['a name resolving to IPv6 loopback', () => `http://v6.shop.example:${port}/f`, /^refused: v6\.shop\.example resolves to a private/],
+    ['a name resolving to 6to4 of the metadata address', () => `http://sixtofour.shop.example:${port}/t1`, /^refused: sixtofour\.shop\.example resolves to a private/],
+    ['a name resolving to a Teredo address', () => `http://teredo.shop.example:${port}/t2`, /^refused: teredo\.shop\.example resolves to a private/],
+    ['a name resolving to NAT64 of loopback', () => `http://nat64.shop.example:${port}/t3`, /^refused: nat64\.shop\.example resolves to a private/],
+    ['a name resolving to NAT64 local-use', () => `http://nat64local.shop.example:${port}/t4`, /^refused: nat64local\.shop\.example resolves to a private/],
+    ['a name resolving to an IPv4-translated loopback', () => `http://translated.shop.example:${port}/t5`, /^refused: translated\.shop\.example resolves to a private/],
+    ['a 6to4 literal of the metadata address', () => `http://[2002:a9fe:a9fe::]:${port}/t6`, /2002:a9fe:a9fe:: is a private/],
+    ['an IPv4-translated loopback literal', () => `http://[::ffff:0:7f00:1]:${port}/t7`, /::ffff:0:7f00:1 is a private/],
     ['the metadata address literal', () => 'http://169.254.169.254/latest/meta-data/', /169\.254\.169\.254 is a private/],
     ['a private network literal', () => 'http://10.0.0.7/hooks', /10\.0\.0\.7 is a private/],
   ])('%s', async (_what, url, why) => {
@@ -62,13 +81,18 @@ describe('webhook targets: private, loopback and link-local addresses are refuse
     expect(outcome).toMatchObject({ delivered: false, status: null });
     expect(outcome.error).toMatch(/^refused: /);
     expect(outcome.error).toMatch(why);
+    // What is recorded (lastError, the log) names no address the hostile DNS answered.
+    expect(outcome.error).not.toMatch(/127\.0\.0\.1 *,|169\.254\.169\.254,|resolves to [0-9a-f:.]+,/);
+    // The operator's log still learns which address was refused.
+    expect(outcome.refusedAddress).toEqual(expect.any(String));
     expect(hits).toEqual([]);
   });
 
   it('localhost, resolved by the system DNS, is refused', async () => {
     hits = [];
     const outcome = await refusingSystemDns.send(`http://localhost:${port}/g`, {}, '{}');
-    expect(outcome.error).toMatch(/^refused: localhost resolves to (127\.0\.0\.1|::1)/);
+    expect(outcome.error).toBe('refused: localhost resolves to a private, loopback or link-local address');
+    expect(outcome.refusedAddress).toMatch(/^(127\.0\.0\.1|::1)$/);
     expect(hits).toEqual([]);
   });
 
@@ -101,5 +125,82 @@ describe('redirects are not followed', () => {
     const res = await api('/webhook-subscriptions', { body: { url: 'https://user:pass@hooks.example.com/x' } });
     expect(res.status).toBe(400);
     expect(res.body.detail).toMatch(/url: must not carry credentials/);
+  });
+});
+
+describe('URLs are judged at subscription, and the delivery log names no internal address', () => {
+  let refusing: RunningApi;
+  beforeAll(async () => {
+    refusing = await startOwnApi({ env: { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'false' } });
+  });
+  afterAll(() => refusing?.close());
+
+  const subscribeTo = async (url: string) => {
+    const res = await fetch(`${refusing.url}/webhook-subscriptions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${CHECKOUT_TOKEN}` },
+      body: JSON.stringify({ url }),
+    });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+
+  it.each([
+    ['http://127.0.0.1:8080/hooks', '127.0.0.1'],
+    ['http://10.0.0.7/hooks', '10.0.0.7'],
+    ['http://169.254.169.254/latest/meta-data/', '169.254.169.254'],
+    ['http://[::1]/hooks', '::1'],
+    ['http://[::ffff:127.0.0.1]/hooks', '::ffff:7f00:1'],
+    ['http://[2002:a9fe:a9fe::]/hooks', '2002:a9fe:a9fe::'],
+    ['http://[fd00::1]/hooks', 'fd00::1'],
+    // The URL parser's other spellings of loopback are the same literal.
+    ['http://0x7f.1/hooks', '127.0.0.1'],
+    ['http://2130706433/hooks', '127.0.0.1'],
+  ])('%s is a 422 when private targets are not allowed', async (url, literal) => {
+    const res = await subscribeTo(url);
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({ title: 'Forbidden webhook target', detail: `url: names ${literal}, a private, loopback or link-local address: webhook targets must be public` });
+  });
+
+  it('a public literal and a name are accepted (names are judged at each delivery, where the DNS answers)', async () => {
+    for (const url of ['https://8.8.8.8/hooks', 'https://[2606:4700:4700::1111]/hooks', 'https://hooks.shop.example/x']) {
+      const res = await subscribeTo(url);
+      expect(res.status).toBe(201);
+      await testDb().delete(webhookSubscriptions).where(eq(webhookSubscriptions.id, res.body.id));
+    }
+  });
+
+  it('the stack (private targets allowed, as in development) still accepts a loopback receiver', async () => {
+    const res = await api('/webhook-subscriptions', { body: { url: 'http://127.0.0.1:9/hooks' } });
+    expect(res.status).toBe(201);
+    expect((await api(`/webhook-subscriptions/${res.body.id}`, { method: 'DELETE' })).status).toBe(204);
+  });
+
+  it('a refusal recorded with the resolved address (before it was withheld) is shown without it', async () => {
+    // A disabled subscription, so the dispatcher leaves it alone, with a refusal recorded as older code wrote it.
+    const sub = await subscribe('https://db.corp.example/hooks');
+    const leaked = 'refused: db.corp.example resolves to 10.1.2.3, a private, loopback or link-local address';
+    const order = fixtureOrder(`ssrf-${Date.now()}`);
+    await testDb().insert(orders).values({ ...order, webhookSeq: 1 });
+    const [event] = await testDb()
+      .insert(webhookEvents)
+      .values({ messageId: `msg_ssrf_${Date.now()}`, orderId: order.id!, owner: order.owner, type: 'order.received', sequence: 1, payload: {}, fannedOutAt: new Date() })
+      .returning();
+    await testDb()
+      .update(webhookSubscriptions)
+      .set({ disabledAt: new Date(), disabledReason: `8 attempts to deliver ${event!.messageId} failed; the last: ${leaked}` })
+      .where(eq(webhookSubscriptions.id, sub.id));
+    await testDb()
+      .insert(webhookDeliveries)
+      .values({ eventId: event!.id, subscriptionId: sub.id, state: 'failed', attempts: 8, lastError: leaked, log: [{ at: new Date().toISOString(), status: null, error: leaked, durationMs: 3 }] });
+
+    const log = await deliveriesOf(sub.id);
+    const text = JSON.stringify(log);
+    expect(text).not.toContain('10.1.2.3');
+    expect(log.deliveries[0]).toMatchObject({ lastError: 'refused: db.corp.example resolves to a private, loopback or link-local address' });
+    expect(log.deliveries[0].log[0].error).toBe('refused: db.corp.example resolves to a private, loopback or link-local address');
+    expect(log.subscription.disabledReason).toMatch(/the last: refused: db\.corp\.example resolves to a private, loopback or link-local address$/);
+    const listed = (await api('/webhook-subscriptions')).body.subscriptions.find((s: { id: string }) => s.id === sub.id);
+    expect(JSON.stringify(listed)).not.toContain('10.1.2.3');
+    expect((await api(`/webhook-subscriptions/${sub.id}`, { method: 'DELETE' })).status).toBe(204);
   });
 });

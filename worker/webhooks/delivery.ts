@@ -128,6 +128,8 @@ export function runWebhookDelivery(db: Database, options: WebhookDeliveryOptions
     const body = JSON.stringify(delivery.payload);
     const secrets = [delivery.secret, ...(delivery.previous_secret ? [delivery.previous_secret] : [])];
     const outcome = await options.sender.send(delivery.url, signedHeaders(secrets, delivery.message_id, at, body), body);
+    // The address is the operator's to see (the delivery log, which the client reads, names only the host).
+    if (outcome.refusedAddress) options.log.warn({ subscriptionId: delivery.subscription_id, deliveryId: delivery.id, address: outcome.refusedAddress, error: outcome.error }, 'webhook target refused');
     await record(delivery, outcome, at);
   }
 

@@ -4303,6 +4303,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The URL names a private, loopback, link-local or otherwise non-public address (unless WEBHOOK_ALLOW_PRIVATE_TARGETS is set). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden webhook target",
+                     *       "status": 422,
+                     *       "detail": "url: names 10.0.0.7, a private, loopback or link-local address: webhook targets must be public",
+                     *       "issues": [
+                     *         {
+                     *           "field": "url",
+                     *           "message": "names 10.0.0.7, a private, loopback or link-local address: webhook targets must be public"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
             429: {
                 headers: {
