@@ -377,6 +377,27 @@ describe.concurrent('the order workflow with stubbed activities', () => {
     expect(run.state.cancellation).toBeUndefined();
   });
 
+  it('a staff cancel stops the retries of the step it makes moot: the order ends cancelled by staff, not failed by that step', async () => {
+    // A long retry budget: today's code would wait it out (about 8 s) and then fail vendor_unavailable.
+    const input = orderInput({ policy: { maximumAttempts: 40 } });
+    const s1 = `${input.orderId}-s1`;
+    const run = await runOrder(
+      { handOffShipment: async () => { throw failure.unavailable('wms'); } },
+      input,
+      async ({ handle, waitForCall }) => {
+        await waitForCall('handOffShipment');
+        const result = await handle.executeUpdate('cancelOrder', { args: [{ by: 'support-alice', reason: 'customer called' }] });
+        expect(result).toMatchObject({ cancelled: [s1], refused: [] });
+      },
+    );
+
+    expect(run.state).toMatchObject({ status: 'cancelled', reason: 'cancelled_by_staff' });
+    expect(callsOf(run, 'handOffShipment').length).toBeLessThan(15);
+    expect(statusWrites(run).map((w) => w.status)).toEqual(['processing', 'compensating', 'cancelled']);
+    expect(compensations(run)).toEqual([`cancelWarehouseTask ${s1}`, `cancelLabel ${s1}`, `releaseShipment ${s1}`, 'voidAuthorization #1', 'releaseHold']);
+    expect(run.done(['capturePayment'])).toEqual([]);
+  });
+
   it('a step exhausted while a staff cancel already made it moot is given up, not parked: no needs_attention, no flicker', async () => {
     const input = orderInput({ lines: TWO_LINES, policy: { onStepExhausted: 'park' } });
     const s2 = `${input.orderId}-s2`;

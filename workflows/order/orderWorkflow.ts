@@ -54,6 +54,13 @@ export const SHIPPED_PARCELS_ARE_PAID = 'shipped-parcels-are-paid';
  */
 export const CANCEL_ANSWER_UNKNOWN = 'cancel-answer-unknown';
 
+/**
+ * patched(): a staff cancel interrupts the vendor call in flight of each shipment it accepts (label or handoff):
+ * its retries stop, and the order's story is the cancel. Before this, the cancel waited for the step's whole retry
+ * budget and then lost to its failure.
+ */
+export const CANCEL_STOPS_STEP = 'cancel-stops-step';
+
 /** patched(): a step exhausted while a cancellation already made it moot is given up, not parked (no flicker). */
 export const MOOT_STEP_NOT_PARKED = 'moot-step-not-parked';
 
@@ -120,6 +127,9 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
           ? { confirmed: false, unknown: true, reason: failureMessage(err) }
           : { confirmed: false, reason: `the warehouse could not be asked: ${failureMessage(err)}` },
       ),
+    interruptStep: (shipment) => {
+      if (patched(CANCEL_STOPS_STEP)) shipment.interrupt();
+    },
     askUntilAnswered: async (shipmentId) => {
       for (;;) {
         try {
@@ -248,7 +258,7 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
         if (!proceed()) return false;
         const label = await shipment.saga.step(`cancel label ${plan.shipmentId}`, {
           run: () =>
-            persevere('create label', () => act.createLabel.executeWithOptions({ summary: stepSummary.label(plan) }, [{ orderId, shipment: plan, shipTo: order.shippingAddress }]), {
+            persevere('create label', () => shipment.interruptible(() => act.createLabel.executeWithOptions({ summary: stepSummary.label(plan) }, [{ orderId, shipment: plan, shipTo: order.shippingAddress }])), {
               moot: () => shipment.stopRequested,
             }),
           undo: () => undo.cancelLabel.executeWithOptions({ summary: stepSummary.cancelLabel(plan.shipmentId) }, [{ orderId, shipmentId: plan.shipmentId }]),
@@ -265,7 +275,10 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
           run: () =>
             persevere(
               'warehouse handoff',
-              () => act.handOffShipment.executeWithOptions({ summary: stepSummary.handOff(plan, shipment.state.trackingNumber!) }, [{ orderId, shipment: plan, trackingNumber: shipment.state.trackingNumber! }]),
+              () =>
+                shipment.interruptible(() =>
+                  act.handOffShipment.executeWithOptions({ summary: stepSummary.handOff(plan, shipment.state.trackingNumber!) }, [{ orderId, shipment: plan, trackingNumber: shipment.state.trackingNumber! }]),
+                ),
               { moot: () => shipment.stopRequested },
             ),
           undo: () => undo.cancelWarehouseTask.executeWithOptions({ summary: stepSummary.cancelWarehouseTask(plan.shipmentId) }, [{ orderId, shipmentId: plan.shipmentId }]),
@@ -277,7 +290,11 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
         progress.state.tasks.push(task);
       });
     } catch (err) {
-      if (!(err instanceof StepAbandoned)) throw err;
+      // A step a cancellation interrupted is abandoned, however it ended (cancelled between attempts; an attempt
+      // already running ends in its own failure, a timeout, and Temporal retries it no more). The cancellation of
+      // the whole fulfilment is not.
+      const interrupted = shipment.interrupted && !CancellationScope.current().consideredCancelled;
+      if (!(err instanceof StepAbandoned) && !interrupted) throw err;
     } finally {
       if (shipment.holdExpired && shipment.isLive) shipment.accept({ kind: 'hold_expired', by: 'hold timer', reason: 'the hold expired before the handoff' });
     }
@@ -509,6 +526,9 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
       progress.stepDone('inventory reserved and payment authorized', { shipments: shipments.length, authorizationId: auth.authorizationId });
       await saga.parallel(...shipments.map((s) => () => fulfilShipment(s)));
       holdTimer?.cancel();
+      // A cancel that interrupted a step accepts its shipment once the step let go: wait for it, so the order does
+      // not say handed_off for a shipment being cancelled (only in runs with CANCEL_STOPS_STEP).
+      if (shipments.some((s) => s.interrupted)) await condition(() => cancellations.inFlight === 0);
       if (shipments.some((s) => s.isLive)) await progress.moveTo('handed_off');
     });
     await settle(true);

@@ -1,4 +1,4 @@
-import { condition } from '@temporalio/workflow';
+import { CancellationScope, condition } from '@temporalio/workflow';
 import { Saga } from '../saga';
 import type { ShipmentPlan, ShipmentState, ShipmentStatus } from '../shipment/contract';
 
@@ -25,6 +25,10 @@ export class Shipment {
   /** The cancellation the saga will carry out (undo log, units back, its money returned, an ERP credit). */
   cancellation?: ShipmentCancellation;
   private busy = false;
+  /** The scope of the vendor call in flight, which a cancellation may interrupt (CANCEL_STOPS_STEP). */
+  private inFlight?: CancellationScope;
+  /** A cancellation interrupted this shipment's step: its cancellation failure is the cancel, not a failure. */
+  interrupted = false;
 
   constructor(readonly plan: ShipmentPlan) {
     this.state = { shipmentId: plan.shipmentId, warehouse: plan.warehouse, status: 'allocated', amountCents: plan.amountCents ?? 0, capturedCents: 0, refundedCents: 0 };
@@ -64,6 +68,24 @@ export class Shipment {
     } finally {
       this.busy = false;
     }
+  }
+
+  /** Runs one vendor call (all its retries) so that `interrupt()` can stop it. */
+  async interruptible<T>(call: () => Promise<T>): Promise<T> {
+    const scope = new CancellationScope();
+    this.inFlight = scope;
+    try {
+      return await scope.run(call);
+    } finally {
+      if (this.inFlight === scope) this.inFlight = undefined;
+    }
+  }
+
+  /** Stops the vendor call in flight, if any: its retries end (an attempt already running ends first). */
+  interrupt(): void {
+    if (!this.inFlight) return;
+    this.interrupted = true;
+    this.inFlight.cancel();
   }
 
   accept(cancellation: ShipmentCancellation): void {

@@ -13,6 +13,8 @@ export interface StaffCancellationDeps {
    * never came (asked, answers lost or the WMS down past the attempts): that is not a refusal.
    */
   askWarehouse: (shipmentId: string) => Promise<WarehouseAnswer>;
+  /** Stops the shipment's vendor call in flight, so its retries do not outlive the cancel (CANCEL_STOPS_STEP). */
+  interruptStep: (shipment: Shipment) => void;
   /** Asks the warehouse again under the same key, round after round, until it answers (CANCEL_ANSWER_UNKNOWN). */
   askUntilAnswered: (shipmentId: string) => Promise<WarehouseAnswer>;
   /** The order is closing: every shipment is settled and the outcome decided. */
@@ -107,6 +109,7 @@ export class StaffCancellations {
     if (!shipment.isLive) return 'already cancelled';
     if (shipment.status === 'shipped') return 'already shipped';
     shipment.stopRequested = true;
+    if (!shipment.isHandedOff) this.deps.interruptStep(shipment);
     return shipment.exclusively(async () => {
       if (!shipment.isLive) return 'already cancelled';
       if (shipment.isHandedOff) {
