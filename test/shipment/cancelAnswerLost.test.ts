@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { isTerminalStatus } from '../../workflows/order/contract';
 import { expectMoneyBalanced, vendorArtifacts } from '../support/invariants';
-import { api, newSku, nextOrder, orderRequest, placeOrder, recordFixture, sim, simUrl, waitForStatus } from '../support/stack';
+import { api, finishRetryingParks, newSku, nextOrder, orderRequest, placeOrder, recordFixture, sim, simUrl, waitForStatus } from '../support/stack';
 import { STAFF_TOKEN } from '../support/testPolicy';
 
 const asStaff = { authorization: `Bearer ${STAFF_TOKEN}` };
 const heal = async (system: string, orderId: string) => expect((await fetch(`${simUrl()}/_sim/${system}/behavior?scope=${orderId}`, { method: 'DELETE' })).status).toBe(200);
 const erpRecords = async (orderId: string) => (await sim(`/_sim/erp/records?reference=${orderId}`)).body.records as { type: string; shipmentId?: string }[];
-
-/** Sees the order to its end, retrying it whenever it waits for a human (the ERP's park). */
-async function finish(orderId: string) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const order = (await api(`/orders/${orderId}`)).body;
-    if (isTerminalStatus(order.status)) return order;
-    if (Date.now() > deadline) throw new Error(`order ${orderId} is still ${order.status}`);
-    if (order.status === 'needs_attention') await api(`/orders/${orderId}/resolve`, { body: { action: 'retry' }, headers: asStaff });
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('a staff cancel whose warehouse answer is lost', () => {
   it('is not taken for a refusal: asked again under the same key, the WMS had cancelled, so nothing is kept and nothing recorded', { timeout: 120_000 }, async () => {
@@ -42,7 +29,7 @@ describe('a staff cancel whose warehouse answer is lost', () => {
     await heal('wms', orderId);
     await expect.poll(async () => (await api(`/orders/${orderId}`)).body.shipments[0].status, { timeout: 20_000 }).toMatch(/cancelled/);
     await heal('erp', orderId);
-    const order = await finish(orderId);
+    const order = await finishRetryingParks(orderId);
     expect(order).toMatchObject({ status: 'cancelled', reason: 'cancelled_by_staff' });
     expect(order.payment).toMatchObject({ capturedCents: 1999, refundedCents: 1999 });
     await expectMoneyBalanced(orderId);
@@ -73,7 +60,7 @@ describe('a staff cancel whose warehouse answer is lost', () => {
     await heal('wms', orderId);
     expect((await sim('/_sim/wms/cancellations', { mode: 'refuse', scope: orderId })).status).toBe(200);
     await heal('erp', orderId);
-    const order = await finish(orderId);
+    const order = await finishRetryingParks(orderId);
     expect(order).toMatchObject({ status: 'completed', reason: null });
     expect(order.payment).toMatchObject({ capturedCents: 1250, refundedCents: 0 });
     await expectMoneyBalanced(orderId);

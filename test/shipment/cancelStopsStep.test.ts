@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isTerminalStatus } from '../../workflows/order/contract';
 import { expectMoneyBalanced, expectStockBalanced, stockOf } from '../support/invariants';
-import { api, newSku, nextOrder, orderRequest, placeOrder, sim, simUrl } from '../support/stack';
+import { api, finishRetryingParks, newSku, nextOrder, orderRequest, placeOrder, sim, simUrl } from '../support/stack';
 import { STAFF_TOKEN } from '../support/testPolicy';
 
 const asStaff = { authorization: `Bearer ${STAFF_TOKEN}` };
@@ -19,13 +18,7 @@ describe('a staff cancel while the handoff keeps timing out', () => {
     expect(cancelled.status).toBe(202);
     // The WMS answers in time again, so undoing the (possibly created) task succeeds.
     expect((await fetch(`${simUrl()}/_sim/wms/behavior?scope=${orderId}`, { method: 'DELETE' })).status).toBe(200);
-    const deadline = Date.now() + 60_000;
-    let order = (await api(`/orders/${orderId}`)).body;
-    while (!isTerminalStatus(order.status) && Date.now() < deadline) {
-      if (order.status === 'needs_attention') await api(`/orders/${orderId}/resolve`, { body: { action: 'retry' }, headers: asStaff });
-      await new Promise((r) => setTimeout(r, 250));
-      order = (await api(`/orders/${orderId}`)).body;
-    }
+    const order = await finishRetryingParks(orderId);
     expect(order).toMatchObject({ status: 'cancelled', reason: 'cancelled_by_staff' });
     expect(order.payment).toMatchObject({ capturedCents: 0, voidedCents: 1500 });
     await expectMoneyBalanced(orderId);

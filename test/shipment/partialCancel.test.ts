@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isTerminalStatus } from '../../workflows/order/contract';
 import { expectMoneyBalanced, stockOf } from '../support/invariants';
-import { api, newSku, nextOrder, orderRequest, placeOrder, sim, simUrl, waitForStatus } from '../support/stack';
+import { api, finishRetryingParks, newSku, nextOrder, orderRequest, placeOrder, sim, simUrl, waitForStatus } from '../support/stack';
 import { STAFF_TOKEN } from '../support/testPolicy';
 
 const asStaff = { authorization: `Bearer ${STAFF_TOKEN}` };
@@ -36,13 +35,7 @@ describe('a whole-order cancel that one shipment refused', () => {
     expect(again.body).toMatchObject({ cancelled: [east], refused: [{ shipmentId: west, reason: 'already cancelled' }] });
 
     expect((await fetch(`${simUrl()}/_sim/erp/behavior?scope=${orderId}`, { method: 'DELETE' })).status).toBe(200);
-    const deadline = Date.now() + 45_000;
-    let order = (await api(`/orders/${orderId}`)).body;
-    while (!isTerminalStatus(order.status) && Date.now() < deadline) {
-      if (order.status === 'needs_attention') await api(`/orders/${orderId}/resolve`, { body: { action: 'retry' }, headers: asStaff });
-      await new Promise((r) => setTimeout(r, 250));
-      order = (await api(`/orders/${orderId}`)).body;
-    }
+    const order = await finishRetryingParks(orderId);
     expect(order).toMatchObject({ status: 'cancelled', reason: 'cancelled_by_staff' });
     expect(order.payment).toMatchObject({ capturedCents: 1700, refundedCents: 1700 });
     expect(await stockOf(sku)).toEqual({ 'wh-east': { onHand: 1, reserved: 0 }, 'wh-west': { onHand: 1, reserved: 0 } });

@@ -131,6 +131,19 @@ export async function waitForStatus(orderId: string, statuses: readonly string[]
   }
 }
 
+/** Sees the order to its end as staff would, resolving it with retry whenever it waits for a human. */
+export async function finishRetryingParks(orderId: string, timeoutMs = 60_000) {
+  const asStaff = { authorization: `Bearer ${STAFF_TOKEN}` };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const order = (await api(`/orders/${orderId}`, { headers: asStaff })).body;
+    if ((TERMINAL_STATUSES as readonly string[]).includes(order.status)) return order;
+    if (Date.now() > deadline) throw new Error(`order ${orderId} is still ${order.status} after ${timeoutMs} ms`);
+    if (order.status === 'needs_attention') await api(`/orders/${orderId}/resolve`, { body: { action: 'retry' }, headers: asStaff });
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /**
  * With RECORD_FIXTURES=1, saves a finished order's workflow history as a replay fixture
  * (test/fixtures/histories/<name>.json, sealed with the test key); otherwise does nothing.
