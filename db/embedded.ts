@@ -156,16 +156,10 @@ export function heldPort(): Promise<{ port: number; release: () => Promise<void>
   });
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
+export async function freePort(): Promise<number> {
+  const { port, release } = await heldPort();
+  await release();
+  return port;
 }
 
 /**
