@@ -28,14 +28,8 @@ interface Books {
   counted: Set<string>;
 }
 
-interface Drift {
-  sku: string;
-  warehouse: string;
-  erpOnHand: number;
-  localOnHand: number;
-  inFlight: number;
-  delta: number;
-}
+/** A correction as computed, before the holds it may not take from are known. */
+type Drift = Omit<Correction, 'shortfall'>;
 
 /**
  * Brings Hotpath's on hand in line with the ERP. Hotpath's books are read first, then the ERP's, and an order
