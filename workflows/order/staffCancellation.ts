@@ -152,6 +152,8 @@ export class StaffCancellations {
           progress.stepDone('cancellation refused', { ...who, shipmentId: shipment.id, reason: answer.reason });
         }
       })
+      // Only a cancellation of the workflow itself ends the loop early: say so rather than leave it unhandled.
+      .catch((err: unknown) => progress.stepDone('stopped asking the warehouse again', { shipmentId: shipment.id, error: err instanceof Error ? err.message : String(err) }))
       .finally(() => {
         this.inFlight -= 1;
       });
