@@ -66,5 +66,6 @@ describe('a staff cancel whose warehouse answer is lost', () => {
     await expectMoneyBalanced(orderId);
     expect((await erpRecords(orderId)).map((r) => r.type)).toEqual(['erp_order']);
     expect((await vendorArtifacts(orderId)).tasks.map((t: { status: string }) => t.status)).toEqual(['accepted']);
+    await recordFixture(orderId, 'v2-cancel-asked-briefly');
   });
 });

@@ -398,6 +398,39 @@ describe.concurrent('the order workflow with stubbed activities', () => {
     expect(run.done(['capturePayment'])).toEqual([]);
   });
 
+  it('a staff cancel while the WMS does not answer is answered after two asks, not after the retry budget; the warehouse is asked again and its yes cancels the order', async () => {
+    // A long compensation budget: before CANCEL_ASKS_BRIEFLY the update spent all ten attempts before answering.
+    const input = orderInput({ policy: { compensationAttempts: 10 } });
+    const s1 = `${input.orderId}-s1`;
+    const handedOff = gate();
+    let wmsBack = false;
+    let asksWhenAnswered = 0;
+    let refusal: unknown;
+    const asks = (run: { calls: Call[] }) => run.calls.filter((c) => c.name === 'requestShipmentCancellation').length;
+    const run = await runOrder(
+      {
+        handOffShipment: async (h) => { await handedOff.opened; return { shipmentId: h.shipment.shipmentId, taskId: 'task_1' }; },
+        requestShipmentCancellation: async () => { if (!wmsBack) throw failure.unavailable('wms'); return { confirmed: true }; },
+      },
+      input,
+      async (live) => {
+        await live.waitForCall('handOffShipment');
+        const cancel = await live.handle.startUpdate('cancelOrder', { args: [{ by: 'support-alice', reason: 'customer called' }], waitForStage: WorkflowUpdateStage.ACCEPTED });
+        handedOff.open();
+        refusal = await cancel.result().catch((err) => err);
+        asksWhenAnswered = asks(live);
+        wmsBack = true;
+      },
+    );
+
+    expect(refusal).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((refusal as WorkflowUpdateFailedError).cause?.message).toContain('the warehouse did not answer');
+    expect(asksWhenAnswered).toBeLessThanOrEqual(2);
+    expect(run.state).toMatchObject({ status: 'cancelled', reason: 'cancelled_by_staff' });
+    expect(run.done(['capturePayment', 'recordOrderInErp'])).toEqual([]);
+    expect(compensations(run)).toEqual([`cancelWarehouseTask ${s1}`, `cancelLabel ${s1}`, `releaseShipment ${s1}`, 'voidAuthorization #1', 'releaseHold']);
+  });
+
   it('a step exhausted while a staff cancel already made it moot is given up, not parked: no needs_attention, no flicker', async () => {
     const input = orderInput({ lines: TWO_LINES, policy: { onStepExhausted: 'park' } });
     const s2 = `${input.orderId}-s2`;

@@ -28,7 +28,7 @@ import {
   type OrderStatus,
   type PaymentAlert,
 } from './contract';
-import { compensationOptions, resolvePolicy, stepOptions } from './policy';
+import { briefAskOptions, compensationOptions, resolvePolicy, stepOptions } from './policy';
 import { OrderProgress } from './progress';
 import { Saga, runCompensations } from '../saga';
 import type { Authorization } from '../payment/contract';
@@ -70,6 +70,14 @@ export const MOOT_STEP_NOT_PARKED = 'moot-step-not-parked';
  */
 export const LAPSED_VOID_AT_SETTLEMENT = 'lapsed-void-at-settlement';
 
+/**
+ * patched(): a staff cancel asks the warehouse briefly (`briefAskOptions`: two attempts) before it answers; no answer
+ * by then is an unknown answer, asked again in the background under the same key (CANCEL_ANSWER_UNKNOWN). Before
+ * this, the cancel's update waited for the compensation's whole retry budget while the WMS was down (about 110 s
+ * under the default policy), far past any HTTP caller's patience.
+ */
+export const CANCEL_ASKS_BRIEFLY = 'cancel-asks-briefly';
+
 type Outcome = { status: OrderStatus; reason: FailureReason };
 
 /**
@@ -84,6 +92,8 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
   // Forward steps wait for a cancelled activity to settle, so compensation never races a step in flight.
   const act = proxyActivities<OrderActivities>({ ...stepOptions(policy), cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED });
   const undo = proxyActivities<OrderActivities>(compensationOptions(policy));
+  // A question a person is waiting on: asked briefly, then treated as unanswered (CANCEL_ASKS_BRIEFLY).
+  const ask = proxyActivities<OrderActivities>(briefAskOptions(policy));
   // Hotpath's own bookkeeping (Postgres only): retried until it succeeds.
   const books = proxyActivities<OrderActivities>({ startToCloseTimeout: policy.stepTimeoutMs, retry: { initialInterval: policy.initialIntervalMs, maximumInterval: policy.maximumIntervalMs } });
   const { orderId, currency } = order;
@@ -115,14 +125,14 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
     progress.stepDone('payment alert', { ...alert });
   });
   // The key depends on the refusals recorded so far, so a question whose answer was lost is asked again as itself.
-  const askToCancel = (shipmentId: string) =>
-    undo.requestShipmentCancellation.executeWithOptions({ summary: stepSummary.askWarehouseToCancelShipment(shipmentId) }, [{ orderId, shipmentId }]);
+  const askToCancel = (shipmentId: string, proxy = undo) =>
+    proxy.requestShipmentCancellation.executeWithOptions({ summary: stepSummary.askWarehouseToCancelShipment(shipmentId) }, [{ orderId, shipmentId }]);
   const cancellations = new StaffCancellations({
     progress,
     shipments: () => shipments,
     stopBeforeAllocation: () => fulfilment.cancel(),
     askWarehouse: (shipmentId) =>
-      askToCancel(shipmentId).catch((err) =>
+      askToCancel(shipmentId, patched(CANCEL_ASKS_BRIEFLY) ? ask : undo).catch((err) =>
         patched(CANCEL_ANSWER_UNKNOWN)
           ? { confirmed: false, unknown: true, reason: failureMessage(err) }
           : { confirmed: false, reason: `the warehouse could not be asked: ${failureMessage(err)}` },

@@ -42,3 +42,14 @@ export function compensationOptions(policy: SagaPolicy): ActivityOptions {
     retry: retry(policy, policy.compensationAttempts),
   };
 }
+
+/**
+ * Options of a question a person waits on (a staff cancel asking the warehouse): two attempts, then the answer is
+ * unknown and asked again in the background, so the caller hears back in seconds rather than after the budget.
+ */
+export function briefAskOptions(policy: SagaPolicy): ActivityOptions {
+  return {
+    startToCloseTimeout: policy.stepTimeoutMs,
+    retry: retry(policy, Math.min(2, policy.compensationAttempts)),
+  };
+}
