@@ -11,8 +11,9 @@ import { requireDatabaseUrl, onShutdown } from '../lib/process';
 import type { SagaPolicy } from '../workflows/order/contract';
 import { createApp } from './app';
 import { dataConverterFor } from '../lib/codec/dataConverter';
-import { parseCredentials } from '../lib/credentials';
+import { checkoutNames, parseCredentials } from '../lib/credentials';
 import { assertDeployable } from '../lib/deployment';
+import { settleLegacyOrderOwner } from '../db/order/legacyOwner';
 import { createSagaLauncher } from './order';
 import { startTracing } from '../lib/tracing';
 import { temporalConnectionOptions } from '../lib/temporalConnection';
@@ -51,7 +52,7 @@ export async function startApi(config: Config, options: { port?: number; sagaPol
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
     trustProxy: config.TRUST_PROXY,
-    legacyOrderOwner: config.LEGACY_ORDER_OWNER ?? credentials.find((c) => c.role === 'checkout')?.principal,
+    legacyOrderOwner: await settleLegacyOrderOwner(database.db, config.LEGACY_ORDER_OWNER, checkoutNames(credentials)),
     codec: dataConverter?.payloadCodecs?.[0],
     codecCorsOrigins: config.CODEC_CORS_ORIGINS.split(',').map((o) => o.trim()),
     sessionSecret: config.SESSION_SECRET,

@@ -322,3 +322,15 @@ export const notificationSends = pgTable('notification_sends', {
   // The server's answer to the message's data (e.g. `250 2.0.0 Ok: queued as …`).
   response: text('response'),
 });
+
+/**
+ * Facts about this database that a setting must not silently change, recorded once by the first process that
+ * starts on it. `legacy_order_owner`: whose orders keep the Idempotency-Key derivation from before keys were
+ * scoped (value null: nobody's). Order ids are derived from it, so changing it would give a client's old keys new
+ * order ids, and a retried request a second order (db/order/legacyOwner.ts).
+ */
+export const deploymentFacts = pgTable('deployment_facts', {
+  key: text('key').primaryKey(),
+  value: text('value'),
+  recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+});

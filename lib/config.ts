@@ -89,8 +89,9 @@ const schema = z.object({
   /** Failed bearer tokens and console sign-ins an address may send a minute; then 429 for every credential it sends. */
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(10),
   /**
-   * Owner of orders placed before orders recorded one (default: the first CHECKOUT_TOKENS name). Its keys keep
-   * the unscoped order-id derivation, so do not change it once orders were placed under it.
+   * Owner of orders placed before orders recorded one; its keys keep the unscoped order-id derivation. No default:
+   * recorded once per database by the first process to start (db/order/legacyOwner.ts), required then only if
+   * the database already holds orders, and refused afterwards if it names anyone else.
    */
   LEGACY_ORDER_OWNER: z.string().min(1).optional(),
   /**

@@ -24,3 +24,6 @@ export function parseCredentials(raw: string | undefined, role: Role): Credentia
       return { principal: pair.slice(0, at), role, token: pair.slice(at + 1) };
     });
 }
+
+/** The checkout credentials' names, in the order configured (what an error message can suggest). */
+export const checkoutNames = (credentials: readonly Credential[]): string[] => credentials.filter((c) => c.role === 'checkout').map((c) => c.principal);

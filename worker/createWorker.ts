@@ -16,7 +16,8 @@ import type { PaymentGateway } from '../activities/payment/contract';
 import type { Database } from '../db/client';
 import type { Config } from '../lib/config';
 import { assertDeployable } from '../lib/deployment';
-import { parseCredentials } from '../lib/credentials';
+import { settleLegacyOrderOwner } from '../db/order/legacyOwner';
+import { checkoutNames, parseCredentials } from '../lib/credentials';
 import { webhookSender, type SenderOptions } from '../lib/webhooks';
 import { runWebhookDelivery } from './webhooks';
 import { vendorPorts } from './vendors';
@@ -68,7 +69,8 @@ export async function createWorker(options: {
  */
 export async function startBackgroundDuties(config: Config, db: Database, options: { webhookResolve?: SenderOptions['resolve'] } = {}): Promise<() => Promise<void>> {
   // Webhooks first: they need only Postgres, so a Temporal outage never holds back the events already written.
-  const stopWebhooks = startWebhookDelivery(config, db, options.webhookResolve);
+  const legacyOwner = await settleLegacyOrderOwner(db, config.LEGACY_ORDER_OWNER, checkoutNames(parseCredentials(config.CHECKOUT_TOKENS, 'checkout')));
+  const stopWebhooks = startWebhookDelivery(config, db, options.webhookResolve, legacyOwner);
   const connection = await Connection.connect(temporalConnectionOptions(config));
   const tracing = startTracing(config, 'hotpath-worker');
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(config), plugins: tracing ? [tracing.plugin] : [] });
@@ -88,7 +90,7 @@ export async function startBackgroundDuties(config: Config, db: Database, option
 }
 
 /** Delivers the outbox's webhook events (see worker/webhooks/delivery.ts); returns its stop. */
-export function startWebhookDelivery(config: Config, db: Database, resolve?: SenderOptions['resolve']): () => Promise<void> {
+export function startWebhookDelivery(config: Config, db: Database, resolve?: SenderOptions['resolve'], legacyOwner?: string): () => Promise<void> {
   const sender = webhookSender({ allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS, timeoutMs: config.WEBHOOK_TIMEOUT_MS, resolve });
   const delivery = runWebhookDelivery(db, {
     sender,
@@ -97,7 +99,7 @@ export function startWebhookDelivery(config: Config, db: Database, resolve?: Sen
     perSubscription: config.WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION,
     maxInFlight: config.WEBHOOK_MAX_IN_FLIGHT,
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
-    legacyOwner: config.LEGACY_ORDER_OWNER ?? parseCredentials(config.CHECKOUT_TOKENS, 'checkout')[0]?.principal,
+    legacyOwner,
     log: logger.child({ component: 'webhooks' }),
   });
   return async () => {

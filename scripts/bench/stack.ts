@@ -128,6 +128,8 @@ export async function bootStack(options: StackOptions): Promise<Stack> {
     const common = {
       ...vendorUrlsFor(simUrl),
       DATABASE_URL: databaseUrl,
+      // The bench's checkout credential keeps unscoped order ids: the bench derives them from the keys (orders.ts).
+      LEGACY_ORDER_OWNER: 'bench',
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: 'default',
       TASK_QUEUE: BENCH_TASK_QUEUE,

@@ -78,6 +78,8 @@ try {
     SMTP_URL: mailpit.smtpUrl,
     NOTIFICATIONS_PROVIDER: 'smtp',
     DATABASE_URL: pg.url,
+    // The run's checkout credential ("checkout") keeps unscoped order ids: steering derives them from the keys.
+    LEGACY_ORDER_OWNER: 'checkout',
     TEMPORAL_ADDRESS: temporal.address,
     TASK_QUEUE: 'orders-chaos',
     WORKER_METRICS_PORT: String(await freePort()),

@@ -48,6 +48,9 @@ function shared(plan: StackPlan): NodeJS.ProcessEnv {
     ...simulatedVendors,
     ...(process.env.STRIPE_API_KEY ? {} : { STRIPE_API_BASE: simulatedStripe }),
     ...DEV_SECRETS,
+    // The development credential's keys keep the unscoped order ids it has always had (db/order/legacyOwner.ts):
+    // a .data/ database from an earlier `npm start` keeps starting. With credentials of your own, say it yourself.
+    ...(process.env.CHECKOUT_TOKENS ? {} : { LEGACY_ORDER_OWNER: 'checkout' }),
     // A laptop's stack: its published tokens are development-only (lib/deployment.ts), and only this machine may call it.
     HOTPATH_ENV: 'development',
     API_HOST: '127.0.0.1',

@@ -30,6 +30,8 @@ export async function startWalkStack(log: (line: string) => void): Promise<{ env
       NOTIFICATIONS_PROVIDER: 'smtp',
       SMTP_URL: mailpit.smtpUrl,
       DATABASE_URL: pg.url,
+      // The walk's checkout credential ("checkout") keeps unscoped order ids: its driver derives them from the keys.
+      LEGACY_ORDER_OWNER: 'checkout',
       TEMPORAL_ADDRESS: temporal.address,
       TASK_QUEUE: 'orders-walk',
       LOG_LEVEL: 'info',

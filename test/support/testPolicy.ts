@@ -36,8 +36,9 @@ export const TEST_API_ENV = {
   API_HOST: '127.0.0.1',
   PAYLOAD_KEYS,
   STAFF_TOKENS: STAFF_CREDENTIAL,
-  // The first checkout credential owns the orders placed before owners were recorded (LEGACY_ORDER_OWNER's default).
   CHECKOUT_TOKENS: `${CHECKOUT_CREDENTIAL},${OTHER_CHECKOUT_CREDENTIAL}`,
+  // The first checkout credential owns the orders placed before owners were recorded (test/order/ownership.test.ts).
+  LEGACY_ORDER_OWNER: 'checkout-web',
   WMS_WEBHOOK_SECRET,
   STRIPE_WEBHOOK_SECRET,
   RATE_LIMIT_PER_MINUTE: '1000000',
