@@ -104,7 +104,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(consoleRoutes({ credentials: deps.credentials, sessions, guard }));
   app.use(orderRoutes(deps));
   app.use(codecRoutes(deps.codec, deps.credentials, deps.codecCorsOrigins ?? []));
-  app.use(wmsWebhookRoutes(deps.db, deps.wmsWebhookSecret));
+  app.use(wmsWebhookRoutes(deps.db, deps.wmsWebhookSecret, undefined, { client: deps.saga.client, log: deps.log }));
   app.use(stripeWebhookRoutes({ db: deps.db, client: deps.saga.client, secret: deps.stripeWebhookSecret, log: deps.log }));
   app.use(inventoryRoutes(deps.db, deps.credentials));
   app.use(webhookSubscriptionRoutes({ db: deps.db, credentials: deps.credentials, secretOverlapMs: deps.webhookSecretOverlapMs ?? 24 * 3_600_000, allowPrivateTargets: deps.webhookAllowPrivateTargets ?? false }));
