@@ -13,7 +13,7 @@ import { createApp } from './app';
 import { dataConverterFor } from '../lib/codec/dataConverter';
 import { checkoutNames, parseCredentials } from '../lib/credentials';
 import { assertDeployable } from '../lib/deployment';
-import { settleLegacyOrderOwner } from '../db/order/legacyOwner';
+import { settleLegacyOrderOwner } from '../db/order';
 import { createSagaLauncher } from './order';
 import { startTracing } from '../lib/tracing';
 import { temporalConnectionOptions } from '../lib/temporalConnection';

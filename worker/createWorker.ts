@@ -16,7 +16,7 @@ import type { PaymentGateway } from '../activities/payment/contract';
 import type { Database } from '../db/client';
 import type { Config } from '../lib/config';
 import { assertDeployable } from '../lib/deployment';
-import { settleLegacyOrderOwner } from '../db/order/legacyOwner';
+import { settleLegacyOrderOwner } from '../db/order';
 import { checkoutNames, parseCredentials } from '../lib/credentials';
 import { webhookSender, type SenderOptions } from '../lib/webhooks';
 import { runWebhookDelivery } from './webhooks';
