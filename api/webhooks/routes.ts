@@ -146,6 +146,8 @@ export function webhookSubscriptionRoutes(deps: WebhookSubscriptionDeps): Router
     const subscription = await ownSubscription(String(req.params.id), principalOf(res));
     const deliveryId = deliveryIdSchema.safeParse(String(req.params.deliveryId));
     const result = await db.transaction(async (tx) => {
+      // The endpoint's row before its deliveries', as the dispatcher takes them (no deadlock with a recording).
+      await tx.select({ id: webhookSubscriptions.id }).from(webhookSubscriptions).where(eq(webhookSubscriptions.id, subscription.id)).for('update');
       const [row] = deliveryId.success
         ? await tx
             .select()
@@ -159,14 +161,14 @@ export function webhookSubscriptionRoutes(deps: WebhookSubscriptionDeps): Router
         .update(webhookDeliveries)
         .set({ state: 'pending', attempts: 0, nextAttemptAt: sql`now()`, leaseUntil: null })
         .where(eq(webhookDeliveries.id, row.id));
-      const resumed = subscription.disabledAt
-        ? await tx
-            .update(webhookDeliveries)
-            .set({ state: 'pending', attempts: 0, nextAttemptAt: sql`now()`, leaseUntil: null })
-            .where(and(eq(webhookDeliveries.subscriptionId, subscription.id), eq(webhookDeliveries.state, 'paused')))
-            .returning({ id: webhookDeliveries.id })
-        : [];
+      // Enabled first: an attempt being recorded holds the endpoint's row (for share), so its delivery is paused
+      // or pending by the time the paused ones are resumed below, never paused after it.
       await tx.update(webhookSubscriptions).set({ disabledAt: null, disabledReason: null }).where(eq(webhookSubscriptions.id, subscription.id));
+      const resumed = await tx
+        .update(webhookDeliveries)
+        .set({ state: 'pending', attempts: 0, nextAttemptAt: sql`now()`, leaseUntil: null })
+        .where(and(eq(webhookDeliveries.subscriptionId, subscription.id), eq(webhookDeliveries.state, 'paused')))
+        .returning({ id: webhookDeliveries.id });
       return { id: row.id, resumed: resumed.length };
     });
     res.status(202).json({ deliveryId: String(result.id), state: 'pending' as const, resumed: result.resumed });

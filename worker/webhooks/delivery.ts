@@ -95,25 +95,33 @@ export function runWebhookDelivery(db: Database, options: WebhookDeliveryOptions
       update webhook_events set fanned_out_at = now() where id in (select id from batch)`);
   }
 
-  /** Disables the subscriptions whose owner is no longer a configured principal of the role they were made with. */
-  async function disableOrphans(): Promise<void> {
+  /**
+   * Disables the subscriptions whose owner is no longer a configured principal of the role they were made with,
+   * and pauses what they have queued. Also pauses any delivery queued for a disabled endpoint by a fan-out that
+   * raced its disabling (a look at the due index, once a minute).
+   */
+  async function checkOwners(): Promise<void> {
     const principals = options.principals;
-    if (!principals || principals.checkout.length + principals.staff.length === 0) return;
-    const rows = await db.execute(sql`
-      with gone as (
-        update webhook_subscriptions
-        set disabled_at = now(), disabled_reason = 'its credential ' || owner || ' is no longer configured'
-        where disabled_at is null
-          and not ((all_orders and owner in (select jsonb_array_elements_text(${JSON.stringify(principals.staff)}::jsonb))) or (not all_orders and owner in (select jsonb_array_elements_text(${JSON.stringify(principals.checkout)}::jsonb))))
-        returning id, owner
-      ), paused as (
-        update webhook_deliveries set state = ${PAUSED}
-        where state = 'pending' and subscription_id in (select id from gone)
-      )
-      select id, owner from gone`);
-    for (const row of rows as unknown as { id: string; owner: string }[]) {
-      options.log.warn({ subscriptionId: row.id, owner: row.owner }, 'webhook endpoint disabled: its credential is no longer configured');
+    if (principals && principals.checkout.length + principals.staff.length > 0) {
+      const gone = await db.transaction(async (tx) => {
+        const rows = (await tx.execute(sql`
+          update webhook_subscriptions
+          set disabled_at = now(), disabled_reason = 'its credential ' || owner || ' is no longer configured'
+          where disabled_at is null
+            and not ((all_orders and owner in (select jsonb_array_elements_text(${JSON.stringify(principals.staff)}::jsonb)))
+              or (not all_orders and owner in (select jsonb_array_elements_text(${JSON.stringify(principals.checkout)}::jsonb))))
+          returning id, owner`)) as unknown as { id: string; owner: string }[];
+        if (rows.length > 0) {
+          await tx.execute(sql`update webhook_deliveries set state = ${PAUSED} where state = 'pending' and subscription_id in (select jsonb_array_elements_text(${JSON.stringify(rows.map((r) => r.id))}::jsonb))`);
+        }
+        return rows;
+      });
+      for (const row of gone) options.log.warn({ subscriptionId: row.id, owner: row.owner }, 'webhook endpoint disabled: its credential is no longer configured');
     }
+    await db.execute(sql`
+      update webhook_deliveries d set state = ${PAUSED}
+      from webhook_subscriptions s
+      where s.id = d.subscription_id and s.disabled_at is not null and d.state = 'pending'`);
   }
 
   async function claim(): Promise<Claimed[]> {
@@ -182,6 +190,9 @@ export function runWebhookDelivery(db: Database, options: WebhookDeliveryOptions
     const nextDelay = options.retrySchedule[delivery.attempts] ?? 0;
     const state = outcome.delivered ? 'delivered' : last ? 'failed' : 'pending';
     await db.transaction(async (tx) => {
+      // Ordered with a concurrent disabling or enabling of the endpoint (both update its row): whichever commits
+      // first, this delivery ends paused exactly when the endpoint ends disabled.
+      await tx.execute(sql`select 1 from webhook_subscriptions where id = ${delivery.subscription_id} for share`);
       // Keyed on the attempt number: a recording of an attempt whose claim lapsed and was retaken changes nothing.
       const updated = await tx.execute(sql`
         update webhook_deliveries set
@@ -232,7 +243,7 @@ export function runWebhookDelivery(db: Database, options: WebhookDeliveryOptions
     ticking = true;
     try {
       if (Date.now() - ownersCheckedAt >= checkEveryMs) {
-        await disableOrphans();
+        await checkOwners();
         ownersCheckedAt = Date.now();
       }
       await fanOut();
