@@ -255,12 +255,18 @@ export function runWebhookDelivery(db: Database, options: WebhookDeliveryOptions
     }
   }
 
-  const timer = setInterval(() => void tick(), options.pollIntervalMs);
-  void tick();
+  // The pass under way, so that stopping waits for its queries (the database closes after this stops).
+  let current: Promise<void> = Promise.resolve();
+  const pass = () => {
+    if (!ticking) current = tick();
+  };
+  const timer = setInterval(pass, options.pollIntervalMs);
+  pass();
   return {
     stop: async () => {
       stopped = true;
       clearInterval(timer);
+      await current;
       await Promise.allSettled([...attempts]);
     },
   };
