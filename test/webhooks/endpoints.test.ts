@@ -121,6 +121,33 @@ describe('a disabled endpoint', () => {
   });
 });
 
+/** Runs `check` beside a second dispatcher of the run's settings (one attempt in flight at most), started for it. */
+async function withOwnDispatcher(check: () => Promise<void>) {
+  const config = loadConfig({ ...process.env, ...vendorUrlsFor(inject('simUrl')), DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), ...TEST_API_ENV, WEBHOOK_MAX_IN_FLIGHT: '1', LOG_LEVEL: 'error' });
+  const stop = startWebhookDelivery(config, testDb());
+  try {
+    await check();
+  } finally {
+    await stop();
+  }
+}
+
+describe('a delivery queued for an endpoint as it was disabled (a fan-out racing the disabling)', () => {
+  it("is paused by the dispatcher's owners check (at its start, then every minute)", async () => {
+    const sub = await subscribe('https://hooks.raced.example/x', { token: CROWD_CHECKOUT_TOKEN });
+    await testDb().update(webhookSubscriptions).set({ disabledAt: new Date(), disabledReason: 'raced' }).where(eq(webhookSubscriptions.id, sub.id));
+    const { messageIds } = await outboxEvents('checkout-crowd', 1);
+    await expect.poll(async () => (await testDb().select().from(webhookEvents).where(eq(webhookEvents.messageId, messageIds[0]!)))[0]?.fannedOutAt ?? null, { timeout: 10_000 }).not.toBeNull();
+    const [event] = await testDb().select().from(webhookEvents).where(eq(webhookEvents.messageId, messageIds[0]!));
+    // What the race leaves: a pending delivery (an hour ahead, in the due index) for the disabled endpoint.
+    await testDb().insert(webhookDeliveries).values({ eventId: event!.id, subscriptionId: sub.id, state: 'pending', nextAttemptAt: new Date(Date.now() + 3_600_000) });
+    await withOwnDispatcher(async () => {
+      await expect.poll(async () => (await testDb().select().from(webhookDeliveries).where(eq(webhookDeliveries.subscriptionId, sub.id))).map((d) => d.state), { timeout: 10_000 }).toEqual(['paused']);
+    });
+    expect((await api(`/webhook-subscriptions/${sub.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${CROWD_CHECKOUT_TOKEN}` } })).status).toBe(204);
+  });
+});
+
 describe('an endpoint whose credential is removed', () => {
   let own: RunningApi;
   beforeAll(async () => {
@@ -139,15 +166,11 @@ describe('an endpoint whose credential is removed', () => {
     const kept = await subscribe('https://hooks.kept.example/x', { token: CROWD_CHECKOUT_TOKEN });
 
     // A dispatcher started with the run's settings, which do not name checkout-retired.
-    const config = loadConfig({ ...process.env, ...vendorUrlsFor(inject('simUrl')), DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), ...TEST_API_ENV, WEBHOOK_MAX_IN_FLIGHT: '1', LOG_LEVEL: 'error' });
-    const stop = startWebhookDelivery(config, testDb());
-    try {
+    await withOwnDispatcher(async () => {
       await expect
         .poll(async () => (await testDb().select().from(webhookSubscriptions).where(eq(webhookSubscriptions.id, retired.id)))[0]?.disabledAt ?? null, { timeout: 10_000 })
         .not.toBeNull();
-    } finally {
-      await stop();
-    }
+    });
     const [row] = await testDb().select().from(webhookSubscriptions).where(eq(webhookSubscriptions.id, retired.id));
     expect(row!.disabledReason).toBe('its credential checkout-retired is no longer configured');
     // Its owner, were its credential back, reads why.
