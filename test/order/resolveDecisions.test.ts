@@ -4,9 +4,10 @@ import type { RunningApi } from '../../api/server';
 import { reservations } from '../../db/schema';
 import { orderStateQuery } from '../../workflows/order/contract';
 import { expectMoneyBalanced, expectStockBalanced, stockOf, vendorArtifacts } from '../support/invariants';
+import { inject } from 'vitest';
 import { clientOf, startOwnApi } from '../support/ownApi';
-import { newSku, nextOrder, orderRequest, recordFixture, sim, simUrl, temporalClient, testDb } from '../support/stack';
-import { STAFF_CREDENTIAL, STAFF_TOKEN } from '../support/testPolicy';
+import { newSku, nextOrder,  orderRequest, recordFixture, sim, simUrl, temporalClient, testDb } from '../support/stack';
+import { STAFF_CREDENTIAL, STAFF_TOKEN, TEST_SAGA_POLICY } from '../support/testPolicy';
 
 /**
  * Staff decisions on parked orders (issue 21, defect 5): a decision is taken only while a park waits for one, a
@@ -212,5 +213,39 @@ describe('decisions on parked orders', () => {
     } finally {
       await silent.close();
     }
+  });
+
+  it('an order of the first saga type (no update handler) still running is resolved through its signal', { timeout: 90_000 }, async () => {
+    // The order is committed through an API whose saga never runs (no worker on its queue); that saga is ended
+    // and the order's saga started as the frozen first type, as an order placed before orderWorkflowV2 runs on.
+    const silent = await startOwnApi({ taskQueue: `nobody-polls-${process.pid}-${Date.now()}` });
+    const sku = await newSku({ 'wh-east': 2 });
+    const { key, orderId } = nextOrder();
+    const request = orderRequest({ lines: [{ sku, quantity: 1, unitPriceCents: 700 }] });
+    const client = await temporalClient();
+    try {
+      await carrier(orderId, { outage: true });
+      expect((await clientOf(silent).call('/orders', request, { 'idempotency-key': key })).status).toBe(202);
+      const v2 = client.workflow.getHandle(`order-${orderId}`);
+      await expect.poll(async () => v2.describe().then(() => true, () => false), { timeout: 10_000 }).toBe(true);
+      await v2.terminate('test: the order runs on the first saga type instead');
+    } finally {
+      await silent.close();
+    }
+    await client.workflow.start('orderWorkflow', {
+      taskQueue: inject('taskQueue'),
+      workflowId: `order-${orderId}`,
+      args: [{ orderId, customerId: request.customerId, email: request.email, currency: request.currency, totalCents: 700, lines: request.lines, shippingAddress: request.shippingAddress, paymentToken: request.paymentToken, policy: { ...TEST_SAGA_POLICY, onStepExhausted: 'park' } }],
+    });
+    await statusOf(orderId, ['needs_attention']);
+    await carrierBack(orderId);
+    // The answer names no parks: the first type has no identity for them. (Compensate: the first type completes a
+    // retried order with the park's reason still set, which the ledger's checks refuse.)
+    const answer = await resolve(orderId, 'compensate');
+    expect(answer).toMatchObject({ status: 202, body: { orderId, action: 'compensate', by: 'support-alice' } });
+    expect(answer.body.parks).toBeUndefined();
+    expect(await statusOf(orderId, ['completed', 'failed', 'cancelled'])).toMatchObject({ status: 'failed', reason: 'vendor_unavailable' });
+    expect((await client.workflow.getHandle(`order-${orderId}`).describe()).type).toBe('orderWorkflow');
+    await expectMoneyBalanced(orderId);
   });
 });
