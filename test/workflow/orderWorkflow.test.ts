@@ -568,6 +568,7 @@ describe.concurrent('parks: one decision per park, a park begun during a resume 
         await waitForCall('renewHoldExpiry');
         // The shipment that was not resuming retries at once and fails again: 3 more attempts, then its park waits.
         await waitForCallCount(calls, 'createLabel', 9);
+        await waitForState((s) => s.steps.some((st) => st.step === 'waiting for the resume to end before parking'), 'a park waiting for the resume');
         refusal = await refusalOf(handle.executeUpdate(resolveParkedOrderUpdate, { args: [{ action: 'compensate', by: 'ops-carol' }] }));
         renewing.open();
         // Both shipments wait again, under parks of their own: staff take longer than the hold lives.

@@ -107,6 +107,7 @@ export class OrderProgress {
       // The order is being resumed from an earlier park: wait until it is, so this park has a true resume point
       // and its own beforeWait; its hold is kept meanwhile (the hold timer ignores a park waiting to begin).
       this.beginning += 1;
+      this.stepDone('waiting for the resume to end before parking', { note: why });
       try {
         await condition(() => !this.resuming);
       } finally {
