@@ -59,6 +59,13 @@ const problems = {
   }),
 } as const;
 
+/** A cancel or a decision the saga did not answer in time: nothing was confirmed (Retry-After: 5). */
+const sagaSilent = problem("The order's saga did not answer in time (its worker or Temporal is down): nothing was confirmed; read the order and send the request again if it still applies.", {
+  title: 'Saga did not answer',
+  status: 503,
+  detail: "the order's saga did not answer within 10 s (its worker or Temporal may be down): the decision was not confirmed; read the order, and send it again if it still applies",
+});
+
 type ProblemStatus = keyof typeof problems;
 const errors = (...statuses: ProblemStatus[]): ZodOpenApiResponsesObject => Object.fromEntries(statuses.map((s) => [String(s), problems[s]]));
 const json = (description: string, schema: z.ZodType) => ({ description, content: { 'application/json': { schema } } });
@@ -198,6 +205,7 @@ export function openApiDocument() {
                 status: 409,
                 detail: 'the order has already shipped; start a return instead',
               }),
+              '503': sagaSilent,
             },
           }),
         },
@@ -209,7 +217,18 @@ export function openApiDocument() {
             security: staffOnly,
             requestParams: { path: orderIdParam, header: consoleHeader },
             requestBody: { required: true, content: { 'application/json': { schema: resolveSchema.meta({ id: 'ResolveRequest', example: { action: 'retry' } }) } } },
-            responses: { '202': json('Sent to the saga.', resolveAcceptedSchema), ...errors(400, 401, 403, 404, 409, 413, 415, 429) },
+            description:
+              'The decision is taken by the saga (a Temporal update) only while a step waits for one: it answers every park waiting undecided, and the order resumes from there. A second decision on a decided park, or one sent while the first is being carried out, is refused (409, naming the decision taken).',
+            responses: {
+              '202': json('The saga took the decision; the parks it answered are being resumed.', resolveAcceptedSchema),
+              ...errors(400, 401, 403, 404, 413, 415, 429),
+              '409': problem('No step waits for a decision: not parked, already ended, already decided (`Already decided` names who decided what), or compensate while a parcel has shipped (`A parcel has shipped`).', {
+                title: 'Already decided',
+                status: 409,
+                detail: 'the park was already decided: retry by support-alice is being carried out',
+              }),
+              '503': sagaSilent,
+            },
           }),
         },
         '/inventory': {

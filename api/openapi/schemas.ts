@@ -132,7 +132,23 @@ export const cancelAcceptedSchema = z
   })
   .meta({ id: 'CancelAccepted' });
 
-export const resolveAcceptedSchema = z.object({ orderId, action: z.enum(['retry', 'compensate']) }).meta({ id: 'ResolveAccepted' });
+export const resolveAcceptedSchema = z
+  .object({
+    orderId,
+    action: z.enum(['retry', 'compensate']),
+    by: z.string().optional().meta({ description: 'Who decided (the staff credential).', example: 'support-alice' }),
+    parks: z
+      .array(
+        z.object({
+          parkId: z.string().meta({ example: 'park-1' }),
+          reason: z.string().meta({ example: 'vendor_unavailable' }),
+          why: z.string().meta({ example: 'create label failed after 5 attempts: carrier answered 503' }),
+        }),
+      )
+      .optional()
+      .meta({ description: 'The parks the decision answered: every step waiting for a decision when it was taken. Absent for an order of the first saga type.' }),
+  })
+  .meta({ id: 'ResolveAccepted' });
 
 const warehouseStock = z
   .object({ warehouse: z.string().meta({ example: 'wh-east' }), onHand: z.int(), reserved: z.int(), available: z.int() })

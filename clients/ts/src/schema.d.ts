@@ -77,7 +77,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Decide on a parked order (staff) */
+        /**
+         * Decide on a parked order (staff)
+         * @description The decision is taken by the saga (a Temporal update) only while a step waits for one: it answers every park waiting undecided, and the order resumes from there. A second decision on a decided park, or one sent while the first is being carried out, is refused (409, naming the decision taken).
+         */
         post: operations["resolveOrder"];
         delete?: never;
         options?: never;
@@ -1600,6 +1603,20 @@ export interface components {
             orderId: string;
             /** @enum {string} */
             action: "retry" | "compensate";
+            /**
+             * @description Who decided (the staff credential).
+             * @example support-alice
+             */
+            by?: string;
+            /** @description The parks the decision answered: every step waiting for a decision when it was taken. Absent for an order of the first saga type. */
+            parks?: {
+                /** @example park-1 */
+                parkId: string;
+                /** @example vendor_unavailable */
+                reason: string;
+                /** @example create label failed after 5 attempts: carrier answered 503 */
+                why: string;
+            }[];
         };
         InventoryPage: {
             items: components["schemas"]["InventoryItem"][];
@@ -2465,6 +2482,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The order's saga did not answer in time (its worker or Temporal is down): nothing was confirmed; read the order and send the request again if it still applies. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Saga did not answer",
+                     *       "status": 503,
+                     *       "detail": "the order's saga did not answer within 10 s (its worker or Temporal may be down): the decision was not confirmed; read the order, and send it again if it still applies"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
             default: {
                 headers: {
@@ -2503,7 +2537,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Sent to the saga. */
+            /** @description The saga took the decision; the parks it answered are being resumed. */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -2586,7 +2620,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A conflict with the current state. */
+            /** @description No step waits for a decision: not parked, already ended, already decided (`Already decided` names who decided what), or compensate while a parcel has shipped (`A parcel has shipped`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2595,9 +2629,9 @@ export interface operations {
                     /**
                      * @example {
                      *       "type": "about:blank",
-                     *       "title": "Cannot cancel",
+                     *       "title": "Already decided",
                      *       "status": 409,
-                     *       "detail": "the order is already completed"
+                     *       "detail": "the park was already decided: retry by support-alice is being carried out"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2649,6 +2683,23 @@ export interface operations {
                      *       "title": "Too many requests",
                      *       "status": 429,
                      *       "detail": "more than 1200 requests a minute; slow down"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The order's saga did not answer in time (its worker or Temporal is down): nothing was confirmed; read the order and send the request again if it still applies. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Saga did not answer",
+                     *       "status": 503,
+                     *       "detail": "the order's saga did not answer within 10 s (its worker or Temporal may be down): the decision was not confirmed; read the order, and send it again if it still applies"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
