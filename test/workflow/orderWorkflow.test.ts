@@ -410,9 +410,7 @@ describe.concurrent('the order workflow with stubbed activities', () => {
     const s1 = `${input.orderId}-s1`;
     const handedOff = gate();
     let wmsBack = false;
-    let asksWhenAnswered = 0;
     let refusal: unknown;
-    const asks = (run: { calls: Call[] }) => run.calls.filter((c) => c.name === 'requestShipmentCancellation').length;
     const run = await runOrder(
       {
         handOffShipment: async (h) => { await handedOff.opened; return { shipmentId: h.shipment.shipmentId, taskId: 'task_1' }; },
@@ -424,14 +422,17 @@ describe.concurrent('the order workflow with stubbed activities', () => {
         const cancel = await live.handle.startUpdate('cancelOrder', { args: [{ by: 'support-alice', reason: 'customer called' }], waitForStage: WorkflowUpdateStage.ACCEPTED });
         handedOff.open();
         refusal = await cancel.result().catch((err) => err);
-        asksWhenAnswered = asks(live);
         wmsBack = true;
       },
     );
 
     expect(refusal).toBeInstanceOf(WorkflowUpdateFailedError);
     expect((refusal as WorkflowUpdateFailedError).cause?.message).toContain('the warehouse did not answer');
-    expect(asksWhenAnswered).toBeLessThanOrEqual(2);
+    // The update's own question: two attempts, then the answer. (The background asks again as a new activity, whose
+    // attempts count from 1 again: it may already be under way when the caller hears back.)
+    const attempts = callsOf(run, 'requestShipmentCancellation').map((c) => c.attempt);
+    const again = attempts.indexOf(1, 1);
+    expect(attempts.slice(0, again < 0 ? undefined : again)).toEqual([1, 2]);
     expect(run.state).toMatchObject({ status: 'cancelled', reason: 'cancelled_by_staff' });
     expect(run.done(['capturePayment', 'recordOrderInErp'])).toEqual([]);
     expect(compensations(run)).toEqual([`cancelWarehouseTask ${s1}`, `cancelLabel ${s1}`, `releaseShipment ${s1}`, 'voidAuthorization #1', 'releaseHold']);
