@@ -7,6 +7,7 @@ import { webhookDeliveries, webhookEvents, webhookSubscriptions } from '../../db
 import { newWebhookSecret } from '../../lib/webhooks/signing';
 import { FORBIDDEN_KIND, isForbiddenAddress, redactRefusal } from '../../lib/webhooks/safeTarget';
 import { requireRole } from '../auth/auth';
+import { jsonBody } from '../input/requestBody';
 import type { Credential, Role } from '../../lib/credentials';
 import { Problem, invalidInput } from '../problem';
 import { createSubscriptionSchema, deliveryIdSchema, deliveryLogQuerySchema, subscriptionIdSchema } from './input';
@@ -54,7 +55,7 @@ export function webhookSubscriptionRoutes(deps: WebhookSubscriptionDeps): Router
     return row;
   }
 
-  router.post('/webhook-subscriptions', auth, async (req, res) => {
+  router.post('/webhook-subscriptions', auth, jsonBody(), async (req, res) => {
     if (!req.is('application/json')) throw new Problem(415, 'Unsupported media type', 'send the subscription as application/json');
     const body = createSubscriptionSchema.safeParse(req.body);
     if (!body.success) throw invalidInput(body.error);

@@ -262,7 +262,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in with a staff token
-         * @description Sets the HttpOnly session cookie. Wrong tokens spend the address's strict budget (AUTH_FAILURES_PER_MINUTE, default 10 a minute, shared by every replica); past it every sign-in from the address is a 429 until the minute has passed.
+         * @description Sets the HttpOnly session cookie. JSON only: a form or text/plain post (which any web page can send) is a 415 and counts nothing; a browser request marked cross-site by `Sec-Fetch-Site` is a 403. Wrong tokens spend the address's failure budget (AUTH_FAILURES_PER_MINUTE, default 10 a minute, shared by every replica); past it a wrong token is a 429 until the minute has passed. A right token is always accepted.
          */
         post: operations["signIn"];
         /** Sign out (clears the cookie) */
@@ -417,7 +417,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Postgres and Temporal reachability */
+        /**
+         * Postgres and Temporal reachability
+         * @description Up or down, from a probe run at most once a second however often this is asked. Staff (a bearer token or the console cookie) also get each check and its error text.
+         */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -1817,14 +1820,17 @@ export interface components {
             /** @enum {string} */
             status: "ok" | "degraded";
             /**
+             * @description Staff only: each dependency, `ok` or what went wrong.
              * @example {
              *       "postgres": "ok",
              *       "temporal": "ok"
              *     }
              */
-            checks: {
+            checks?: {
                 [key: string]: string;
             };
+            /** @description Staff only: when the probe answering this ran (at most once a second). */
+            checkedAt?: string;
         };
         /**
          * @description The statuses an order never leaves: its saga has ended.
@@ -1920,7 +1926,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2056,7 +2062,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2073,7 +2079,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2110,7 +2116,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2241,7 +2247,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2396,7 +2402,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2413,7 +2419,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2430,7 +2436,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2442,6 +2448,23 @@ export interface operations {
                      *       "title": "Too many requests",
                      *       "status": 429,
                      *       "detail": "more than 1200 requests a minute; slow down"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The saga did not answer in time (CANCEL_ANSWER_TIMEOUT_MS, 30 s): the cancellation is not confirmed and may still take effect. Check the order, then send the cancel again (`Retry-After`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Cancellation not confirmed",
+                     *       "status": 503,
+                     *       "detail": "the order's processing did not answer within 30 s, so the cancellation is not confirmed; it may still take effect when processing resumes. Check the order (GET /orders/ord_3f5a0c1d9e8b7a6f5e4d3c2b) and send the cancel again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2585,7 +2608,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2602,7 +2625,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2619,7 +2642,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2739,7 +2762,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2869,7 +2892,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2987,7 +3010,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3004,7 +3027,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3021,7 +3044,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3149,7 +3172,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3260,7 +3283,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3390,7 +3413,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3522,7 +3545,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3539,7 +3562,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3556,7 +3579,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3688,7 +3711,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3705,7 +3728,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3722,7 +3745,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3830,7 +3853,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3876,7 +3899,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["SignInRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["SignInRequest"];
             };
         };
         responses: {
@@ -3930,7 +3952,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The credential may not do this, or a cookie-authenticated change lacks X-Hotpath-Console: 1. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this action needs the staff role"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3947,7 +3986,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3964,7 +4003,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4039,7 +4078,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4150,7 +4189,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4269,7 +4308,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4286,7 +4325,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4326,7 +4365,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4458,7 +4497,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4592,7 +4631,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4726,7 +4765,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4878,7 +4917,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4993,7 +5032,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5010,7 +5049,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5027,7 +5066,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5125,7 +5164,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5142,7 +5181,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5159,7 +5198,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5236,7 +5275,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Degraded: a check names what is unreachable. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "more than 1200 requests a minute; slow down"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Degraded (for staff, a check names what is unreachable). */
             503: {
                 headers: {
                     [name: string]: unknown;
