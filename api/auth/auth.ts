@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Request, RequestHandler, Response } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { ipKeyGenerator } from 'express-rate-limit';
 import { setFailureHeaders, type AuthFailureGuard } from '../limits/failureGuard';
 import { parse as parseCookies, serialize as serializeCookie } from 'cookie';
@@ -117,7 +117,7 @@ export interface Identity {
 export const clientAddress = (req: Request) => ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown');
 
 export function tooManyFailures(retryAfterSeconds: number): Problem {
-  return new Problem(429, 'Too many failed credentials', `too many wrong tokens or sign-ins from this address; try again in ${retryAfterSeconds} s`, {
+  return new Problem(429, 'Too many failed credentials', `too many wrong tokens or sign-ins from this address; a wrong one is refused for ${retryAfterSeconds} s more (a right one is always accepted)`, {
     retryAfterSeconds,
   });
 }
@@ -153,8 +153,6 @@ export function authenticate(credentials: readonly Credential[], guard: AuthFail
   };
 }
 
-/** The principal the general rate limit counts a request against, or undefined for an anonymous one. */
-export const verifiedPrincipal = (res: Response): string | undefined => (res.locals.identity as Identity | undefined)?.principal;
 
 // ---------------------------------------------------------------------------------------------------------
 

@@ -232,7 +232,7 @@ describe('under the default budgets', () => {
   let api: RunningApi;
   beforeAll(async () => {
     // The test stack lifts every budget; this API has the production defaults.
-    api = await startOwnApi({ env: { RATE_LIMIT_PER_MINUTE: undefined, AUTH_FAILURES_PER_MINUTE: undefined } as unknown as Record<string, string> });
+    api = await startOwnApi({ env: { RATE_LIMIT_PER_MINUTE: undefined, CHECKOUT_RATE_LIMIT_PER_MINUTE: undefined, AUTH_FAILURES_PER_MINUTE: undefined } as unknown as Record<string, string> });
   });
   afterAll(async () => api?.close());
 
