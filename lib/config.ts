@@ -86,7 +86,7 @@ const schema = z.object({
    * (e.g. `loopback`, `10.0.0.0/8`, a hop count, `true`). Unset: the TCP peer is the client.
    */
   TRUST_PROXY: z.string().optional(),
-  /** Failed bearer tokens and console sign-ins an address may send a minute; then 429 for every credential it sends. */
+  /** Wrong bearer tokens and failed console sign-ins an address may send a minute; past it they get 429 (a right token never does). */
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(10),
   /**
    * Owner of orders placed before orders recorded one; its keys keep the unscoped order-id derivation. No default:
@@ -99,6 +99,8 @@ const schema = z.object({
    * runs them once, in their own `dispatcher` process, and sets this to false for its workers.
    */
   WORKER_BACKGROUND_DUTIES: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  /** How long a cancel waits for the saga's answer (an update) before it answers 503 "not confirmed". */
+  CANCEL_ANSWER_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** How long the hot path waits for Temporal to start a saga before leaving it to the dispatcher. */
   TEMPORAL_START_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
   /** The dispatcher starts sagas of orders committed this long ago and still not started. */
@@ -150,8 +152,30 @@ const schema = z.object({
   CHECKOUT_TOKENS: z.string().optional(),
   /** Shared secret the WMS signs its callbacks with; webhooks are refused without it. */
   WMS_WEBHOOK_SECRET: z.string().optional(),
-  /** Requests a minute per verified principal (per client address when anonymous), counted per API process. */
+  /** Requests a minute per staff principal, and per client address when anonymous, counted per API process. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
+  /**
+   * Requests a minute per checkout principal, per API process. 30,000 (500/s): a shop's peak of 100 orders/s,
+   * each with a few reads and retries beside it, stays well inside; a client stuck in a loop does not.
+   */
+  CHECKOUT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(30_000),
+  /** Per-credential budgets `name:perMinute,…`, overriding the role's (a name of CHECKOUT_TOKENS or STAFF_TOKENS). */
+  RATE_LIMITS_PER_MINUTE: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const budgets: Record<string, number> = {};
+      for (const pair of (raw ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+        const at = pair.lastIndexOf(':');
+        const perMinute = Number(pair.slice(at + 1));
+        if (at <= 0 || !Number.isInteger(perMinute) || perMinute <= 0) {
+          ctx.addIssue({ code: 'custom', message: `RATE_LIMITS_PER_MINUTE: "${pair}" must look like name:perMinute (a positive integer)` });
+          return z.NEVER;
+        }
+        budgets[pair.slice(0, at)] = perMinute;
+      }
+      return budgets;
+    }),
   /** Staff credentials as `name:token,name:token`; the name is recorded as who cancelled. */
   STAFF_TOKENS: z.string().optional(),
   /**

@@ -212,7 +212,14 @@ export const consoleSessionSchema = z
 export const webhookReceivedSchema = z.object({ received: z.literal(true), duplicate: z.boolean() }).meta({ id: 'WebhookReceived' });
 
 export const healthSchema = z
-  .object({ status: z.enum(['ok', 'degraded']), checks: z.record(z.string(), z.string()).meta({ example: { postgres: 'ok', temporal: 'ok' } }) })
+  .object({
+    status: z.enum(['ok', 'degraded']),
+    checks: z
+      .record(z.string(), z.string())
+      .optional()
+      .meta({ description: 'Staff only: each dependency, `ok` or what went wrong.', example: { postgres: 'ok', temporal: 'ok' } }),
+    checkedAt: z.string().optional().meta({ description: 'Staff only: when the probe answering this ran (at most once a second).' }),
+  })
   .meta({ id: 'Health' });
 
 const subscriptionId = z.string().meta({ description: 'A webhook subscription id (`whsub_…`).', example: 'whsub_8Jk2mQz4Xw1bNc7d' });

@@ -12,7 +12,7 @@ import { SAGA_UPDATE_TIMEOUT_MS, updateSaga } from './sagaUpdates';
  * order: sent to the saga as a Temporal update, so the answer says which shipments the saga cancelled and which
  * were refused (already shipped, the warehouse said no). It is a 409 only when nothing could be cancelled.
  */
-export async function cancelOrder(deps: { db: Database; client: Client; legacyOwner?: string }, orderId: string, viewer: Viewer, request: { reason: string; shipmentIds?: string[] }) {
+export async function cancelOrder(deps: { db: Database; client: Client; legacyOwner?: string; answerWithinMs?: number }, orderId: string, viewer: Viewer, request: { reason: string; shipmentIds?: string[] }) {
   const [order] = await deps.db
     .select({ status: orders.status, workflowId: orders.workflowId, startedAt: orders.workflowStartedAt, owner: orders.owner })
     .from(orders)
@@ -30,7 +30,8 @@ export async function cancelOrder(deps: { db: Database; client: Client; legacyOw
   }
   const result = await updateSaga(
     deps.client,
-    SAGA_UPDATE_TIMEOUT_MS.cancel,
+    // Bounded (CANCEL_ANSWER_TIMEOUT_MS): a saga no worker runs would otherwise hold the request open for ever.
+    deps.answerWithinMs ?? SAGA_UPDATE_TIMEOUT_MS.cancel,
     () => deps.client.workflow.getHandle(order.workflowId).executeUpdate(cancelOrderUpdate, { args: [{ by: viewer.principal, ...request }] }),
     {
       what: 'cancellation',

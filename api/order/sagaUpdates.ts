@@ -2,8 +2,8 @@ import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, ty
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { Problem } from '../problem';
 
-/** How long a cancel or a decision waits for the saga's answer before the API answers 503. */
-export const SAGA_UPDATE_TIMEOUT_MS = { cancel: 60_000, resolve: 10_000 } as const;
+/** How long a cancel (unless CANCEL_ANSWER_TIMEOUT_MS says otherwise) or a decision waits for the saga's answer before the API answers 503. */
+export const SAGA_UPDATE_TIMEOUT_MS = { cancel: 30_000, resolve: 10_000 } as const;
 
 /** The saga's refusal of an update (its validator or handler), with the ApplicationFailure's type if it has one. */
 export interface SagaRefusal {

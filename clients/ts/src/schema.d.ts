@@ -265,7 +265,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in with a staff token
-         * @description Sets the HttpOnly session cookie. Wrong tokens spend the address's strict budget (AUTH_FAILURES_PER_MINUTE, default 10 a minute, shared by every replica); past it every sign-in from the address is a 429 until the minute has passed.
+         * @description Sets the HttpOnly session cookie. JSON only: a form or text/plain post (which any web page can send) is a 415 and counts nothing; a browser request marked cross-site by `Sec-Fetch-Site` is a 403. Wrong tokens spend the address's failure budget (AUTH_FAILURES_PER_MINUTE, default 10 a minute, shared by every replica); past it a wrong token is a 429 until the minute has passed. A right token is always accepted.
          */
         post: operations["signIn"];
         /** Sign out (clears the cookie) */
@@ -420,7 +420,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Postgres and Temporal reachability */
+        /**
+         * Postgres and Temporal reachability
+         * @description Up or down, from a probe run at most once a second however often this is asked. Staff (a bearer token or the console cookie) also get each check and its error text.
+         */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -1852,14 +1855,17 @@ export interface components {
             /** @enum {string} */
             status: "ok" | "degraded";
             /**
+             * @description Staff only: each dependency, `ok` or what went wrong.
              * @example {
              *       "postgres": "ok",
              *       "temporal": "ok"
              *     }
              */
-            checks: {
+            checks?: {
                 [key: string]: string;
             };
+            /** @description Staff only: when the probe answering this ran (at most once a second). */
+            checkedAt?: string;
         };
         /**
          * @description The statuses an order never leaves: its saga has ended.
@@ -1955,7 +1961,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2091,7 +2097,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2108,7 +2114,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2145,7 +2151,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2276,7 +2282,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2431,7 +2437,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2448,7 +2454,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2465,7 +2471,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2482,7 +2488,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The order's saga did not answer in time (its worker or Temporal is down): nothing was confirmed; read the order and send the request again if it still applies. */
+            /** @description The saga did not answer in time (CANCEL_ANSWER_TIMEOUT_MS, 30 s): the cancellation is not confirmed and may still take effect. Check the order, then send the cancel again (`Retry-After`). */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2493,7 +2499,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Saga did not answer",
                      *       "status": 503,
-                     *       "detail": "the order's saga did not answer within 10 s (its worker or Temporal may be down): the decision was not confirmed; read the order, and send it again if it still applies"
+                     *       "detail": "the order's saga did not answer within 30 s (its worker or Temporal may be down): the cancellation was not confirmed; read the order, and send it again if it still applies"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2637,7 +2643,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2654,7 +2660,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2671,7 +2677,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2808,7 +2814,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2938,7 +2944,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3056,7 +3062,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3073,7 +3079,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3090,7 +3096,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3218,7 +3224,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3329,7 +3335,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3459,7 +3465,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3591,7 +3597,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3608,7 +3614,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3625,7 +3631,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3757,7 +3763,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3774,7 +3780,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3791,7 +3797,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3899,7 +3905,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3945,7 +3951,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["SignInRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["SignInRequest"];
             };
         };
         responses: {
@@ -3999,7 +4004,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The credential may not do this, or a cookie-authenticated change lacks X-Hotpath-Console: 1. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this action needs the staff role"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4016,7 +4038,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4033,7 +4055,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4108,7 +4130,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4219,7 +4241,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4355,7 +4377,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4372,7 +4394,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4412,7 +4434,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4561,7 +4583,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4695,7 +4717,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4829,7 +4851,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4981,7 +5003,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5096,7 +5118,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5113,7 +5135,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5130,7 +5152,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5228,7 +5250,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5245,7 +5267,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5262,7 +5284,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5339,7 +5361,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Degraded: a check names what is unreachable. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "more than 1200 requests a minute; slow down"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Degraded (for staff, a check names what is unreachable). */
             503: {
                 headers: {
                     [name: string]: unknown;
