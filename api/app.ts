@@ -23,6 +23,9 @@ import { Problem, problemHandler, sendProblem } from './problem';
 import { requestMetrics } from './metrics';
 import { requestTracing } from '../lib/tracing';
 
+/** What `GET /healthz` checks, in its answer's order; `?need=` picks the ones that decide 200 or 503. */
+const HEALTH_CHECKS = ['postgres', 'temporal'] as const;
+
 export interface AppDeps extends PlaceOrderDeps {
   log: Logger;
   temporalUiUrl?: string;
@@ -65,7 +68,13 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
 
-  app.get('/healthz', async (_req, res) => {
+  // `?need=postgres` judges by Postgres alone (the reports stay): the hot path accepts orders while Temporal is down
+  // (the dispatcher starts their sagas later), so a readiness probe must not take every replica out with Temporal.
+  // `?need=` (empty) judges by nothing: the process answers, which is all a liveness probe should ask.
+  app.get('/healthz', async (req, res) => {
+    const need = typeof req.query.need === 'string' ? req.query.need.split(',').map((n) => n.trim()).filter(Boolean) : HEALTH_CHECKS;
+    const unknown = need.filter((n) => !(HEALTH_CHECKS as readonly string[]).includes(n));
+    if (unknown.length) throw new Problem(400, 'Invalid input', `query need: unknown check ${unknown.join(', ')} (${HEALTH_CHECKS.join(', ')})`, { issues: [{ field: 'query need', message: `one or more of ${HEALTH_CHECKS.join(', ')}` }] });
     const checks: Record<string, string> = {};
     await deps.db.execute(sql`select 1`).then(
       () => (checks.postgres = 'ok'),
@@ -75,7 +84,7 @@ export function createApp(deps: AppDeps): express.Express {
       () => (checks.temporal = 'ok'),
       (err: Error) => (checks.temporal = err.message),
     );
-    const healthy = Object.values(checks).every((c) => c === 'ok');
+    const healthy = need.every((n) => checks[n] === 'ok');
     res.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'degraded', checks });
   });
 

@@ -417,7 +417,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Postgres and Temporal reachability */
+        /**
+         * Postgres and Temporal reachability
+         * @description Both checks are always reported; `need` names the ones that decide 200 or 503 (default: all). A readiness probe asks `need=postgres` (the hot path accepts orders while Temporal is down); `need=` (empty) decides by no check, for a liveness probe.
+         */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -5197,7 +5200,10 @@ export interface operations {
     };
     health: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Comma-separated: postgres, temporal. */
+                need?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
