@@ -3,6 +3,10 @@ import type { Client } from '@temporalio/client';
 import type { RequestHandler } from 'express';
 import type { Database } from '../db/client';
 import type { Identity } from './auth/auth';
+import { Problem } from './problem';
+
+/** What a probe checks; `?need=` names the ones that decide 200 or 503. */
+export const HEALTH_CHECKS = ['postgres', 'temporal'] as const;
 
 /** How old a probe may be and still answer: requests within it share one probe, however many they are. */
 const PROBE_FRESH_MS = 1_000;
@@ -10,7 +14,6 @@ const PROBE_FRESH_MS = 1_000;
 const CHECK_TIMEOUT_MS = 1_000;
 
 interface Probe {
-  healthy: boolean;
   /** `ok`, or what went wrong (error text: host names, auth errors), for staff only. */
   checks: Record<string, string>;
   checkedAt: Date;
@@ -45,7 +48,7 @@ export function healthRoute(deps: { db: Database; client: Client }): RequestHand
         (err: Error) => (checks.temporal = err.message),
       ),
     ]);
-    return { healthy: Object.values(checks).every((c) => c === 'ok'), checks, checkedAt: new Date() };
+    return { checks, checkedAt: new Date() };
   };
 
   const current = (): Promise<Probe> => {
@@ -58,8 +61,15 @@ export function healthRoute(deps: { db: Database; client: Client }): RequestHand
     return running;
   };
 
-  return async (_req, res) => {
-    const { healthy, checks, checkedAt } = await current();
+  return async (req, res) => {
+    // `?need=postgres` judges by Postgres alone: the hot path accepts orders while Temporal is down (the dispatcher
+    // starts their sagas later), so a readiness probe must not take every replica out with Temporal. `?need=`
+    // (empty) judges by nothing: the process answers, which is all a liveness probe should ask. Default: all.
+    const need = typeof req.query.need === 'string' ? req.query.need.split(',').map((n) => n.trim()).filter(Boolean) : [...HEALTH_CHECKS];
+    const unknown = need.filter((n) => !(HEALTH_CHECKS as readonly string[]).includes(n));
+    if (unknown.length) throw new Problem(400, 'Invalid input', `query need: unknown check ${unknown.join(', ')} (${HEALTH_CHECKS.join(', ')})`, { issues: [{ field: 'query need', message: `one or more of ${HEALTH_CHECKS.join(', ')}` }] });
+    const { checks, checkedAt } = await current();
+    const healthy = need.every((n) => checks[n] === 'ok');
     const staff = (res.locals.identity as Identity | undefined)?.role === 'staff';
     res
       .status(healthy ? 200 : 503)

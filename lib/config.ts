@@ -2,6 +2,9 @@ import { z } from 'zod';
 import type { SagaPolicy } from '../workflows/order/contract';
 import { DEFAULT_ALLOWED_PORTS, DEFAULT_RETRY_SCHEDULE, parsePortPolicy, parseRetrySchedule } from './webhooks/contract';
 
+/** The task queue of the sagas and their activities when TASK_QUEUE is unset (the Helm chart's KEDA trigger watches it). */
+export const DEFAULT_TASK_QUEUE = 'orders';
+
 /** Every setting Hotpath reads from the environment, validated once at start-up. */
 const schema = z.object({
   /**
@@ -25,7 +28,7 @@ const schema = z.object({
   /** CA that signed the server's certificate, when it is not a public one (self-hosted clusters). */
   TEMPORAL_TLS_CA_PATH: z.string().optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
-  TASK_QUEUE: z.string().default('orders'),
+  TASK_QUEUE: z.string().default(DEFAULT_TASK_QUEUE),
   API_PORT: z.coerce.number().int().default(3000),
   /** The address the API listens on: every interface (a container's default); `npm start` sets 127.0.0.1 unless told otherwise. */
   API_HOST: z.string().min(1).default('0.0.0.0'),
@@ -193,6 +196,9 @@ const schema = z.object({
 });
 
 export type Config = z.infer<typeof schema>;
+
+/** The name of every variable above (the Helm chart's test checks that it sets no other). */
+export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof Config)[];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config = schema.parse(env);

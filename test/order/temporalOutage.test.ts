@@ -62,4 +62,17 @@ describe('orders accepted while Temporal is unreachable', () => {
     expect(res.status).toBe(503);
     expect(((await res.json()) as { checks: { temporal: string; postgres: string } }).checks).toMatchObject({ postgres: 'ok', temporal: expect.not.stringMatching(/^ok$/) });
   });
+
+  it('is ready for orders by /healthz?need=postgres while Temporal is down (the probe the Helm chart uses)', async () => {
+    const res = await fetch(`${api.url}/healthz?need=postgres`);
+    expect(res.status).toBe(200);
+    // A probe (anonymous) learns up or down; staff see that Temporal is the one down.
+    expect(await res.json()).toEqual({ status: 'ok' });
+    const staff = await fetch(`${api.url}/healthz?need=postgres`, { headers: { authorization: `Bearer ${STAFF_TOKEN}` } });
+    expect(await staff.json()).toMatchObject({ status: 'ok', checks: { postgres: 'ok', temporal: expect.not.stringMatching(/^ok$/) } });
+    expect((await fetch(`${api.url}/healthz?need=temporal`)).status).toBe(503);
+    expect((await fetch(`${api.url}/healthz?need=nothing-known`)).status).toBe(400);
+    // The liveness probe's question: the process answers, whatever its dependencies do.
+    expect((await fetch(`${api.url}/healthz?need=`)).status).toBe(200);
+  });
 });

@@ -422,7 +422,7 @@ export interface paths {
         };
         /**
          * Postgres and Temporal reachability
-         * @description Up or down, from a probe run at most once a second however often this is asked. Staff (a bearer token or the console cookie) also get each check and its error text.
+         * @description Up or down, from a probe run at most once a second however often this is asked; `need` names the checks that decide 200 or 503 (default: all). A readiness probe asks `need=postgres` (the hot path accepts orders while Temporal is down); `need=` (empty) decides by no check, for a liveness probe. Staff (a bearer token or the console cookie) also get each check and its error text.
          */
         get: operations["health"];
         put?: never;
@@ -5322,7 +5322,10 @@ export interface operations {
     };
     health: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Comma-separated: postgres, temporal. */
+                need?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
