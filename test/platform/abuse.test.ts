@@ -113,7 +113,11 @@ describe('credentials and limits come before the body', () => {
     for (let i = 0; i < 20; i++) loud.push(await healthz());
     flooding = false;
     await Promise.all(flood);
-    expect(median(loud), `/healthz ${median(quiet).toFixed(2)} ms quiet, ${median(loud).toFixed(2)} ms under eight anonymous bodies`).toBeLessThan(median(quiet) * 4 + 15);
+    // The eight senders share this process's event loop with the API (and the machine with the rest of the suite),
+    // so the bound is loose: before, each of their bodies was parsed into a tree first (~40 ms of CPU apiece), and
+    // /healthz waited behind them. The absolute figure (p99 under 20 ms) is measured with the API in a process of its
+    // own by scripts/security/anonymousCost.ts (docs/reliability.md).
+    expect(median(loud), `/healthz ${median(quiet).toFixed(2)} ms quiet, ${median(loud).toFixed(2)} ms under eight anonymous bodies`).toBeLessThan(median(quiet) * 4 + 50);
   });
 });
 
