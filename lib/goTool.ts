@@ -6,8 +6,10 @@ export type GoToolSource = 'env' | 'go-cache' | 'go-build';
 
 /** A tool Hotpath builds from the Go module proxy once (`go install module@version`) and keeps in Go's bin dir. */
 export interface GoTool {
-  /** `module/path@vX.Y.Z`, the module root being the main module (its version is stamped into the binary). */
+  /** `package/path@vX.Y.Z`: the module root itself, or a command inside it (then name the module in `mainModule`). */
   module: string;
+  /** The module the command belongs to, when `module` names a package below its root (helm's `helm.sh/helm/v3/cmd/helm`). */
+  mainModule?: string;
   /** The binary's name in Go's bin dir. */
   binary: string;
   /** The environment variable that names a binary of the user's own instead. */
@@ -31,8 +33,9 @@ export function resolveGoTool(tool: GoTool, options: { build?: boolean; log?: (l
   const go = findGo();
   if (!go) return undefined;
   const cached = path.join(goBinDir(go), tool.binary);
-  const [modulePath, version] = tool.module.split('@') as [string, string];
-  if (isExecutable(cached) && builtVersion(go, cached, modulePath) === version) return { path: cached, source: 'go-cache' };
+  const [packagePath, version] = tool.module.split('@') as [string, string];
+  // `go install` stamps the main module's path and version into the binary, not the package's.
+  if (isExecutable(cached) && builtVersion(go, cached, tool.mainModule ?? packagePath) === version) return { path: cached, source: 'go-cache' };
   if (!options.build) return undefined;
 
   log(`building ${tool.name} once with ${go} install ${tool.module}…`);
