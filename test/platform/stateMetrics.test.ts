@@ -10,7 +10,7 @@ import { migrateDatabase } from '../../db/migrate';
 import { stock } from '../../db/schema';
 import { clientOf, startOwnApi } from '../support/ownApi';
 import { parsePromText, sampleKey } from '../support/promText';
-import { api, newIdempotencyKey, newSku, orderRequest, placeOrder, sim, waitForStatus } from '../support/stack';
+import { api, newIdempotencyKey, newSku, orderRequest, placeOrder, sim, simUrl, waitForStatus } from '../support/stack';
 import { STAFF_TOKEN } from '../support/testPolicy';
 import { startReceiver } from '../webhooks/receiver';
 import { subscribe } from '../webhooks/support';
@@ -124,7 +124,8 @@ describe('the backlog gauges of the API', () => {
     // Other files park and resolve orders too: while this one is parked the gauge counts at least it.
     const parked = await scrapeUntil(inject('apiMetricsUrl'), (s) => (s.get('hotpath_orders_parked') ?? 0) >= 1);
     expect(parked.get('hotpath_orders_parked')).toBeGreaterThanOrEqual(1);
-    // Give up on it, so it ends (compensated) like any order of the run.
+    // Give up on it, so it ends (compensated) like any order of the run: the carrier answers again to cancel its label.
+    await fetch(`${simUrl()}/_sim/carrier/behavior?scope=${orderId}`, { method: 'DELETE' });
     expect((await call(`/orders/${orderId}/resolve`, { action: 'compensate' }, { authorization: `Bearer ${STAFF_TOKEN}` })).status).toBe(202);
     await statusOf(orderId, ['failed', 'cancelled'], 60_000);
   }, 120_000);
