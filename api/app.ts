@@ -6,7 +6,7 @@ import { orderRoutes } from './order';
 import { wmsWebhookRoutes } from './shipment';
 import { stripeWebhookRoutes } from './payment';
 import { inventoryRoutes } from './inventory';
-import { webhookSubscriptionRoutes } from './webhooks';
+import { webhookSubscriptionRoutes, type WebhookSubscriptionDeps } from './webhooks';
 import { adminRoutes } from './admin/routes';
 import { codecRoutes } from './codec/routes';
 import type { PayloadCodec } from '@temporalio/common';
@@ -46,6 +46,8 @@ export interface AppDeps extends PlaceOrderDeps {
   webhookSecretOverlapMs?: number;
   /** WEBHOOK_ALLOW_PRIVATE_TARGETS: subscriptions may name private, loopback and link-local address literals. */
   webhookAllowPrivateTargets?: boolean;
+  /** The rest of the webhook subscriptions' settings (endpoints per owner, allowed ports, the DNS URLs are judged by). */
+  webhookSubscriptions?: Pick<WebhookSubscriptionDeps, 'maxSubscriptionsPerOwner' | 'allowedPorts' | 'resolve'>;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -104,10 +106,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(consoleRoutes({ credentials: deps.credentials, sessions, guard }));
   app.use(orderRoutes(deps));
   app.use(codecRoutes(deps.codec, deps.credentials, deps.codecCorsOrigins ?? []));
-  app.use(wmsWebhookRoutes(deps.db, deps.wmsWebhookSecret));
+  app.use(wmsWebhookRoutes(deps.db, deps.wmsWebhookSecret, undefined, { client: deps.saga.client, log: deps.log }));
   app.use(stripeWebhookRoutes({ db: deps.db, client: deps.saga.client, secret: deps.stripeWebhookSecret, log: deps.log }));
   app.use(inventoryRoutes(deps.db, deps.credentials));
-  app.use(webhookSubscriptionRoutes({ db: deps.db, credentials: deps.credentials, secretOverlapMs: deps.webhookSecretOverlapMs ?? 24 * 3_600_000, allowPrivateTargets: deps.webhookAllowPrivateTargets ?? false }));
+  app.use(webhookSubscriptionRoutes({ db: deps.db, credentials: deps.credentials, secretOverlapMs: deps.webhookSecretOverlapMs ?? 24 * 3_600_000, allowPrivateTargets: deps.webhookAllowPrivateTargets ?? false, ...deps.webhookSubscriptions }));
   app.use(adminRoutes({ db: deps.db, client: deps.saga.client, taskQueue: deps.saga.taskQueue, credentials: deps.credentials }));
   app.use((req, res) => sendProblem(res, new Problem(404, 'Not found', `no route ${req.method} ${req.path}`)));
   app.use(problemHandler((err) => deps.log.error({ err }, 'unhandled error')));

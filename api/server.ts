@@ -13,10 +13,11 @@ import { createApp } from './app';
 import { dataConverterFor } from '../lib/codec/dataConverter';
 import { checkoutNames, parseCredentials } from '../lib/credentials';
 import { assertDeployable } from '../lib/deployment';
-import { settleLegacyOrderOwner } from '../db/order/legacyOwner';
+import { settleLegacyOrderOwner } from '../db/order';
 import { createSagaLauncher, serveOrderStateMetrics } from './order';
 import { startTracing } from '../lib/tracing';
 import { temporalConnectionOptions } from '../lib/temporalConnection';
+import type { Resolver } from '../lib/webhooks';
 import { serveWebhookStateMetrics } from './webhooks';
 
 export interface RunningApi {
@@ -27,7 +28,10 @@ export interface RunningApi {
 }
 
 /** Starts the HTTP API against an existing Postgres and Temporal. */
-export async function startApi(config: Config, options: { port?: number; sagaPolicy?: Partial<SagaPolicy>; temporalUiUrl?: string } = {}): Promise<RunningApi> {
+export async function startApi(
+  config: Config,
+  options: { port?: number; sagaPolicy?: Partial<SagaPolicy>; temporalUiUrl?: string; webhookResolve?: Resolver } = {},
+): Promise<RunningApi> {
   assertDeployable(config, 'the API');
   const database = openDatabase(requireDatabaseUrl(config), { max: config.API_DB_POOL_MAX });
   // Lazy: the API accepts orders even when Temporal is down at start-up; the dispatcher starts their sagas later.
@@ -59,6 +63,7 @@ export async function startApi(config: Config, options: { port?: number; sagaPol
     sessionSecret: config.SESSION_SECRET,
     webhookSecretOverlapMs: config.WEBHOOK_SECRET_OVERLAP_HOURS * 3_600_000,
     webhookAllowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+    webhookSubscriptions: { maxSubscriptionsPerOwner: config.WEBHOOK_MAX_SUBSCRIPTIONS_PER_OWNER, allowedPorts: config.WEBHOOK_ALLOWED_PORTS, resolve: options.webhookResolve },
   });
   const server: Server = createServer(app);
   server.keepAliveTimeout = 65_000;

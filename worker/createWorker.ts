@@ -16,7 +16,7 @@ import type { PaymentGateway } from '../activities/payment/contract';
 import type { Database } from '../db/client';
 import type { Config } from '../lib/config';
 import { assertDeployable } from '../lib/deployment';
-import { settleLegacyOrderOwner } from '../db/order/legacyOwner';
+import { settleLegacyOrderOwner } from '../db/order';
 import { checkoutNames, parseCredentials } from '../lib/credentials';
 import { webhookSender, type SenderOptions } from '../lib/webhooks';
 import { runWebhookDelivery } from './webhooks';
@@ -91,15 +91,19 @@ export async function startBackgroundDuties(config: Config, db: Database, option
 
 /** Delivers the outbox's webhook events (see worker/webhooks/delivery.ts); returns its stop. */
 export function startWebhookDelivery(config: Config, db: Database, resolve?: SenderOptions['resolve'], legacyOwner?: string): () => Promise<void> {
-  const sender = webhookSender({ allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS, timeoutMs: config.WEBHOOK_TIMEOUT_MS, resolve });
+  const sender = webhookSender({ allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS, timeoutMs: config.WEBHOOK_TIMEOUT_MS, resolve, allowedPorts: config.WEBHOOK_ALLOWED_PORTS });
   const delivery = runWebhookDelivery(db, {
     sender,
     retrySchedule: config.WEBHOOK_RETRY_SCHEDULE,
     pollIntervalMs: config.WEBHOOK_POLL_INTERVAL_MS,
     perSubscription: config.WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION,
     maxInFlight: config.WEBHOOK_MAX_IN_FLIGHT,
+    perOwner: config.WEBHOOK_CONCURRENCY_PER_OWNER,
+    perHost: config.WEBHOOK_CONCURRENCY_PER_HOST,
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
     legacyOwner,
+    // A subscription outlives no credential: one whose principal left these settings is disabled.
+    principals: { checkout: parseCredentials(config.CHECKOUT_TOKENS, 'checkout').map((c) => c.principal), staff: parseCredentials(config.STAFF_TOKENS, 'staff').map((c) => c.principal) },
     log: logger.child({ component: 'webhooks' }),
   });
   return async () => {

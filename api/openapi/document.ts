@@ -363,11 +363,24 @@ export function openApiDocument() {
             responses: {
               '201': { ...json('Subscribed; keep the secret.', webhookSubscriptionWithSecretSchema), headers: z.object({ location: z.string() }) },
               ...errors(400, 401, 403, 413, 415, 429),
-              '422': problem('The URL names a private, loopback, link-local or otherwise non-public address (unless WEBHOOK_ALLOW_PRIVATE_TARGETS is set).', {
-                title: 'Forbidden webhook target',
-                status: 422,
-                detail: 'url: names 10.0.0.7, a private, loopback or link-local address: webhook targets must be public',
-                issues: [{ field: 'url', message: 'names 10.0.0.7, a private, loopback or link-local address: webhook targets must be public' }],
+              '409': problem('The caller has as many endpoints as one client may have (WEBHOOK_MAX_SUBSCRIPTIONS_PER_OWNER, 16 by default): delete one first.', {
+                title: 'Too many webhook endpoints',
+                status: 409,
+                detail: 'checkout-web has 16 webhook endpoints, the most one client may have (16): delete one before adding another',
+              }),
+              '422': problem(
+                'The URL names, or its name resolves to, a private, loopback, link-local or otherwise non-public address (unless WEBHOOK_ALLOW_PRIVATE_TARGETS is set), its name has no address, or its port is not allowed (WEBHOOK_ALLOWED_PORTS: 80, 443 and 1024-65535 by default). A resolved address is never named.',
+                {
+                  title: 'Forbidden webhook target',
+                  status: 422,
+                  detail: 'url: hooks.example.com resolves to a private, loopback or link-local address: webhook targets must be public',
+                  issues: [{ field: 'url', message: 'hooks.example.com resolves to a private, loopback or link-local address: webhook targets must be public' }],
+                },
+              ),
+              '503': problem('The URL\'s name could not be resolved just now (DNS did not answer); try again.', {
+                title: 'Webhook target not resolved',
+                status: 503,
+                detail: 'url: hooks.example.com could not be resolved just now; try again',
               }),
             },
           }),
@@ -417,7 +430,8 @@ export function openApiDocument() {
             tags: ['Webhook subscriptions'],
             operationId: 'redeliverWebhook',
             summary: 'Send a delivery again',
-            description: 'A new attempt now (same `webhook-id`), with the whole retry schedule ahead of it. A disabled endpoint is enabled again.',
+            description:
+              'A new attempt now (same `webhook-id`), with the whole retry schedule ahead of it. A disabled endpoint is enabled again, and the deliveries paused when it was disabled are pending again (`resumed` counts them); the events that happened while it was disabled were not queued (`droppedEvents` on the subscription counts them).',
             security: staffOnly,
             requestParams: { path: subscriptionIdParam.extend({ deliveryId: z.string().meta({ example: '42' }) }), header: consoleHeader },
             responses: {

@@ -209,8 +209,14 @@ export const webhookSubscriptionSchema = z
     scope: z.enum(['own_orders', 'all_orders']).meta({ description: "own_orders: the events of the orders the subscribing checkout client placed; all_orders: every order's (staff)." }),
     createdAt: isoTime,
     previousSecretExpiresAt: isoTime.nullable().meta({ description: 'After a rotation: until when the previous secret still signs beside the new one.' }),
-    disabledAt: isoTime.nullable().meta({ description: 'Set when a delivery exhausted its retry schedule; a redeliver enables the endpoint again.' }),
+    disabledAt: isoTime
+      .nullable()
+      .meta({ description: 'Set when a delivery exhausted its retry schedule, or when the credential that made it is no longer configured; a redeliver enables the endpoint again.' }),
     disabledReason: z.string().nullable(),
+    droppedEvents: z.int().meta({
+      description: 'Events not queued for this endpoint because it was disabled when they happened (in all, since it was made). They are not sent on re-enable: read the orders (GET /orders) to catch up.',
+      example: 0,
+    }),
   })
   .meta({ id: 'WebhookSubscription' });
 
@@ -227,7 +233,7 @@ export const webhookDeliverySchema = z
     type: z.string().meta({ example: 'order.completed' }),
     orderId,
     sequence: z.int(),
-    state: z.enum(['pending', 'sending', 'delivered', 'failed']),
+    state: z.enum(['pending', 'sending', 'delivered', 'failed', 'paused']).meta({ description: 'paused: queued before the endpoint was disabled; pending again when it is enabled.' }),
     attempts: z.int(),
     nextAttemptAt: isoTime.nullable(),
     deliveredAt: isoTime.nullable(),
@@ -241,4 +247,10 @@ export const webhookDeliveryLogSchema = z
   .object({ subscription: webhookSubscriptionSchema, deliveries: z.array(webhookDeliverySchema).meta({ description: 'Newest first, at most 200.' }) })
   .meta({ id: 'WebhookDeliveryLog' });
 
-export const redeliveryAcceptedSchema = z.object({ deliveryId: z.string(), state: z.literal('pending') }).meta({ id: 'RedeliveryAccepted' });
+export const redeliveryAcceptedSchema = z
+  .object({
+    deliveryId: z.string(),
+    state: z.literal('pending'),
+    resumed: z.int().meta({ description: 'Deliveries paused while the endpoint was disabled that are pending again (0 when it was enabled).', example: 0 }),
+  })
+  .meta({ id: 'RedeliveryAccepted' });

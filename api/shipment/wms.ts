@@ -1,10 +1,13 @@
+import type { Client } from '@temporalio/client';
 import { Router } from 'express';
+import type { Logger } from 'pino';
 import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../../db/client';
 import { appendOrderEvent } from '../../db/events';
 import { enqueueWebhookEvent } from '../../db/webhooks/contract';
-import { shipments } from '../../db/schema';
+import { orders, shipments } from '../../db/schema';
+import { isTerminalStatus, shipmentShippedSignal } from '../../workflows/order/contract';
 import { mayBecome } from '../../db/shipmentStatuses';
 import { SIGNATURE_HEADER, verifySignature } from '../../lib/shipment/wmsSignature';
 import { Problem, invalidInput } from '../problem';
@@ -20,9 +23,11 @@ export const shippedEvent = z.object({
 
 /**
  * The WMS tells us a parcel left the building. Signed with a shared secret and a timestamp, so a forged
- * or an old replayed callback is refused; delivered at least once, so a repeat changes nothing.
+ * or an old replayed callback is refused; delivered at least once, so a repeat changes nothing. Once recorded, the
+ * news goes on to the order's live saga (`shipmentShipped`), best effort: the saga asks the WMS before it gives
+ * any handed-off shipment up, so a signal lost to a Temporal outage costs a question, never a parcel.
  */
-export function wmsWebhookRoutes(db: Database, secret: string | undefined, toleranceSeconds = 300): Router {
+export function wmsWebhookRoutes(db: Database, secret: string | undefined, toleranceSeconds = 300, saga?: { client: Client; log: Logger }): Router {
   const router = Router();
   router.post('/webhooks/wms', async (req, res) => {
     if (!secret) throw new Problem(401, 'Unauthorized', 'webhooks are refused: no WMS_WEBHOOK_SECRET is configured');
@@ -32,7 +37,7 @@ export function wmsWebhookRoutes(db: Database, secret: string | undefined, toler
     const parsed = shippedEvent.safeParse(req.body);
     if (!parsed.success) throw invalidInput(parsed.error);
     const event = parsed.data;
-    const firstDelivery = await db.transaction(async (tx) => {
+    const recorded = await db.transaction(async (tx) => {
       const [shipment] = await tx
         .select({ id: shipments.id, wmsTaskId: shipments.wmsTaskId })
         .from(shipments)
@@ -54,9 +59,17 @@ export function wmsWebhookRoutes(db: Database, secret: string | undefined, toler
           .returning({ id: shipments.id });
         if (moved.length > 0) await enqueueWebhookEvent(tx, { orderId: event.reference, type: 'shipment.shipped', status: 'shipped', shipmentId: event.shipmentId });
       }
-      return appended;
+      const [order] = await tx.select({ workflowId: orders.workflowId, status: orders.status }).from(orders).where(eq(orders.id, event.reference));
+      return { appended, order };
     });
-    res.status(200).json({ received: true, duplicate: !firstDelivery });
+    // A repeated callback signals again: the first signal may have been lost (the saga ignores a repeat).
+    if (saga && recorded.order && !isTerminalStatus(recorded.order.status)) {
+      await saga.client.workflow
+        .getHandle(recorded.order.workflowId)
+        .signal(shipmentShippedSignal, { shipmentId: event.shipmentId, taskId: event.taskId, shippedAt: event.shippedAt ?? null })
+        .catch((err: unknown) => saga.log.warn({ err, orderId: event.reference, shipmentId: event.shipmentId }, 'shipped callback: the saga could not be signalled'));
+    }
+    res.status(200).json({ received: true, duplicate: !recorded.appended });
   });
   return router;
 }

@@ -145,3 +145,92 @@ export function guardedLookup(resolve: Resolver, check: { refusePrivate: boolean
     );
   };
 }
+
+/** Which ports a webhook URL may name (WEBHOOK_ALLOWED_PORTS): closed ranges, inclusive. */
+export type PortPolicy = readonly (readonly [number, number])[];
+
+/** The default: the web's own ports and every unprivileged one (where receivers listen), never SSH, SMTP or other system services. */
+export const DEFAULT_ALLOWED_PORTS = '80,443,1024-65535';
+
+/** Parses `80,443,1024-65535` (ports and ranges); throws on anything else. */
+export function parsePortPolicy(raw: string): PortPolicy {
+  return raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(part);
+      const from = m ? Number(m[1]) : NaN;
+      const to = m ? Number(m[2] ?? m[1]) : NaN;
+      if (!m || from < 1 || to > 65535 || from > to) throw new Error(`WEBHOOK_ALLOWED_PORTS: "${part}" is not a port (1-65535) or a range of them (from-to)`);
+      return [from, to] as const;
+    });
+}
+
+/** The port a URL connects to: its own, or its scheme's. */
+export function portOf(url: URL): number {
+  return url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+}
+
+/** Why a URL's port is refused (for the client), or undefined when the policy allows it. */
+export function portRefusal(url: URL, policy: PortPolicy): string | undefined {
+  const port = portOf(url);
+  if (policy.some(([from, to]) => port >= from && port <= to)) return undefined;
+  return `port ${port} is not one webhooks may use (allowed: ${policy.map(([f, t]) => (f === t ? `${f}` : `${f}-${t}`)).join(', ')})`;
+}
+
+const IPV4_IN_TEXT = /\b\d{1,3}(?:\.\d{1,3}){3}\b/g;
+const IPV6_IN_TEXT = /(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:%\w+)?(?:(?<=:)\d{1,3}(?:\.\d{1,3}){3})?(?![\w:])/g;
+
+/**
+ * A recorded error as the client may read it: every IP address in it that the client did not write itself (its
+ * URL's own literal) is replaced by the URL's host name, so a connect error ("connect ECONNREFUSED 10.1.2.3:443")
+ * never maps the DNS behind a name. Refusals lose their address first (redactRefusal).
+ */
+export function withoutResolvedAddresses(text: string, url: string): string {
+  let host: string;
+  try {
+    host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    host = 'the target';
+  }
+  const own = isIP(host) ? host.toLowerCase() : undefined;
+  const replace = (match: string) => (isIP(match.replace(/%.*$/, '')) && match.toLowerCase() !== own ? host : match);
+  return redactRefusal(text).replace(IPV4_IN_TEXT, replace).replace(IPV6_IN_TEXT, replace);
+}
+
+/** A subscription's URL judged before it is stored: accepted, or why not (the status and the client's message). */
+export type TargetVerdict = { ok: true } | { ok: false; status: 422 | 503; message: string };
+
+/**
+ * Judges a webhook URL at subscription as its deliveries will judge it: the port against the policy, an address
+ * literal, and (when private targets are refused) every address the name resolves to now. Deliveries judge the
+ * connected address again (DNS can change after this); the messages never name a resolved address.
+ */
+export async function judgeSubscriptionTarget(
+  raw: string,
+  options: { allowPrivateTargets: boolean; ports: PortPolicy; resolve?: Resolver; resolveTimeoutMs?: number },
+): Promise<TargetVerdict> {
+  const url = new URL(raw);
+  const refusedPort = portRefusal(url, options.ports);
+  if (refusedPort) return { ok: false, status: 422, message: refusedPort };
+  if (options.allowPrivateTargets) return { ok: true };
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host)) return isForbiddenAddress(host) ? { ok: false, status: 422, message: `names ${host}, ${FORBIDDEN_KIND}: webhook targets must be public` } : { ok: true };
+  let addresses: { address: string; family: number }[];
+  try {
+    const timeoutMs = options.resolveTimeoutMs ?? 5_000;
+    let timer: NodeJS.Timeout | undefined;
+    addresses = await Promise.race([
+      (options.resolve ?? systemResolver)(host),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(Object.assign(new Error('timed out'), { code: 'ETIMEOUT' })), timeoutMs))),
+    ]).finally(() => clearTimeout(timer));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTFOUND' || code === 'ENODATA') return { ok: false, status: 422, message: `${host} has no address: webhook targets must resolve` };
+    return { ok: false, status: 503, message: `${host} could not be resolved just now; try again` };
+  }
+  if (addresses.length === 0) return { ok: false, status: 422, message: `${host} has no address: webhook targets must resolve` };
+  if (addresses.some((a) => isForbiddenAddress(a.address))) return { ok: false, status: 422, message: `${host} resolves to ${FORBIDDEN_KIND}: webhook targets must be public` };
+  return { ok: true };
+}

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { Agent, buildConnector, request } from 'undici';
-import { FORBIDDEN_KIND, ForbiddenTargetError, guardedLookup, isForbiddenAddress, systemResolver, type Resolver } from './safeTarget';
+import { FORBIDDEN_KIND, ForbiddenTargetError, guardedLookup, isForbiddenAddress, portRefusal, systemResolver, withoutResolvedAddresses, type PortPolicy, type Resolver } from './safeTarget';
 
 export interface AttemptOutcome {
   delivered: boolean;
@@ -18,6 +18,8 @@ export interface SenderOptions {
   timeoutMs: number;
   /** The DNS the connections use (injected by tests to map a public-looking name to loopback). */
   resolve?: Resolver;
+  /** WEBHOOK_ALLOWED_PORTS: a URL naming another port is refused before any connection (subscriptions made before the policy). */
+  allowedPorts?: PortPolicy;
 }
 
 /**
@@ -48,6 +50,8 @@ export function webhookSender(options: SenderOptions) {
     const took = () => Math.round(performance.now() - started);
     try {
       const target = new URL(url);
+      const refusedPort = options.allowedPorts ? portRefusal(target, options.allowedPorts) : undefined;
+      if (refusedPort) throw new ForbiddenTargetError(refusedPort);
       const literal = target.hostname.replace(/^\[|\]$/g, '');
       if (!options.allowPrivateTargets && isIP(literal) && isForbiddenAddress(literal)) {
         throw new ForbiddenTargetError(`${literal} is ${FORBIDDEN_KIND}`, literal);
@@ -67,7 +71,8 @@ export function webhookSender(options: SenderOptions) {
     } catch (err) {
       const e = err as Error & { code?: string; cause?: Error };
       const refusal = e instanceof ForbiddenTargetError ? e : e.cause instanceof ForbiddenTargetError ? e.cause : undefined;
-      const why = refusal ? `refused: ${refusal.message}` : `${e.code ?? e.name}: ${e.message}`;
+      // A connect error names the address the name resolved to: the client reads the host name instead.
+      const why = refusal ? `refused: ${refusal.message}` : withoutResolvedAddresses(`${e.code ?? e.name}: ${e.message}`, url);
       return { delivered: false, status: null, error: why.slice(0, 500), durationMs: took(), ...(refusal?.address ? { refusedAddress: refusal.address } : {}) };
     }
   }

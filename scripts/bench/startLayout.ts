@@ -21,7 +21,7 @@ import { importNewStock } from '../../activities/inventory/stockImport';
 import { simErp } from '../../activities/erp/adapters/simErp';
 import { VendorClient } from '../../activities/vendorClient';
 import { openDatabase } from '../../db/client';
-import { findGo } from '../../lib/temporalCli';
+import { resolveVegeta } from '../../lib/vegeta';
 import { TERMINAL_STATUSES } from '../../workflows/order/contract';
 import { BENCH_STOCK, benchOrder, orderIdFor } from './orders';
 import { DEFAULT_SIM_LATENCIES } from './sim';
@@ -53,17 +53,9 @@ const t0 = Date.now();
 const log = (line: string) => console.log(`[bench:start +${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}`);
 
 function vegetaPath(): string {
-  const go = findGo();
-  const candidates = [...(process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'vegeta')), ...(go ? [path.join(execFileSync(go, ['env', 'GOPATH'], { encoding: 'utf8' }).trim(), 'bin', 'vegeta')] : [])];
-  for (const file of candidates) {
-    try {
-      execFileSync(file, ['-version'], { stdio: 'ignore' });
-      return file;
-    } catch {
-      // next
-    }
-  }
-  throw new Error('vegeta not found: GOTOOLCHAIN=local CGO_ENABLED=0 go install github.com/tsenart/vegeta/v12@latest');
+  const vegeta = resolveVegeta();
+  if (!vegeta) throw new Error('vegeta not found: run npm run setup (it builds the pinned vegeta with Go), or set VEGETA_PATH');
+  return vegeta.path;
 }
 
 /** The stack as `npm start` runs it, in its own process group; its output goes to a file. */

@@ -2,10 +2,11 @@ import { inject } from 'vitest';
 import { startApi, type RunningApi } from '../../api/server';
 import { loadConfig, vendorUrlsFor } from '../../lib/config';
 import type { SagaPolicy } from '../../workflows/order/contract';
+import type { Resolver } from '../../lib/webhooks';
 import { CHECKOUT_TOKEN, TEST_API_ENV, TEST_SAGA_POLICY } from './testPolicy';
 
 /** A second API on the run's stack whose orders carry a different saga policy (or go to another task queue). */
-export async function startOwnApi(options: { policy?: Partial<SagaPolicy>; taskQueue?: string; env?: Record<string, string> } = {}): Promise<RunningApi> {
+export async function startOwnApi(options: { policy?: Partial<SagaPolicy>; taskQueue?: string; env?: Record<string, string>; webhookResolve?: Resolver } = {}): Promise<RunningApi> {
   const config = loadConfig({
     ...process.env,
     ...vendorUrlsFor(inject('simUrl')),
@@ -15,7 +16,7 @@ export async function startOwnApi(options: { policy?: Partial<SagaPolicy>; taskQ
     ...TEST_API_ENV,
     ...options.env,
   });
-  return startApi(config, { port: 0, sagaPolicy: { ...TEST_SAGA_POLICY, ...options.policy } });
+  return startApi(config, { port: 0, sagaPolicy: { ...TEST_SAGA_POLICY, ...options.policy }, webhookResolve: options.webhookResolve });
 }
 
 export function clientOf(api: RunningApi) {

@@ -17,6 +17,9 @@ export const CHECKOUT_CREDENTIAL = `checkout-web:${CHECKOUT_TOKEN}`;
 /** A second checkout service: its Idempotency-Keys and orders are its own. */
 export const OTHER_CHECKOUT_TOKEN = 'test-checkout-token-2';
 export const OTHER_CHECKOUT_CREDENTIAL = `checkout-app:${OTHER_CHECKOUT_TOKEN}`;
+/** A third checkout service with webhook endpoints of its own and no orders: the fairness tests' crowd of endpoints. */
+export const CROWD_CHECKOUT_TOKEN = 'test-checkout-token-crowd';
+export const CROWD_CHECKOUT_CREDENTIAL = `checkout-crowd:${CROWD_CHECKOUT_TOKEN}`;
 export const WMS_WEBHOOK_SECRET = 'test-wms-webhook-secret';
 export const STRIPE_WEBHOOK_SECRET = 'whsec_test_hotpath';
 
@@ -36,7 +39,7 @@ export const TEST_API_ENV = {
   API_HOST: '127.0.0.1',
   PAYLOAD_KEYS,
   STAFF_TOKENS: STAFF_CREDENTIAL,
-  CHECKOUT_TOKENS: `${CHECKOUT_CREDENTIAL},${OTHER_CHECKOUT_CREDENTIAL}`,
+  CHECKOUT_TOKENS: `${CHECKOUT_CREDENTIAL},${OTHER_CHECKOUT_CREDENTIAL},${CROWD_CHECKOUT_CREDENTIAL}`,
   // The first checkout credential owns the orders placed before owners were recorded (test/order/ownership.test.ts).
   LEGACY_ORDER_OWNER: 'checkout-web',
   WMS_WEBHOOK_SECRET,
@@ -51,4 +54,6 @@ export const TEST_API_ENV = {
   WEBHOOK_RETRY_SCHEDULE: TEST_WEBHOOK_RETRY_SCHEDULE,
   WEBHOOK_POLL_INTERVAL_MS: '100',
   WEBHOOK_TIMEOUT_MS: '2000',
+  // Every file's endpoints belong to the same few principals: the cap (16 by default) is tested by an API of its own.
+  WEBHOOK_MAX_SUBSCRIPTIONS_PER_OWNER: '1000',
 };

@@ -30,6 +30,8 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 const hostileDns: Resolver = async (hostname) => {
   const answers: Record<string, { address: string; family: number }[]> = {
     'hooks.shop.example': [{ address: '127.0.0.1', family: 4 }],
+    'public.shop.example': [{ address: '93.184.215.14', family: 4 }],
+    'db.corp.example': [{ address: '10.1.2.3', family: 4 }],
     'mixed.shop.example': [
       { address: '93.184.215.14', family: 4 },
       { address: '127.0.0.1', family: 4 },
@@ -96,6 +98,24 @@ describe('webhook targets: private, loopback and link-local addresses are refuse
     expect(hits).toEqual([]);
   });
 
+  it('a connect error is recorded with the host name, not the address the name resolved to', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const outcome = await allowing.send(`http://hooks.shop.example:${closedPort}/gone`, {}, '{}');
+    expect(outcome.error).toBe(`ECONNREFUSED: connect ECONNREFUSED hooks.shop.example:${closedPort}`);
+  });
+
+  it('a port outside WEBHOOK_ALLOWED_PORTS is refused at delivery too, before any connection (endpoints made before the policy)', async () => {
+    const withPolicy = webhookSender({ allowPrivateTargets: true, timeoutMs: 2_000, resolve: hostileDns, allowedPorts: [[80, 80], [443, 443], [port + 1, 65535]] });
+    hits = [];
+    const outcome = await withPolicy.send(`http://hooks.shop.example:${port}/p`, {}, '{}');
+    await withPolicy.close();
+    expect(outcome).toMatchObject({ delivered: false, status: null, error: `refused: port ${port} is not one webhooks may use (allowed: 80, 443, ${port + 1}-65535)` });
+    expect(hits).toEqual([]);
+  });
+
   it('the same names reach the server when private targets are allowed (the refusal is the check, not the DNS)', async () => {
     hits = [];
     expect(await allowing.send(`http://hooks.shop.example:${port}/h`, {}, '{}')).toMatchObject({ delivered: true, status: 200 });
@@ -130,13 +150,19 @@ describe('redirects are not followed', () => {
 
 describe('URLs are judged at subscription, and the delivery log names no internal address', () => {
   let refusing: RunningApi;
+  let refusingSystemDns: RunningApi;
   beforeAll(async () => {
-    refusing = await startOwnApi({ env: { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'false' } });
+    // The DNS of a hostile world for the names (as the dispatcher's sender above); the system's for localhost.
+    refusing = await startOwnApi({ env: { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'false' }, webhookResolve: hostileDns });
+    refusingSystemDns = await startOwnApi({ env: { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'false' } });
   });
-  afterAll(() => refusing?.close());
+  afterAll(async () => {
+    await refusing?.close();
+    await refusingSystemDns?.close();
+  });
 
-  const subscribeTo = async (url: string) => {
-    const res = await fetch(`${refusing.url}/webhook-subscriptions`, {
+  const subscribeTo = async (url: string, to = refusing) => {
+    const res = await fetch(`${to.url}/webhook-subscriptions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${CHECKOUT_TOKEN}` },
       body: JSON.stringify({ url }),
@@ -161,24 +187,71 @@ describe('URLs are judged at subscription, and the delivery log names no interna
     expect(res.body).toMatchObject({ title: 'Forbidden webhook target', detail: `url: names ${literal}, a private, loopback or link-local address: webhook targets must be public` });
   });
 
-  it('a public literal and a name are accepted (names are judged at each delivery, where the DNS answers)', async () => {
-    for (const url of ['https://8.8.8.8/hooks', 'https://[2606:4700:4700::1111]/hooks', 'https://hooks.shop.example/x']) {
+  it.each([
+    ['hooks.shop.example', 'http://hooks.shop.example/hooks', '127.0.0.1'],
+    ['mixed.shop.example', 'https://mixed.shop.example/hooks', '127.0.0.1'],
+    ['metadata.shop.example', 'http://metadata.shop.example/latest/meta-data/', '169.254.169.254'],
+    ['db.corp.example', 'https://db.corp.example:8443/hooks', '10.1.2.3'],
+    ['v6.shop.example', 'https://v6.shop.example/hooks', '::1'],
+    ['sixtofour.shop.example', 'https://sixtofour.shop.example/hooks', '2002:a9fe:a9fe::'],
+  ])('a name resolving to a forbidden address (%s) is a 422 that does not name the address', async (host, url, address) => {
+    const res = await subscribeTo(url);
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({
+      title: 'Forbidden webhook target',
+      detail: `url: ${host} resolves to a private, loopback or link-local address: webhook targets must be public`,
+      issues: [{ field: 'url', message: `${host} resolves to a private, loopback or link-local address: webhook targets must be public` }],
+    });
+    expect(JSON.stringify(res.body)).not.toContain(address);
+  });
+
+  it('localhost, resolved by the system DNS at subscription, is a 422 that does not name its address', async () => {
+    const res = await subscribeTo('http://localhost:8080/hooks', refusingSystemDns);
+    expect(res.status).toBe(422);
+    expect(res.body.detail).toBe('url: localhost resolves to a private, loopback or link-local address: webhook targets must be public');
+    expect(JSON.stringify(res.body)).not.toMatch(/127\.0\.0\.1|::1/);
+  });
+
+  it('a name with no address is a 422', async () => {
+    const res = await subscribeTo('https://nowhere.shop.example/hooks');
+    expect(res.status).toBe(422);
+    expect(res.body.detail).toBe('url: nowhere.shop.example has no address: webhook targets must resolve');
+  });
+
+  it.each([
+    ['https://8.8.8.8:22/hooks', 22],
+    ['http://public.shop.example:25/hooks', 25],
+    ['https://8.8.8.8:1023/hooks', 1023],
+  ])('%s names a port webhooks may not use: 422', async (url, port) => {
+    const res = await subscribeTo(url);
+    expect(res.status).toBe(422);
+    expect(res.body.detail).toBe(`url: port ${port} is not one webhooks may use (allowed: 80, 443, 1024-65535)`);
+  });
+
+  it('a public literal and a name resolving to public addresses are accepted, on allowed ports', async () => {
+    for (const url of ['https://8.8.8.8/hooks', 'https://[2606:4700:4700::1111]/hooks', 'https://public.shop.example/x', 'http://public.shop.example:80/x', 'https://public.shop.example:8443/x']) {
       const res = await subscribeTo(url);
       expect(res.status).toBe(201);
       await testDb().delete(webhookSubscriptions).where(eq(webhookSubscriptions.id, res.body.id));
     }
   });
 
-  it('the stack (private targets allowed, as in development) still accepts a loopback receiver', async () => {
-    const res = await api('/webhook-subscriptions', { body: { url: 'http://127.0.0.1:9/hooks' } });
+  it('the stack (private targets allowed, as in development) still accepts a loopback receiver, on an allowed port', async () => {
+    const res = await api('/webhook-subscriptions', { body: { url: 'http://127.0.0.1:9999/hooks' } });
     expect(res.status).toBe(201);
     expect((await api(`/webhook-subscriptions/${res.body.id}`, { method: 'DELETE' })).status).toBe(204);
+    // The port policy holds with private targets allowed: no webhook to a local SSH or SMTP.
+    const ssh = await api('/webhook-subscriptions', { body: { url: 'http://127.0.0.1:22/hooks' } });
+    expect(ssh.status).toBe(422);
+    expect(ssh.body.detail).toBe('url: port 22 is not one webhooks may use (allowed: 80, 443, 1024-65535)');
   });
 
   it('a refusal recorded with the resolved address (before it was withheld) is shown without it', async () => {
     // A disabled subscription, so the dispatcher leaves it alone, with a refusal recorded as older code wrote it.
     const sub = await subscribe('https://db.corp.example/hooks');
     const leaked = 'refused: db.corp.example resolves to 10.1.2.3, a private, loopback or link-local address';
+    // A connect error names the address the name resolved to, as undici words it.
+    const connectError = 'ECONNREFUSED: connect ECONNREFUSED 10.1.2.3:443';
     const order = fixtureOrder(`ssrf-${Date.now()}`);
     await testDb().insert(orders).values({ ...order, webhookSeq: 1 });
     const [event] = await testDb()
@@ -191,13 +264,24 @@ describe('URLs are judged at subscription, and the delivery log names no interna
       .where(eq(webhookSubscriptions.id, sub.id));
     await testDb()
       .insert(webhookDeliveries)
-      .values({ eventId: event!.id, subscriptionId: sub.id, state: 'failed', attempts: 8, lastError: leaked, log: [{ at: new Date().toISOString(), status: null, error: leaked, durationMs: 3 }] });
+      .values({
+        eventId: event!.id,
+        subscriptionId: sub.id,
+        state: 'failed',
+        attempts: 8,
+        lastError: leaked,
+        log: [
+          { at: new Date().toISOString(), status: null, error: connectError, durationMs: 2 },
+          { at: new Date().toISOString(), status: null, error: leaked, durationMs: 3 },
+        ],
+      });
 
     const log = await deliveriesOf(sub.id);
     const text = JSON.stringify(log);
     expect(text).not.toContain('10.1.2.3');
     expect(log.deliveries[0]).toMatchObject({ lastError: 'refused: db.corp.example resolves to a private, loopback or link-local address' });
-    expect(log.deliveries[0].log[0].error).toBe('refused: db.corp.example resolves to a private, loopback or link-local address');
+    expect(log.deliveries[0].log[0].error).toBe('ECONNREFUSED: connect ECONNREFUSED db.corp.example:443');
+    expect(log.deliveries[0].log[1].error).toBe('refused: db.corp.example resolves to a private, loopback or link-local address');
     expect(log.subscription.disabledReason).toMatch(/the last: refused: db\.corp\.example resolves to a private, loopback or link-local address$/);
     const listed = (await api('/webhook-subscriptions')).body.subscriptions.find((s: { id: string }) => s.id === sub.id);
     expect(JSON.stringify(listed)).not.toContain('10.1.2.3');

@@ -1,5 +1,8 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
-import { api, newIdempotencyKey, newSku, orderRequest, placeOrder, sim, waitForStatus } from '../support/stack';
+import { orders, webhookEvents } from '../../db/schema';
+import { api, fixtureOrder, newIdempotencyKey, newSku, orderRequest, placeOrder, sim, testDb, waitForStatus } from '../support/stack';
 import { CHECKOUT_TOKEN } from '../support/testPolicy';
 import type { Receiver } from './receiver';
 
@@ -71,3 +74,94 @@ export function expectGapless(events: { id: string; event: { data: { sequence: n
 }
 
 export { placeOrder };
+
+/**
+ * Writes `count` events of a fixture order owned by `owner` straight into the outbox, in one statement, so the
+ * dispatcher fans them all out in one pass (in id order): no saga needed when a test wants many events at once.
+ * Answers the order id and the events' message ids, in order.
+ */
+export async function outboxEvents(owner: string, count: number, tag = `${owner}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`) {
+  const order = { ...fixtureOrder(tag), owner, webhookSeq: count };
+  await testDb().insert(orders).values(order);
+  const types = ['order.received', 'order.processing', 'shipment.labelled', 'shipment.handed_off', 'order.handed_off', 'order.completed', 'shipment.shipped'];
+  const rows = Array.from({ length: count }, (_, i) => ({
+    messageId: `msg_${order.id!.replace(/^ord_/, '')}_${i + 1}`,
+    orderId: order.id!,
+    owner,
+    type: types[i % types.length]!,
+    sequence: i + 1,
+    payload: { type: types[i % types.length]!, timestamp: new Date().toISOString(), data: { orderId: order.id!, status: 'processing', reason: null, sequence: i + 1 } },
+  }));
+  await testDb().insert(webhookEvents).values(rows);
+  return { orderId: order.id!, messageIds: rows.map((r) => r.messageId) };
+}
+
+/** Several owners' events written together, in one statement (one fan-out pass); answers each batch's message ids. */
+export async function outboxEventsTogether(batches: { owner: string; count: number }[]) {
+  const all: { messageIds: string[]; rows: (typeof webhookEvents.$inferInsert)[] }[] = [];
+  for (const [b, batch] of batches.entries()) {
+    const order = { ...fixtureOrder(`together-${Date.now()}-${b}-${Math.random().toString(36).slice(2, 8)}`), owner: batch.owner, webhookSeq: batch.count };
+    await testDb().insert(orders).values(order);
+    const rows = Array.from({ length: batch.count }, (_, i) => ({
+      messageId: `msg_${order.id!.replace(/^ord_/, '')}_${i + 1}`,
+      orderId: order.id!,
+      owner: batch.owner,
+      type: 'order.processing',
+      sequence: i + 1,
+      payload: { type: 'order.processing', timestamp: new Date().toISOString(), data: { orderId: order.id!, status: 'processing', reason: null, sequence: i + 1 } },
+    }));
+    all.push({ messageIds: rows.map((r) => r.messageId), rows });
+  }
+  await testDb().insert(webhookEvents).values(all.flatMap((a) => a.rows));
+  return all.map((a) => a.messageIds);
+}
+
+/**
+ * A slow endpoint on one loopback address: holds every request open without answering (the attempt times out,
+ * WEBHOOK_TIMEOUT_MS), and counts the requests open at once (on it, and in `together` across several).
+ */
+export async function holdingEndpoint(host: string, together?: { open: number; max: number }) {
+  let open = 0;
+  let max = 0;
+  let closed = 0;
+  let arrived = 0;
+  const server = createServer((req, res) => {
+    open += 1;
+    arrived += 1;
+    max = Math.max(max, open);
+    if (together) {
+      together.open += 1;
+      together.max = Math.max(together.max, together.open);
+    }
+    res.on('close', () => {
+      open -= 1;
+      closed += 1;
+      if (together) together.open -= 1;
+    });
+    req.resume();
+  });
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: (path = '/slow') => `http://${host}:${port}${path}`,
+    get open() {
+      return open;
+    },
+    get max() {
+      return max;
+    },
+    get closed() {
+      return closed;
+    },
+    get arrived() {
+      return arrived;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export type HoldingEndpoint = Awaited<ReturnType<typeof holdingEndpoint>>;

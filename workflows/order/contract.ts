@@ -150,6 +150,19 @@ export const cancelOrderUpdate = defineUpdate<CancelResult, [CancelRequest]>('ca
 /** A human's decision on a parked order: retry the step that keeps failing, or give up and compensate. */
 export const resolveParkedOrderSignal = defineSignal<[ResolveRequest]>('resolveParkedOrder');
 
+/** The WMS reported that a shipment's parcel left the building (its signed callback on POST /webhooks/wms). */
+export interface ShipmentShipped {
+  shipmentId: string;
+  taskId: string;
+  shippedAt?: string | null;
+}
+/**
+ * Passed on to the live saga by the API once the callback is recorded: a shipped parcel is never given up, so a
+ * staff cancel is refused at once and a failing order keeps it (and pays for it) without asking the WMS first.
+ * Best effort: the saga still asks the warehouse before it gives any handed-off shipment up.
+ */
+export const shipmentShippedSignal = defineSignal<[ShipmentShipped]>('shipmentShipped');
+
 /** Something the payment gateway reported that the order's books do not explain (a dispute, a refund or cancel made outside Hotpath). */
 export interface PaymentAlert {
   kind: 'dispute' | 'books_mismatch';

@@ -22,6 +22,7 @@ import {
   orderStateQuery,
   paymentAlertSignal,
   resolveParkedOrderSignal,
+  shipmentShippedSignal,
   type FailureReason,
   type OrderInput,
   type OrderState,
@@ -78,6 +79,14 @@ export const LAPSED_VOID_AT_SETTLEMENT = 'lapsed-void-at-settlement';
  */
 export const CANCEL_ASKS_BRIEFLY = 'cancel-asks-briefly';
 
+/**
+ * patched(): the WMS's shipped callback reaches the saga (`shipmentShipped`): the shipment is known shipped, a staff
+ * cancel refuses it without asking the warehouse, and a failing order keeps and pays for it without asking either.
+ * Before this, the saga learnt of a shipment only from a refused cancellation. (Histories from before the handler
+ * hold no such signal; the patch keeps a signal that reached an older worker from changing a replay.)
+ */
+export const WMS_SHIPPED_SIGNAL = 'wms-shipped-signal';
+
 type Outcome = { status: OrderStatus; reason: FailureReason };
 
 /**
@@ -118,6 +127,21 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
   upsertSearchAttributes({ CustomerId: [order.customerId] });
   setHandler(orderStateQuery, () => progress.state);
   setHandler(resolveParkedOrderSignal, (request) => progress.resolve(request));
+  // Shipments the WMS reported shipped (WMS_SHIPPED_SIGNAL), applied once the saga knows them handed off.
+  const shippedByWarehouse = new Set<string>();
+  const markShipped = (shipment: Shipment) => {
+    if (!shippedByWarehouse.has(shipment.id) || !shipment.isHandedOff || shipment.status === 'shipped') return;
+    shipment.status = 'shipped';
+    progress.stepDone('shipment shipped', { shipmentId: shipment.id });
+  };
+  setHandler(shipmentShippedSignal, (event) => {
+    if (!patched(WMS_SHIPPED_SIGNAL)) return;
+    const shipment = shipments.find((s) => s.id === event.shipmentId);
+    // Only the task the saga handed off: a callback for another task (or another order's) says nothing of this one.
+    if (!shipment || (shipment.state.taskId !== undefined && shipment.state.taskId !== event.taskId)) return;
+    shippedByWarehouse.add(shipment.id);
+    markShipped(shipment);
+  });
   // The gateway reported something the books do not explain (a dispute, money moved outside Hotpath).
   const paymentAlerts: PaymentAlert[] = [];
   setHandler(paymentAlertSignal, (alert) => {
@@ -295,6 +319,8 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
         });
         shipment.status = 'handed_off';
         shipment.state.taskId = task.taskId;
+        // The WMS may have reported the parcel shipped before the handoff's answer reached the saga.
+        markShipped(shipment);
         // The hold's TTL ends at the handoff: a timer that fired while the handoff was in flight no longer applies.
         shipment.holdExpired = false;
         progress.state.tasks.push(task);
@@ -408,6 +434,12 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
    * not a refusal: the shipment is given up, and its undo log asks again under the same key, parking if it must.
    */
   async function warehouseKeeps(shipment: Shipment): Promise<boolean> {
+    if (shippedByWarehouse.has(shipment.id)) {
+      shipment.status = 'shipped';
+      shipment.state.note = 'shipped (the WMS reported it) when the order failed: it is paid for';
+      progress.stepDone('shipment kept by the warehouse', { shipmentId: shipment.id, reason: 'already_shipped' });
+      return true;
+    }
     const answer = await askToCancel(shipment.id).catch(() => undefined);
     if (!answer) return false;
     if (answer.confirmed) {

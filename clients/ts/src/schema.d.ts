@@ -361,7 +361,7 @@ export interface paths {
         put?: never;
         /**
          * Send a delivery again
-         * @description A new attempt now (same `webhook-id`), with the whole retry schedule ahead of it. A disabled endpoint is enabled again.
+         * @description A new attempt now (same `webhook-id`), with the whole retry schedule ahead of it. A disabled endpoint is enabled again, and the deliveries paused when it was disabled are pending again (`resumed` counts them); the events that happened while it was disabled were not queued (`droppedEvents` on the subscription counts them).
          */
         post: operations["redeliverWebhook"];
         delete?: never;
@@ -1718,9 +1718,14 @@ export interface components {
             createdAt: string;
             /** @description After a rotation: until when the previous secret still signs beside the new one. */
             previousSecretExpiresAt: string | null;
-            /** @description Set when a delivery exhausted its retry schedule; a redeliver enables the endpoint again. */
+            /** @description Set when a delivery exhausted its retry schedule, or when the credential that made it is no longer configured; a redeliver enables the endpoint again. */
             disabledAt: string | null;
             disabledReason: string | null;
+            /**
+             * @description Events not queued for this endpoint because it was disabled when they happened (in all, since it was made). They are not sent on re-enable: read the orders (GET /orders) to catch up.
+             * @example 0
+             */
+            droppedEvents: number;
             /**
              * @description The Standard Webhooks signing secret (`whsec_…`). Shown only here: keep it.
              * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
@@ -1752,9 +1757,14 @@ export interface components {
             createdAt: string;
             /** @description After a rotation: until when the previous secret still signs beside the new one. */
             previousSecretExpiresAt: string | null;
-            /** @description Set when a delivery exhausted its retry schedule; a redeliver enables the endpoint again. */
+            /** @description Set when a delivery exhausted its retry schedule, or when the credential that made it is no longer configured; a redeliver enables the endpoint again. */
             disabledAt: string | null;
             disabledReason: string | null;
+            /**
+             * @description Events not queued for this endpoint because it was disabled when they happened (in all, since it was made). They are not sent on re-enable: read the orders (GET /orders) to catch up.
+             * @example 0
+             */
+            droppedEvents: number;
         };
         WebhookDeliveryLog: {
             subscription: components["schemas"]["WebhookSubscription"];
@@ -1777,8 +1787,11 @@ export interface components {
              */
             orderId: string;
             sequence: number;
-            /** @enum {string} */
-            state: "pending" | "sending" | "delivered" | "failed";
+            /**
+             * @description paused: queued before the endpoint was disabled; pending again when it is enabled.
+             * @enum {string}
+             */
+            state: "pending" | "sending" | "delivered" | "failed" | "paused";
             attempts: number;
             nextAttemptAt: string | null;
             deliveredAt: string | null;
@@ -1801,6 +1814,11 @@ export interface components {
             deliveryId: string;
             /** @constant */
             state: "pending";
+            /**
+             * @description Deliveries paused while the endpoint was disabled that are pending again (0 when it was enabled).
+             * @example 0
+             */
+            resumed: number;
         };
         WebhookReceived: {
             /** @constant */
@@ -4269,6 +4287,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The caller has as many endpoints as one client may have (WEBHOOK_MAX_SUBSCRIPTIONS_PER_OWNER, 16 by default): delete one first. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too many webhook endpoints",
+                     *       "status": 409,
+                     *       "detail": "checkout-web has 16 webhook endpoints, the most one client may have (16): delete one before adding another"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
             413: {
                 headers: {
@@ -4303,7 +4338,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The URL names a private, loopback, link-local or otherwise non-public address (unless WEBHOOK_ALLOW_PRIVATE_TARGETS is set). */
+            /** @description The URL names, or its name resolves to, a private, loopback, link-local or otherwise non-public address (unless WEBHOOK_ALLOW_PRIVATE_TARGETS is set), its name has no address, or its port is not allowed (WEBHOOK_ALLOWED_PORTS: 80, 443 and 1024-65535 by default). A resolved address is never named. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4314,11 +4349,11 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Forbidden webhook target",
                      *       "status": 422,
-                     *       "detail": "url: names 10.0.0.7, a private, loopback or link-local address: webhook targets must be public",
+                     *       "detail": "url: hooks.example.com resolves to a private, loopback or link-local address: webhook targets must be public",
                      *       "issues": [
                      *         {
                      *           "field": "url",
-                     *           "message": "names 10.0.0.7, a private, loopback or link-local address: webhook targets must be public"
+                     *           "message": "hooks.example.com resolves to a private, loopback or link-local address: webhook targets must be public"
                      *         }
                      *       ]
                      *     }
@@ -4338,6 +4373,23 @@ export interface operations {
                      *       "title": "Too many requests",
                      *       "status": 429,
                      *       "detail": "more than 1200 requests a minute; slow down"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The URL's name could not be resolved just now (DNS did not answer); try again. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Webhook target not resolved",
+                     *       "status": 503,
+                     *       "detail": "url: hooks.example.com could not be resolved just now; try again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];

@@ -1,0 +1,1 @@
+export { settleLegacyOrderOwner } from './legacyOwner';
