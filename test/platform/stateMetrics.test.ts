@@ -82,7 +82,8 @@ describe('the backlog gauges of the API', () => {
     for (const key of keys) expect((await call('/orders', orderRequest({ lines: [{ sku: 'GAUGE-1', quantity: 1, unitPriceCents: 500 }] }), { 'idempotency-key': key })).status).toBe(202);
     // A saga that parked one (the saga's path to needs_attention is test/order/parkedSteps.test.ts's; here, the count).
     await database.db.execute(sql`update orders set status = 'needs_attention' where id = ${orderIdFor(keys[1]!)}`);
-    const subscription = await call('/webhook-subscriptions', { url: 'http://127.0.0.1:9/hooks' });
+    // Nothing listens there (no dispatcher would try it anyway); a port the port policy allows.
+    const subscription = await call('/webhook-subscriptions', { url: `http://127.0.0.1:${await freePort()}/hooks` });
     expect(subscription.status).toBe(201);
     // Disabled as the dispatcher disables an endpoint whose retry schedule ran out (test/webhooks covers that path).
     await database.db.execute(sql`update webhook_subscriptions set disabled_at = now(), disabled_reason = 'test' where id = ${subscription.body.id}`);
