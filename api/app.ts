@@ -1,7 +1,5 @@
 import express from 'express';
-import { rateLimit } from 'express-rate-limit';
 import type { Logger } from 'pino';
-import { sql } from 'drizzle-orm';
 import { orderRoutes } from './order';
 import { wmsWebhookRoutes } from './shipment';
 import { stripeWebhookRoutes } from './payment';
@@ -11,12 +9,12 @@ import { adminRoutes } from './admin/routes';
 import { codecRoutes } from './codec/routes';
 import type { PayloadCodec } from '@temporalio/common';
 import type { PlaceOrderDeps } from './order';
-import { authenticate, clientAddress, staffSessions, verifiedPrincipal } from './auth/auth';
+import { authenticate, staffSessions } from './auth/auth';
 import type { Credential } from '../lib/credentials';
-import { authFailureGuard } from './auth/failureGuard';
-import { requestBody } from './input/requestBody';
+import { authFailureGuard } from './limits/failureGuard';
+import { generalRateLimit } from './limits/rateLimits';
+import { healthRoute } from './health';
 import { requestChecks } from './input/requestChecks';
-import { DEFAULT_JSON_LIMITS } from './input/strictJson';
 import { openApiRoutes } from './openapi/routes';
 import { consoleRoutes } from './console/routes';
 import { Problem, problemHandler, sendProblem } from './problem';
@@ -30,13 +28,19 @@ export interface AppDeps extends PlaceOrderDeps {
   wmsWebhookSecret?: string;
   /** Signing secret of the Stripe webhook endpoint (STRIPE_WEBHOOK_SECRET). */
   stripeWebhookSecret?: string;
-  /** General budget: requests a minute per verified principal, per client address when anonymous (per process). */
+  /** General budget, requests a minute per process: per staff principal, and per client address when anonymous. */
   rateLimitPerMinute: number;
-  /** Strict budget: failed bearer tokens and sign-ins a minute per address, shared by every replica (Postgres). */
+  /** The same per checkout principal (CHECKOUT_RATE_LIMIT_PER_MINUTE); RATE_LIMIT_PER_MINUTE when absent. */
+  checkoutRateLimitPerMinute?: number;
+  /** Per principal name, overriding its role's budget (RATE_LIMITS_PER_MINUTE). */
+  rateLimitsByPrincipal?: Record<string, number>;
+  /** Failure budget: wrong bearer tokens and sign-ins a minute per address (in memory, then shared by every replica in Postgres). */
   authFailuresPerMinute?: number;
   /** Express `trust proxy` (TRUST_PROXY): which X-Forwarded-For names the client address. */
   trustProxy?: string;
   codec?: PayloadCodec;
+  /** How long a cancel waits for the saga's answer before a 503 (CANCEL_ANSWER_TIMEOUT_MS). */
+  cancelAnswerWithinMs?: number;
   codecCorsOrigins?: string[];
   /** Key of the staff console's session cookie (SESSION_SECRET); a random one per process when absent. */
   sessionSecret?: string;
@@ -58,52 +62,27 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.traceRequests) app.use(requestTracing());
   app.use(requestMetrics);
   app.use(requestChecks);
-  app.use(
-    requestBody({
-      rules: { limit: '64kb', json: DEFAULT_JSON_LIMITS },
-      // A page of history decoded by the Web UI can be large; everything else stays small.
-      overrides: [{ prefix: '/codec/', rules: { limit: '8mb', json: { maxDepth: 8, maxStringLength: 8 * 1024 * 1024 } } }],
-      formRoutes: ['POST /console/session'],
-    }),
-  );
 
-  app.get('/healthz', async (_req, res) => {
-    const checks: Record<string, string> = {};
-    await deps.db.execute(sql`select 1`).then(
-      () => (checks.postgres = 'ok'),
-      (err: Error) => (checks.postgres = err.message),
-    );
-    await deps.saga.client.withDeadline(Date.now() + 1_000, () => deps.saga.client.workflowService.getSystemInfo({})).then(
-      () => (checks.temporal = 'ok'),
-      (err: Error) => (checks.temporal = err.message),
-    );
-    const healthy = Object.values(checks).every((c) => c === 'ok');
-    res.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'degraded', checks });
-  });
-
-  // Who is calling, verified before the limits: the console's cookie, or the bearer token (wrong ones spend the
-  // address's strict failure budget).
+  // Route, then who is calling and their budget, then (in each route, after its role check) the body: nothing
+  // here reads a body, so an anonymous request costs a header read and in-memory counters.
+  // Who is calling: the console's cookie, or the bearer token (wrong ones spend the address's failure budget).
   const sessions = staffSessions(deps.credentials, deps.sessionSecret);
-  const guard = authFailureGuard(deps.db, { limit: deps.authFailuresPerMinute ?? 10, windowMs: 60_000 });
+  const failureWindowMs = 60_000;
+  const guard = authFailureGuard(deps.db, { limit: deps.authFailuresPerMinute ?? 10, windowMs: failureWindowMs });
   app.use(sessions.read);
-  app.use(authenticate(deps.credentials, guard));
+  app.use(authenticate(deps.credentials, guard, failureWindowMs));
+  // Before the general budget, so that no client can get a load balancer's probe refused.
+  app.get('/healthz', healthRoute({ db: deps.db, client: deps.saga.client }));
   app.use(
-    rateLimit({
-      windowMs: 60_000,
-      limit: deps.rateLimitPerMinute,
-      standardHeaders: 'draft-8',
-      legacyHeaders: false,
-      // Per verified principal; anonymous requests, and any that sent a wrong credential, per client address.
-      keyGenerator: (req, res) => {
-        const principal = verifiedPrincipal(res);
-        return principal ? `principal:${principal}` : `address:${clientAddress(req)}`;
-      },
-      handler: (_req, res) => sendProblem(res, new Problem(429, 'Too many requests', `more than ${deps.rateLimitPerMinute} requests a minute; slow down`)),
+    generalRateLimit({
+      anonymous: deps.rateLimitPerMinute,
+      byRole: { checkout: deps.checkoutRateLimitPerMinute ?? deps.rateLimitPerMinute, staff: deps.rateLimitPerMinute },
+      byPrincipal: deps.rateLimitsByPrincipal ?? {},
     }),
   );
   app.use(openApiRoutes());
   // Staff console: the page and sign-in.
-  app.use(consoleRoutes({ credentials: deps.credentials, sessions, guard }));
+  app.use(consoleRoutes({ credentials: deps.credentials, sessions, guard, failureWindowMs }));
   app.use(orderRoutes(deps));
   app.use(codecRoutes(deps.codec, deps.credentials, deps.codecCorsOrigins ?? []));
   app.use(wmsWebhookRoutes(deps.db, deps.wmsWebhookSecret, undefined, { client: deps.saga.client, log: deps.log }));

@@ -11,7 +11,7 @@ import { requireDatabaseUrl, onShutdown } from '../lib/process';
 import type { SagaPolicy } from '../workflows/order/contract';
 import { createApp } from './app';
 import { dataConverterFor } from '../lib/codec/dataConverter';
-import { checkoutNames, parseCredentials } from '../lib/credentials';
+import { checkoutNames, parseCredentials, type Credential } from '../lib/credentials';
 import { assertDeployable } from '../lib/deployment';
 import { settleLegacyOrderOwner } from '../db/order';
 import { createSagaLauncher, serveOrderStateMetrics } from './order';
@@ -25,6 +25,13 @@ export interface RunningApi {
   /** The API's Prometheus endpoint (API_METRICS_PORT, loopback by default), when on. */
   metricsUrl?: string;
   close(): Promise<void>;
+}
+
+/** RATE_LIMITS_PER_MINUTE, refused at start-up when it names a principal no credential has (a typo would silently not apply). */
+function budgetsOfKnownPrincipals(budgets: Record<string, number>, credentials: Credential[]): Record<string, number> {
+  const unknown = Object.keys(budgets).filter((name) => !credentials.some((c) => c.principal === name));
+  if (unknown.length > 0) throw new Error(`RATE_LIMITS_PER_MINUTE names ${unknown.join(', ')}, which no credential of CHECKOUT_TOKENS or STAFF_TOKENS has`);
+  return budgets;
 }
 
 /** Starts the HTTP API against an existing Postgres and Temporal. */
@@ -55,8 +62,11 @@ export async function startApi(
     wmsWebhookSecret: config.WMS_WEBHOOK_SECRET,
     stripeWebhookSecret: config.STRIPE_WEBHOOK_SECRET,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    checkoutRateLimitPerMinute: config.CHECKOUT_RATE_LIMIT_PER_MINUTE,
+    rateLimitsByPrincipal: budgetsOfKnownPrincipals(config.RATE_LIMITS_PER_MINUTE, credentials),
     authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
     trustProxy: config.TRUST_PROXY,
+    cancelAnswerWithinMs: config.CANCEL_ANSWER_TIMEOUT_MS,
     legacyOrderOwner: await settleLegacyOrderOwner(database.db, config.LEGACY_ORDER_OWNER, checkoutNames(credentials)),
     codec: dataConverter?.payloadCodecs?.[0],
     codecCorsOrigins: config.CODEC_CORS_ORIGINS.split(',').map((o) => o.trim()),

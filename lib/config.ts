@@ -2,6 +2,9 @@ import { z } from 'zod';
 import type { SagaPolicy } from '../workflows/order/contract';
 import { DEFAULT_ALLOWED_PORTS, DEFAULT_RETRY_SCHEDULE, parsePortPolicy, parseRetrySchedule } from './webhooks/contract';
 
+/** The task queue of the sagas and their activities when TASK_QUEUE is unset (the Helm chart's KEDA trigger watches it). */
+export const DEFAULT_TASK_QUEUE = 'orders';
+
 /** Every setting Hotpath reads from the environment, validated once at start-up. */
 const schema = z.object({
   /**
@@ -25,7 +28,7 @@ const schema = z.object({
   /** CA that signed the server's certificate, when it is not a public one (self-hosted clusters). */
   TEMPORAL_TLS_CA_PATH: z.string().optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
-  TASK_QUEUE: z.string().default('orders'),
+  TASK_QUEUE: z.string().default(DEFAULT_TASK_QUEUE),
   API_PORT: z.coerce.number().int().default(3000),
   /** The address the API listens on: every interface (a container's default); `npm start` sets 127.0.0.1 unless told otherwise. */
   API_HOST: z.string().min(1).default('0.0.0.0'),
@@ -86,7 +89,7 @@ const schema = z.object({
    * (e.g. `loopback`, `10.0.0.0/8`, a hop count, `true`). Unset: the TCP peer is the client.
    */
   TRUST_PROXY: z.string().optional(),
-  /** Failed bearer tokens and console sign-ins an address may send a minute; then 429 for every credential it sends. */
+  /** Wrong bearer tokens and failed console sign-ins an address may send a minute; past it they get 429 (a right token never does). */
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(10),
   /**
    * Owner of orders placed before orders recorded one; its keys keep the unscoped order-id derivation. No default:
@@ -99,6 +102,8 @@ const schema = z.object({
    * runs them once, in their own `dispatcher` process, and sets this to false for its workers.
    */
   WORKER_BACKGROUND_DUTIES: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  /** How long a cancel waits for the saga's answer (an update) before it answers 503 "not confirmed". */
+  CANCEL_ANSWER_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** How long the hot path waits for Temporal to start a saga before leaving it to the dispatcher. */
   TEMPORAL_START_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
   /** The dispatcher starts sagas of orders committed this long ago and still not started. */
@@ -150,8 +155,30 @@ const schema = z.object({
   CHECKOUT_TOKENS: z.string().optional(),
   /** Shared secret the WMS signs its callbacks with; webhooks are refused without it. */
   WMS_WEBHOOK_SECRET: z.string().optional(),
-  /** Requests a minute per verified principal (per client address when anonymous), counted per API process. */
+  /** Requests a minute per staff principal, and per client address when anonymous, counted per API process. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
+  /**
+   * Requests a minute per checkout principal, per API process. 30,000 (500/s): a shop's peak of 100 orders/s,
+   * each with a few reads and retries beside it, stays well inside; a client stuck in a loop does not.
+   */
+  CHECKOUT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(30_000),
+  /** Per-credential budgets `name:perMinute,…`, overriding the role's (a name of CHECKOUT_TOKENS or STAFF_TOKENS). */
+  RATE_LIMITS_PER_MINUTE: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const budgets: Record<string, number> = {};
+      for (const pair of (raw ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+        const at = pair.lastIndexOf(':');
+        const perMinute = Number(pair.slice(at + 1));
+        if (at <= 0 || !Number.isInteger(perMinute) || perMinute <= 0) {
+          ctx.addIssue({ code: 'custom', message: `RATE_LIMITS_PER_MINUTE: "${pair}" must look like name:perMinute (a positive integer)` });
+          return z.NEVER;
+        }
+        budgets[pair.slice(0, at)] = perMinute;
+      }
+      return budgets;
+    }),
   /** Staff credentials as `name:token,name:token`; the name is recorded as who cancelled. */
   STAFF_TOKENS: z.string().optional(),
   /**
@@ -169,6 +196,9 @@ const schema = z.object({
 });
 
 export type Config = z.infer<typeof schema>;
+
+/** The name of every variable above (the Helm chart's test checks that it sets no other). */
+export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof Config)[];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config = schema.parse(env);

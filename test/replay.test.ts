@@ -12,7 +12,7 @@ const histories = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
 /** Guards determinism: every committed history must replay on the current workflow code without a non-determinism error. */
 describe('committed workflow histories replay on the current code', () => {
-  it('covers the representative runs: happy, decline, out of stock, staff cancel, vendor failure; per shipment: two shipments, partial cancel, ERP reversal', () => {
+  it('covers the representative runs: happy, decline, out of stock, staff cancel, vendor failure; per shipment: two shipments, partial cancel, ERP reversal, a park begun during a resume', () => {
     expect(histories).toEqual(
       expect.arrayContaining([
         'happy.json',
@@ -24,6 +24,7 @@ describe('committed workflow histories replay on the current code', () => {
         'v2-two-shipments.json',
         'v2-partial-cancel-after-handoff.json',
         'v2-erp-answer-lost-then-cancelled.json',
+        'v2-park-during-resume.json',
       ]),
     );
   });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { and, desc, eq, isNotNull } from 'drizzle-orm';
 import { z } from 'zod';
@@ -6,6 +7,7 @@ import type { Database } from '../../db/client';
 import { orderEvents, orders, reconciliationRuns } from '../../db/schema';
 import type { reconciliationWorkflow } from '../../workflows';
 import { requireRole } from '../auth/auth';
+import { jsonBody } from '../input/requestBody';
 import type { Credential } from '../../lib/credentials';
 import { Problem, invalidInput } from '../problem';
 
@@ -16,10 +18,11 @@ export function adminRoutes(deps: { db: Database; client: Client; taskQueue: str
   const staff = requireRole(deps.credentials, 'staff');
 
   /** Runs a reconciliation now, as the schedule would, and answers its report. */
-  router.post('/admin/reconcile', staff, async (req, res) => {
+  router.post('/admin/reconcile', staff, jsonBody(), async (req, res) => {
     const body = reconcileSchema.safeParse(req.body ?? {});
     if (!body.success) throw invalidInput(body.error);
-    const workflowId = `reconciliation-staff-${Date.now()}`;
+    // Unique even for two requests in one millisecond (a timestamp alone collided: the second start was a 500).
+    const workflowId = `reconciliation-staff-${Date.now()}-${randomBytes(4).toString('hex')}`;
     try {
       const report = await deps.client.workflow.execute<typeof reconciliationWorkflow>('reconciliationWorkflow', {
         workflowId,

@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Request, RequestHandler, Response } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { ipKeyGenerator } from 'express-rate-limit';
-import type { AuthFailureGuard } from './failureGuard';
+import { setFailureHeaders, type AuthFailureGuard } from '../limits/failureGuard';
 import { parse as parseCookies, serialize as serializeCookie } from 'cookie';
 import { Problem } from '../problem';
 import type { Credential, Role } from '../../lib/credentials';
@@ -117,7 +117,7 @@ export interface Identity {
 export const clientAddress = (req: Request) => ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown');
 
 export function tooManyFailures(retryAfterSeconds: number): Problem {
-  return new Problem(429, 'Too many failed credentials', `too many wrong tokens or sign-ins from this address; try again in ${retryAfterSeconds} s`, {
+  return new Problem(429, 'Too many failed credentials', `too many wrong tokens or sign-ins from this address; a wrong one is refused for ${retryAfterSeconds} s more (a right one is always accepted)`, {
     retryAfterSeconds,
   });
 }
@@ -126,11 +126,12 @@ const bearerToken = (header: string) => (header.startsWith('Bearer ') ? header.s
 
 /**
  * Verifies the Authorization header, when one is sent, and puts the caller on `res.locals.identity` (a console
- * session is read by `staffSessions().read`). A wrong or malformed credential is counted against the address's
- * strict failure budget; past that budget every credential from the address is refused with 429, a right one
- * too, so guessing learns nothing. Routes then decide with `requireRole`.
+ * session is read by `staffSessions().read`). Reads headers only, never the body. A right token is always
+ * accepted: the comparison comes first, so failures from the same address (a neighbour behind one NAT, or a
+ * forged X-Forwarded-For) cannot lock it out. A wrong or malformed one is counted against the address's
+ * failure budget; past that budget it is answered 429 instead of 401. Routes then decide with `requireRole`.
  */
-export function authenticate(credentials: readonly Credential[], guard: AuthFailureGuard): RequestHandler {
+export function authenticate(credentials: readonly Credential[], guard: AuthFailureGuard, failureWindowMs: number): RequestHandler {
   return async (req, res, next) => {
     const header = req.headers.authorization;
     if (!header) {
@@ -138,24 +139,20 @@ export function authenticate(credentials: readonly Credential[], guard: AuthFail
       if (session) res.locals.identity = { principal: session.principal, role: 'staff', by: 'session' } satisfies Identity;
       return next();
     }
-    const address = clientAddress(req);
-    const wait = guard.blockedHere(address);
-    if (wait !== undefined) throw tooManyFailures(wait);
     const token = bearerToken(header);
     const match = token ? credentialFor(credentials, token) : undefined;
     if (match) {
       res.locals.identity = { principal: match.principal, role: match.role, by: 'bearer' } satisfies Identity;
       return next();
     }
-    const failure = await guard.recordFailure(address);
-    if (failure.overBudget) throw tooManyFailures(failure.retryAfterSeconds ?? 60);
+    const failure = await guard.recordFailure(clientAddress(req));
+    setFailureHeaders(res, failure, failureWindowMs);
+    if (failure.overBudget) throw tooManyFailures(failure.resetSeconds);
     res.locals.authFailure = token ? 'the bearer token is not valid' : 'the Authorization header must be "Bearer <token>"';
     next();
   };
 }
 
-/** The principal the general rate limit counts a request against, or undefined for an anonymous one. */
-export const verifiedPrincipal = (res: Response): string | undefined => (res.locals.identity as Identity | undefined)?.principal;
 
 // ---------------------------------------------------------------------------------------------------------
 

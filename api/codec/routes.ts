@@ -2,6 +2,7 @@ import { Router, type RequestHandler } from 'express';
 import type { PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import { requireRoleWith } from '../auth/auth';
+import { CODEC_BODY, jsonBody } from '../input/requestBody';
 import type { Credential } from '../../lib/credentials';
 import { Problem, invalidInput } from '../problem';
 
@@ -54,7 +55,8 @@ export function codecRoutes(codec: PayloadCodec | undefined, credentials: Creden
   router.use('/codec', cors(origins));
   for (const direction of ['encode', 'decode'] as const) {
     // Encoding and decoding change nothing, so the console cookie needs no CSRF header here (the Web UI cannot send one).
-    router.post(`/codec/${direction}`, requireRoleWith({ changesNothing: true }, credentials, 'staff'), async (req, res) => {
+    // The 8 MB allowance is read only once the caller is known to be staff.
+    router.post(`/codec/${direction}`, requireRoleWith({ changesNothing: true }, credentials, 'staff'), jsonBody(CODEC_BODY), async (req, res) => {
       if (!codec) throw new Problem(404, 'No codec', 'payload encryption is not configured (PAYLOAD_KEYS)');
       const body = wirePayloads.safeParse(req.body);
       if (!body.success) throw invalidInput(body.error);

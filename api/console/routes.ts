@@ -3,7 +3,8 @@ import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { clientAddress, overHttps, staffCredentialFor, tooManyFailures, type StaffSession, type StaffSessions } from '../auth/auth';
 import type { Credential } from '../../lib/credentials';
-import type { AuthFailureGuard } from '../auth/failureGuard';
+import { setFailureHeaders, type AuthFailureGuard } from '../limits/failureGuard';
+import { SIGN_IN_BODY, jsonBody } from '../input/requestBody';
 import { Problem, invalidInput, sendProblem } from '../problem';
 
 const staticDir = fileURLToPath(new URL('./static/', import.meta.url));
@@ -32,13 +33,20 @@ const consoleHeaders: RequestHandler = (_req, res, next) => {
   next();
 };
 
+/** Refuses a request the browser marks as coming from another site (older browsers send no Sec-Fetch-Site). */
+const sameSiteOnly: RequestHandler = (req, _res, next) => {
+  const site = req.get('sec-fetch-site');
+  if (site && site !== 'same-origin' && site !== 'none') throw new Problem(403, 'Forbidden', `sign in from the console's own page, not from another site (Sec-Fetch-Site: ${site})`);
+  next();
+};
+
 export const signInSchema = z.strictObject({ token: z.string('must be a staff token').trim().min(1, 'must not be empty').max(512, 'must be at most 512 characters') });
 
 /**
  * The support console: `GET /console` (a static page, no build step) and its sign-in,
  * `POST|GET|DELETE /console/session`, which trades a staff token for an HttpOnly session cookie.
  */
-export function consoleRoutes(deps: { credentials: readonly Credential[]; sessions: StaffSessions; guard: AuthFailureGuard }): Router {
+export function consoleRoutes(deps: { credentials: readonly Credential[]; sessions: StaffSessions; guard: AuthFailureGuard; failureWindowMs: number }): Router {
   const router = Router();
   router.use('/console', consoleHeaders);
 
@@ -48,22 +56,19 @@ export function consoleRoutes(deps: { credentials: readonly Credential[]; sessio
     res.set('cache-control', 'no-store').json({ principal: session.principal, role: 'staff', expiresAt: new Date(session.expiresAt).toISOString() });
   });
 
-  // A JSON `{token}` (the page) or a form post `token=…`.
-  // The body is parsed (and checked) by the app's requestBody, which accepts a form here only.
-  router.post('/console/session', async (req, res) => {
-    if (!req.is('application/json') && !req.is('application/x-www-form-urlencoded')) {
-      throw new Problem(415, 'Unsupported media type', 'send {"token": "…"} as application/json or token=… as a form');
-    }
+  // A JSON `{token}`, as the page sends it, and nothing else: a page on another site can send a form or
+  // text/plain without asking, but not application/json (that needs a CORS preflight, never granted here), so
+  // it can neither sign a visitor in nor spend the visitor's address's failure budget. A browser that says the
+  // request is cross-site (Sec-Fetch-Site) is refused before anything is read.
+  router.post('/console/session', sameSiteOnly, jsonBody(SIGN_IN_BODY), async (req, res) => {
     const body = signInSchema.safeParse(req.body ?? {});
     if (!body.success) throw invalidInput(body.error);
-    // Sign-ins are rare: every one asks Postgres whether this address spent its failure budget on any replica.
-    const address = clientAddress(req);
-    const wait = deps.guard.blockedHere(address) ?? (await deps.guard.blockedAnywhere(address));
-    if (wait !== undefined) throw tooManyFailures(wait);
+    // The token is compared first: a right one is never refused because of failures from the same address.
     const credential = staffCredentialFor(deps.credentials, body.data.token);
     if (!credential) {
-      const failure = await deps.guard.recordFailure(address);
-      if (failure.overBudget) throw tooManyFailures(failure.retryAfterSeconds ?? 60);
+      const failure = await deps.guard.recordFailure(clientAddress(req));
+      setFailureHeaders(res, failure, deps.failureWindowMs);
+      if (failure.overBudget) throw tooManyFailures(failure.resetSeconds);
       throw new Problem(401, 'Unauthorized', 'that is not a valid staff token');
     }
     const { value, session } = deps.sessions.sign(credential);

@@ -1,6 +1,6 @@
 import express, { type Request, type RequestHandler } from 'express';
 import { Problem } from '../problem';
-import { parseStrictJson, textProblem, toWellFormed, type JsonLimits } from './strictJson';
+import { DEFAULT_JSON_LIMITS, parseStrictJson, type JsonLimits } from './strictJson';
 
 export interface BodyRules {
   /** Largest body accepted (413 beyond), as express understands it: '64kb'. */
@@ -8,73 +8,73 @@ export interface BodyRules {
   json: JsonLimits;
 }
 
-export interface RequestBodyOptions {
-  rules: BodyRules;
-  /** Larger rules for some path prefixes (the codec decodes whole pages of history). */
-  overrides?: { prefix: string; rules: BodyRules }[];
-  /** `METHOD path` of the routes that also take an HTML form (application/x-www-form-urlencoded). */
-  formRoutes?: string[];
-}
+/** Every route's body unless it says otherwise. */
+export const ORDINARY_BODY: BodyRules = { limit: '64kb', json: DEFAULT_JSON_LIMITS };
+/** A page of history decoded by the Web UI can be large; it is read only once the caller is known to be staff. */
+export const CODEC_BODY: BodyRules = { limit: '8mb', json: { maxDepth: 8, maxStringLength: 8 * 1024 * 1024 } };
+/** `{"token": "…"}` and nothing else: the one body read from a caller not yet known. */
+export const SIGN_IN_BODY: BodyRules = { limit: '2kb', json: DEFAULT_JSON_LIMITS };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 const hasBody = (req: Request) =>
   req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
 
-/**
- * Every request body, on every route: read as bytes (413 past the limit), refused unless it is JSON (or, on
- * the routes that take one, a form) in UTF-8 (415), decoded strictly (invalid UTF-8 is a 400) and checked by
- * `parseStrictJson` (400 naming the field) before any handler sees it. The exact bytes stay on `req.rawBody`
- * for webhook signatures.
- */
-export function requestBody(options: RequestBodyOptions): RequestHandler {
-  const readers = new Map<BodyRules, RequestHandler>();
-  const reader = (rules: BodyRules) => {
-    let read = readers.get(rules);
-    if (!read) readers.set(rules, (read = express.raw({ type: () => true, limit: rules.limit })));
-    return read;
-  };
-  const formRoutes = new Set(options.formRoutes ?? []);
+/** The exact bytes of the body as read by `bodyBytes` (for webhook signatures); empty when none was sent. */
+export const rawBodyOf = (req: Request): Buffer => (req as unknown as { rawBody?: Buffer }).rawBody ?? Buffer.alloc(0);
 
+/**
+ * Reads the body as bytes, after the route matched and the caller passed its checks (a route puts this after
+ * requireRole, or after a signature header is seen): refused unless it is JSON in UTF-8 (415, before a byte is
+ * read), 413 past the limit, 400 when it is not UTF-8. The bytes go to `req.rawBody`; nothing is parsed.
+ */
+export function bodyBytes(rules: BodyRules): RequestHandler {
+  const read = express.raw({ type: () => true, limit: rules.limit });
   return (req, res, next) => {
     if (!hasBody(req)) return next();
-    const rules = options.overrides?.find((o) => req.path.startsWith(o.prefix))?.rules ?? options.rules;
-    const isForm = formRoutes.has(`${req.method} ${req.path}`) && req.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded';
-    if (!isForm && !req.is('application/json')) {
-      const accepted = formRoutes.has(`${req.method} ${req.path}`) ? 'application/json or application/x-www-form-urlencoded' : 'application/json';
-      return next(new Problem(415, 'Unsupported media type', `content-type: send the body as ${accepted}`));
-    }
+    if (!req.is('application/json')) return next(new Problem(415, 'Unsupported media type', 'content-type: send the body as application/json'));
     const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1];
     if (charset && !/^utf-?8$/i.test(charset)) return next(new Problem(415, 'Unsupported media type', `content-type: the body must be UTF-8, not ${charset}`));
-
-    reader(rules)(req, res, (err?: unknown) => {
+    read(req, res, (err?: unknown) => {
       if (err) return next(err);
-      const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      (req as unknown as { rawBody: Buffer }).rawBody = bytes;
-      let text: string;
-      try {
-        text = utf8.decode(bytes);
-      } catch {
-        return next(new Problem(400, 'Invalid input', '(body): is not UTF-8 text', { issues: [{ field: '(body)', message: 'is not UTF-8 text' }] }));
-      }
-      const parsed = isForm ? parseForm(text, rules.json.maxStringLength) : parseStrictJson(text, rules.json);
-      if (!parsed.ok) {
-        const detail = parsed.message === 'the body is not valid JSON' ? parsed.message : `${parsed.field}: ${parsed.message}`;
-        return next(new Problem(400, 'Invalid input', detail, { issues: [{ field: parsed.field, message: parsed.message }] }));
-      }
-      req.body = parsed.value;
+      (req as unknown as { rawBody: Buffer }).rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      req.body = undefined;
       next();
     });
   };
 }
 
-function parseForm(text: string, maxLength: number): ReturnType<typeof parseStrictJson> {
-  const fields: Record<string, string> = {};
-  for (const [key, value] of new URLSearchParams(text)) {
-    const why = textProblem(key, maxLength) ?? textProblem(value, maxLength);
-    if (why) return { ok: false, field: toWellFormed(key), message: why };
-    if (Object.hasOwn(fields, key)) return { ok: false, field: key, message: 'appears more than once in the form' };
-    fields[key] = value;
+/**
+ * The body read by `bodyBytes`, decoded strictly and checked by `parseStrictJson` (400 naming the field), or
+ * undefined when none was sent. For routes that must check a signature over the bytes before parsing them.
+ */
+export function strictJsonOf(req: Request, rules: BodyRules): unknown {
+  if (!(req as unknown as { rawBody?: Buffer }).rawBody) return undefined;
+  let text: string;
+  try {
+    text = utf8.decode(rawBodyOf(req));
+  } catch {
+    throw new Problem(400, 'Invalid input', '(body): is not UTF-8 text', { issues: [{ field: '(body)', message: 'is not UTF-8 text' }] });
   }
-  return { ok: true, value: fields };
+  const parsed = parseStrictJson(text, rules.json);
+  if (!parsed.ok) {
+    const detail = parsed.message === 'the body is not valid JSON' ? parsed.message : `${parsed.field}: ${parsed.message}`;
+    throw new Problem(400, 'Invalid input', detail, { issues: [{ field: parsed.field, message: parsed.message }] });
+  }
+  return parsed.value;
+}
+
+/** What a route that takes JSON puts after its credential check: the bytes, then the strict parse onto `req.body`. */
+export function jsonBody(rules: BodyRules = ORDINARY_BODY): RequestHandler {
+  const read = bodyBytes(rules);
+  return (req, res, next) =>
+    read(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      try {
+        req.body = strictJsonOf(req, rules);
+      } catch (problem) {
+        return next(problem);
+      }
+      next();
+    });
 }

@@ -49,15 +49,22 @@ const problems = {
   403: problem('The credential may not do this, or a cookie-authenticated change lacks X-Hotpath-Console: 1.', { title: 'Forbidden', status: 403, detail: 'this action needs the staff role' }),
   404: problem('Unknown, or not yours: a checkout credential sees only its own orders.', { title: 'Order not found', status: 404, detail: 'no order ord_3f5a0c1d9e8b7a6f5e4d3c2b' }),
   409: problem('A conflict with the current state.', { title: 'Cannot cancel', status: 409, detail: 'the order is already completed' }),
-  413: problem('The body is larger than accepted (64 kB; 8 MB for the codec).', { title: 'Payload too large', status: 413, detail: 'the body is larger than 65536 bytes' }),
-  415: problem('The body is not UTF-8 JSON (or, for sign-in, a form).', { title: 'Unsupported media type', status: 415, detail: 'content-type: send the body as application/json' }),
+  413: problem('The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in).', { title: 'Payload too large', status: 413, detail: 'the body is larger than 65536 bytes' }),
+  415: problem('The body is not UTF-8 JSON.', { title: 'Unsupported media type', status: 415, detail: 'content-type: send the body as application/json' }),
   422: problem('Valid, yet impossible: an unknown SKU.', { title: 'Unknown SKU', status: 422, detail: 'lines: unknown SKU NO-SUCH-SKU', unknownSkus: ['NO-SUCH-SKU'] }),
-  429: problem('Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address.', {
+  429: problem('Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential.', {
     title: 'Too many requests',
     status: 429,
     detail: 'more than 1200 requests a minute; slow down',
   }),
 } as const;
+
+/** A cancel or a decision the saga did not answer in time: nothing was confirmed (Retry-After: 5). */
+const sagaSilent = problem("The order's saga did not answer in time (its worker or Temporal is down): nothing was confirmed; read the order and send the request again if it still applies.", {
+  title: 'Saga did not answer',
+  status: 503,
+  detail: "the order's saga did not answer within 10 s (its worker or Temporal may be down): the decision was not confirmed; read the order, and send it again if it still applies",
+});
 
 type ProblemStatus = keyof typeof problems;
 const errors = (...statuses: ProblemStatus[]): ZodOpenApiResponsesObject => Object.fromEntries(statuses.map((s) => [String(s), problems[s]]));
@@ -198,6 +205,11 @@ export function openApiDocument() {
                 status: 409,
                 detail: 'the order has already shipped; start a return instead',
               }),
+              '503': problem("The saga did not answer in time (CANCEL_ANSWER_TIMEOUT_MS, 30 s): the cancellation is not confirmed and may still take effect. Check the order, then send the cancel again (`Retry-After`).", {
+                title: 'Saga did not answer',
+                status: 503,
+                detail: "the order's saga did not answer within 30 s (its worker or Temporal may be down): the cancellation was not confirmed; read the order, and send it again if it still applies",
+              }),
             },
           }),
         },
@@ -209,7 +221,18 @@ export function openApiDocument() {
             security: staffOnly,
             requestParams: { path: orderIdParam, header: consoleHeader },
             requestBody: { required: true, content: { 'application/json': { schema: resolveSchema.meta({ id: 'ResolveRequest', example: { action: 'retry' } }) } } },
-            responses: { '202': json('Sent to the saga.', resolveAcceptedSchema), ...errors(400, 401, 403, 404, 409, 413, 415, 429) },
+            description:
+              'The decision is taken by the saga (a Temporal update) only while a step waits for one: it answers every park waiting undecided, and the order resumes from there. A second decision on a decided park, or one sent while the first is being carried out, is refused (409, naming the decision taken).',
+            responses: {
+              '202': json('The saga took the decision; the parks it answered are being resumed.', resolveAcceptedSchema),
+              ...errors(400, 401, 403, 404, 413, 415, 429),
+              '409': problem('No step waits for a decision: not parked, already ended, already decided (`Already decided` names who decided what), or compensate while a parcel has shipped (`A parcel has shipped`).', {
+                title: 'Already decided',
+                status: 409,
+                detail: 'the park was already decided: retry by support-alice is being carried out',
+              }),
+              '503': sagaSilent,
+            },
           }),
         },
         '/inventory': {
@@ -325,18 +348,17 @@ export function openApiDocument() {
             operationId: 'signIn',
             summary: 'Sign in with a staff token',
             description:
-              'Sets the HttpOnly session cookie. Wrong tokens spend the address\'s strict budget (AUTH_FAILURES_PER_MINUTE, default 10 a minute, shared by every replica); past it every sign-in from the address is a 429 until the minute has passed.',
+              'Sets the HttpOnly session cookie. JSON only: a form or text/plain post (which any web page can send) is a 415 and counts nothing; a browser request marked cross-site by `Sec-Fetch-Site` is a 403. Wrong tokens spend the address\'s failure budget (AUTH_FAILURES_PER_MINUTE, default 10 a minute, shared by every replica); past it a wrong token is a 429 until the minute has passed. A right token is always accepted.',
             security: [],
             requestBody: {
               required: true,
               content: {
                 'application/json': { schema: signInRequest },
-                'application/x-www-form-urlencoded': { schema: signInRequest },
               },
             },
             responses: {
               '200': { ...json('Signed in; `Set-Cookie: hotpath_session=…`.', consoleSessionSchema), headers: z.object({ 'set-cookie': z.string() }) },
-              ...errors(400, 401, 413, 415, 429),
+              ...errors(400, 401, 403, 413, 415, 429),
             },
           }),
           delete: op({
@@ -485,8 +507,10 @@ export function openApiDocument() {
             tags: ['Operations'],
             operationId: 'health',
             summary: 'Postgres and Temporal reachability',
+            description: 'Up or down, from a probe run at most once a second however often this is asked; `need` names the checks that decide 200 or 503 (default: all). A readiness probe asks `need=postgres` (the hot path accepts orders while Temporal is down); `need=` (empty) decides by no check, for a liveness probe. Staff (a bearer token or the console cookie) also get each check and its error text.',
             security: [],
-            responses: { '200': json('Healthy.', healthSchema), '503': json('Degraded: a check names what is unreachable.', healthSchema), ...errors(400) },
+            requestParams: { query: z.object({ need: z.string().optional().meta({ description: 'Comma-separated: postgres, temporal.', example: 'postgres' }) }) },
+            responses: { '200': json('Healthy.', healthSchema), '503': json('Degraded (for staff, a check names what is unreachable).', healthSchema), ...errors(400, 429) },
           }),
         },
         '/openapi.json': {

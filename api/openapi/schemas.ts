@@ -132,7 +132,23 @@ export const cancelAcceptedSchema = z
   })
   .meta({ id: 'CancelAccepted' });
 
-export const resolveAcceptedSchema = z.object({ orderId, action: z.enum(['retry', 'compensate']) }).meta({ id: 'ResolveAccepted' });
+export const resolveAcceptedSchema = z
+  .object({
+    orderId,
+    action: z.enum(['retry', 'compensate']),
+    by: z.string().optional().meta({ description: 'Who decided (the staff credential).', example: 'support-alice' }),
+    parks: z
+      .array(
+        z.object({
+          parkId: z.string().meta({ example: 'park-1' }),
+          reason: z.string().meta({ example: 'vendor_unavailable' }),
+          why: z.string().meta({ example: 'create label failed after 5 attempts: carrier answered 503' }),
+        }),
+      )
+      .optional()
+      .meta({ description: 'The parks the decision answered: every step waiting for a decision when it was taken. Absent for an order of the first saga type.' }),
+  })
+  .meta({ id: 'ResolveAccepted' });
 
 const warehouseStock = z
   .object({ warehouse: z.string().meta({ example: 'wh-east' }), onHand: z.int(), reserved: z.int(), available: z.int() })
@@ -196,7 +212,14 @@ export const consoleSessionSchema = z
 export const webhookReceivedSchema = z.object({ received: z.literal(true), duplicate: z.boolean() }).meta({ id: 'WebhookReceived' });
 
 export const healthSchema = z
-  .object({ status: z.enum(['ok', 'degraded']), checks: z.record(z.string(), z.string()).meta({ example: { postgres: 'ok', temporal: 'ok' } }) })
+  .object({
+    status: z.enum(['ok', 'degraded']),
+    checks: z
+      .record(z.string(), z.string())
+      .optional()
+      .meta({ description: 'Staff only: each dependency, `ok` or what went wrong.', example: { postgres: 'ok', temporal: 'ok' } }),
+    checkedAt: z.string().optional().meta({ description: 'Staff only: when the probe answering this ran (at most once a second).' }),
+  })
   .meta({ id: 'Health' });
 
 const subscriptionId = z.string().meta({ description: 'A webhook subscription id (`whsub_…`).', example: 'whsub_8Jk2mQz4Xw1bNc7d' });

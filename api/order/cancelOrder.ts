@@ -1,19 +1,18 @@
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { orders, shipments } from '../../db/schema';
 import { cancelOrderUpdate, isTerminalStatus } from '../../workflows/order/contract';
 import { Problem } from '../problem';
 import { mayAccess, type Viewer } from './ownership';
+import { SAGA_UPDATE_TIMEOUT_MS, updateSaga } from './sagaUpdates';
 
-/**
 /**
  * Cancellation of the whole order or of named shipments, by staff or by the checkout service that placed the
  * order: sent to the saga as a Temporal update, so the answer says which shipments the saga cancelled and which
  * were refused (already shipped, the warehouse said no). It is a 409 only when nothing could be cancelled.
  */
-export async function cancelOrder(deps: { db: Database; client: Client; legacyOwner?: string }, orderId: string, viewer: Viewer, request: { reason: string; shipmentIds?: string[] }) {
+export async function cancelOrder(deps: { db: Database; client: Client; legacyOwner?: string; answerWithinMs?: number }, orderId: string, viewer: Viewer, request: { reason: string; shipmentIds?: string[] }) {
   const [order] = await deps.db
     .select({ status: orders.status, workflowId: orders.workflowId, startedAt: orders.workflowStartedAt, owner: orders.owner })
     .from(orders)
@@ -29,20 +28,23 @@ export async function cancelOrder(deps: { db: Database; client: Client; legacyOw
     const unknown = request.shipmentIds.filter((id) => !known.has(id));
     if (unknown.length > 0) throw new Problem(400, 'Invalid input', `shipmentIds: the order has no shipment ${unknown.join(', ')}`);
   }
-  try {
-    const result = await deps.client.workflow.getHandle(order.workflowId).executeUpdate(cancelOrderUpdate, { args: [{ by: viewer.principal, ...request }] });
-    return { orderId, status: result.status, cancelled: result.cancelled ?? [], refused: result.refused ?? [] };
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) {
-      const why = err.cause?.message ?? err.message;
-      const details = err.cause instanceof ApplicationFailure ? (err.cause.details?.[0] as { shipmentId: string; reason: string }[] | undefined) : undefined;
-      throw new Problem(409, 'Cannot cancel', why, details ? { refused: details } : undefined);
-    }
-    if (err instanceof WorkflowNotFoundError || (err as { code?: number }).code === 5) {
-      // The order is committed but its saga is still being started (just placed, or Temporal was down).
-      if (!order.startedAt) throw new Problem(409, 'Cannot cancel yet', 'the order was accepted but its processing has not started yet; try again in a few seconds');
-      throw new Problem(409, 'Cannot cancel', 'the order has already finished processing');
-    }
-    throw err;
-  }
+  const result = await updateSaga(
+    deps.client,
+    // Bounded (CANCEL_ANSWER_TIMEOUT_MS): a saga no worker runs would otherwise hold the request open for ever.
+    deps.answerWithinMs ?? SAGA_UPDATE_TIMEOUT_MS.cancel,
+    () => deps.client.workflow.getHandle(order.workflowId).executeUpdate(cancelOrderUpdate, { args: [{ by: viewer.principal, ...request }] }),
+    {
+      what: 'cancellation',
+      refused: ({ message, details }) => {
+        const refused = details?.[0] as { shipmentId: string; reason: string }[] | undefined;
+        return new Problem(409, 'Cannot cancel', message, refused ? { refused } : undefined);
+      },
+      // The order is committed but its saga is still being started (just placed, or Temporal was down), or it has ended.
+      ended: () =>
+        order.startedAt
+          ? new Problem(409, 'Cannot cancel', 'the order has already finished processing')
+          : new Problem(409, 'Cannot cancel yet', 'the order was accepted but its processing has not started yet; try again in a few seconds'),
+    },
+  );
+  return { orderId, status: result.status, cancelled: result.cancelled ?? [], refused: result.refused ?? [] };
 }

@@ -9,15 +9,16 @@ import { resolveParkedOrder } from './resolveOrder';
 import { orderView } from './orderView';
 import { placeOrder, type PlaceOrderDeps } from './placeOrder';
 import { headerValues } from '../input/requestChecks';
+import { jsonBody } from '../input/requestBody';
 import type { Viewer } from './ownership';
 import { parseSearchQuery, searchOrders } from './searchOrders';
 
-export function orderRoutes(deps: PlaceOrderDeps & { temporalUiUrl?: string; credentials: Credential[] }): Router {
+export function orderRoutes(deps: PlaceOrderDeps & { temporalUiUrl?: string; credentials: Credential[]; cancelAnswerWithinMs?: number }): Router {
   const router = Router();
 
   const viewerOf = (res: { locals: Record<string, unknown> }): Viewer => ({ principal: res.locals.principal as string, role: res.locals.role as Viewer['role'] });
 
-  router.post('/orders', requireRole(deps.credentials, 'checkout'), async (req, res) => {
+  router.post('/orders', requireRole(deps.credentials, 'checkout'), jsonBody(), async (req, res) => {
     // Node joins a repeated header into one value: count what was actually sent.
     const keys = headerValues(req, 'idempotency-key');
     if (keys.length > 1) throw new Problem(400, 'Invalid input', 'Idempotency-Key: send the header once');
@@ -47,16 +48,16 @@ export function orderRoutes(deps: PlaceOrderDeps & { temporalUiUrl?: string; cre
     res.json({ ...view, links: links(view.orderId, deps.temporalUiUrl) });
   });
 
-  router.post('/orders/:id/cancel', requireRole(deps.credentials, 'checkout', 'staff'), async (req, res) => {
+  router.post('/orders/:id/cancel', requireRole(deps.credentials, 'checkout', 'staff'), jsonBody(), async (req, res) => {
     const body = cancelSchema.safeParse(req.body ?? {});
     if (!body.success) throw invalidInput(body.error);
     const orderId = String(req.params.id);
     if (!/^ord_[a-z0-9]{1,40}$/.test(orderId)) throw new Problem(404, 'Order not found', `no order ${orderId}`);
-    const result = await cancelOrder({ db: deps.db, client: deps.saga.client, legacyOwner: deps.legacyOrderOwner }, orderId, viewerOf(res), { reason: body.data.reason, shipmentIds: body.data.shipmentIds });
+    const result = await cancelOrder({ db: deps.db, client: deps.saga.client, legacyOwner: deps.legacyOrderOwner, answerWithinMs: deps.cancelAnswerWithinMs }, orderId, viewerOf(res), { reason: body.data.reason, shipmentIds: body.data.shipmentIds });
     res.status(202).json({ ...result, links: links(orderId, deps.temporalUiUrl) });
   });
 
-  router.post('/orders/:id/resolve', requireRole(deps.credentials, 'staff'), async (req, res) => {
+  router.post('/orders/:id/resolve', requireRole(deps.credentials, 'staff'), jsonBody(), async (req, res) => {
     const body = resolveSchema.safeParse(req.body ?? {});
     if (!body.success) throw invalidInput(body.error);
     const orderId = String(req.params.id);

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { and, eq, sql } from 'drizzle-orm';
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import Stripe from 'stripe';
 import type { Database } from '../../db/client';
@@ -9,6 +9,7 @@ import { orderEvents, orders, payments } from '../../db/schema';
 import { paymentAlerts } from '../../lib/metrics';
 import { orderWorkflowId, paymentAlertSignal, type PaymentAlert, isTerminalStatus } from '../../workflows/order/contract';
 import { Problem } from '../problem';
+import { ORDINARY_BODY, bodyBytes, rawBodyOf, strictJsonOf } from '../input/requestBody';
 
 interface Verdict {
   /** What the event says, for the order's timeline. */
@@ -27,15 +28,21 @@ interface Verdict {
  */
 export function stripeWebhookRoutes(deps: { db: Database; client: Client; secret: string | undefined; log: Logger }): Router {
   const router = Router();
-  router.post('/webhooks/stripe', async (req, res) => {
+  // Nobody's body is read before a signature header is seen, and nobody's is parsed before the signature holds.
+  const signed: RequestHandler = (req, _res, next) => {
     if (!deps.secret) throw new Problem(401, 'Unauthorized', 'Stripe webhooks are refused: no STRIPE_WEBHOOK_SECRET is configured');
-    const rawBody = (req as unknown as { rawBody?: Buffer }).rawBody ?? Buffer.alloc(0);
+    if (!req.header('stripe-signature')) throw new Problem(401, 'Unauthorized', 'the Stripe-Signature header is missing');
+    next();
+  };
+  router.post('/webhooks/stripe', signed, bodyBytes(ORDINARY_BODY), async (req, res) => {
     let event: Stripe.Event;
     try {
-      event = Stripe.webhooks.constructEvent(rawBody, req.header('stripe-signature') ?? '', deps.secret);
+      event = Stripe.webhooks.constructEvent(rawBodyOf(req), req.header('stripe-signature') ?? '', deps.secret!);
     } catch (error) {
       throw new Problem(401, 'Unauthorized', `Stripe signature check failed: ${(error as Error).message}`);
     }
+    // Signed by Stripe, and still held to the rules every body meets.
+    strictJsonOf(req, ORDINARY_BODY);
     if (!['payment_intent.canceled', 'charge.refunded', 'charge.dispute.created'].includes(event.type)) {
       res.status(200).json({ received: true, ignored: event.type });
       return;

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
@@ -11,6 +11,7 @@ import { isTerminalStatus, shipmentShippedSignal } from '../../workflows/order/c
 import { mayBecome } from '../../db/shipmentStatuses';
 import { SIGNATURE_HEADER, verifySignature } from '../../lib/shipment/wmsSignature';
 import { Problem, invalidInput } from '../problem';
+import { ORDINARY_BODY, bodyBytes, rawBodyOf, strictJsonOf } from '../input/requestBody';
 
 export const shippedEvent = z.object({
   event: z.literal('task.shipped'),
@@ -29,12 +30,16 @@ export const shippedEvent = z.object({
  */
 export function wmsWebhookRoutes(db: Database, secret: string | undefined, toleranceSeconds = 300, saga?: { client: Client; log: Logger }): Router {
   const router = Router();
-  router.post('/webhooks/wms', async (req, res) => {
+  // Nobody's body is read before a signature header is seen, and nobody's is parsed before the signature holds.
+  const signed: RequestHandler = (req, _res, next) => {
     if (!secret) throw new Problem(401, 'Unauthorized', 'webhooks are refused: no WMS_WEBHOOK_SECRET is configured');
-    const rawBody = (req as unknown as { rawBody?: Buffer }).rawBody ?? Buffer.alloc(0);
-    const check = verifySignature(secret, rawBody, req.header(SIGNATURE_HEADER), toleranceSeconds);
+    if (!req.header(SIGNATURE_HEADER)) throw new Problem(401, 'Unauthorized', `the ${SIGNATURE_HEADER} header is missing`);
+    next();
+  };
+  router.post('/webhooks/wms', signed, bodyBytes(ORDINARY_BODY), async (req, res) => {
+    const check = verifySignature(secret!, rawBodyOf(req), req.header(SIGNATURE_HEADER), toleranceSeconds);
     if (!check.ok) throw new Problem(401, 'Unauthorized', check.why);
-    const parsed = shippedEvent.safeParse(req.body);
+    const parsed = shippedEvent.safeParse(strictJsonOf(req, ORDINARY_BODY));
     if (!parsed.success) throw invalidInput(parsed.error);
     const event = parsed.data;
     const recorded = await db.transaction(async (tx) => {

@@ -6,6 +6,7 @@ import { webhookDeliveries, webhookEvents, webhookSubscriptions } from '../../db
 import { newWebhookSecret } from '../../lib/webhooks/signing';
 import { DEFAULT_ALLOWED_PORTS, judgeSubscriptionTarget, parsePortPolicy, withoutResolvedAddresses, type PortPolicy, type Resolver } from '../../lib/webhooks/safeTarget';
 import { requireRole } from '../auth/auth';
+import { jsonBody } from '../input/requestBody';
 import type { Credential, Role } from '../../lib/credentials';
 import { Problem, invalidInput } from '../problem';
 import { createSubscriptionSchema, deliveryIdSchema, deliveryLogQuerySchema, subscriptionIdSchema } from './input';
@@ -65,7 +66,7 @@ export function webhookSubscriptionRoutes(deps: WebhookSubscriptionDeps): Router
     return row;
   }
 
-  router.post('/webhook-subscriptions', auth, async (req, res) => {
+  router.post('/webhook-subscriptions', auth, jsonBody(), async (req, res) => {
     if (!req.is('application/json')) throw new Problem(415, 'Unsupported media type', 'send the subscription as application/json');
     const body = createSubscriptionSchema.safeParse(req.body);
     if (!body.success) throw invalidInput(body.error);

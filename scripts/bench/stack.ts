@@ -160,6 +160,7 @@ export async function bootStack(options: StackOptions): Promise<Stack> {
       WMS_WEBHOOK_SECRET: randomBytes(16).toString('hex'),
       // The bench sends thousands of requests a minute with one credential.
       RATE_LIMIT_PER_MINUTE: '1000000000',
+      CHECKOUT_RATE_LIMIT_PER_MINUTE: '1000000000',
       // API tuning under test (API_DB_POOL_MAX), passed through and recorded.
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('API_') && k !== 'API_PORT')),
       // The API's metrics listener is off: the default 9465 may be taken by another stack.

@@ -73,6 +73,7 @@ async function bootStack(dataDir: string, logFile: string) {
       WORKERS: values.workers,
       // The generator sends hundreds of orders a minute with one credential; no reconciliation inside a step.
       RATE_LIMIT_PER_MINUTE: '1000000000',
+      CHECKOUT_RATE_LIMIT_PER_MINUTE: '1000000000',
       RECONCILE_EVERY_MINUTES: '1440',
       NO_COLOR: '1',
     },

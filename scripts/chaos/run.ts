@@ -97,7 +97,7 @@ try {
   };
   const worker = await stack.process('worker', 'worker/main.ts', env, 'worker polling');
   await apiPortHold.release();
-  const api = await stack.process('api', 'api/server.ts', { ...env, API_PORT: String(apiPort), CHECKOUT_TOKENS: `checkout:${secrets.checkout}`, STAFF_TOKENS: `chaos:${secrets.staff}`, WMS_WEBHOOK_SECRET: secrets.webhook, STRIPE_WEBHOOK_SECRET: secrets.stripeWebhook, RATE_LIMIT_PER_MINUTE: '1000000', API_METRICS_PORT: '0' }, 'api listening');
+  const api = await stack.process('api', 'api/server.ts', { ...env, API_PORT: String(apiPort), CHECKOUT_TOKENS: `checkout:${secrets.checkout}`, STAFF_TOKENS: `chaos:${secrets.staff}`, WMS_WEBHOOK_SECRET: secrets.webhook, STRIPE_WEBHOOK_SECRET: secrets.stripeWebhook, RATE_LIMIT_PER_MINUTE: '1000000', CHECKOUT_RATE_LIMIT_PER_MINUTE: '1000000', API_METRICS_PORT: '0' }, 'api listening');
   const apiUrl = () => `http://127.0.0.1:${apiPort}`;
   log(`stack up: ${count} orders at ${rate}/s, seed ${seed}`);
 

@@ -45,7 +45,7 @@ export async function startWalkStack(log: (line: string) => void): Promise<{ env
     await apiPortHold.release();
     const [worker] = await Promise.all([
       stack.process('worker', 'worker/main.ts', { ...env, WORKER_METRICS_PORT: String(await freePort()) }, 'worker polling'),
-      stack.process('api', 'api/server.ts', { ...env, API_PORT: String(apiPort), CHECKOUT_TOKENS: `checkout:${secrets.checkout}`, STAFF_TOKENS: `walk:${secrets.staff}`, WMS_WEBHOOK_SECRET: secrets.webhook, STRIPE_WEBHOOK_SECRET: secrets.stripeWebhook, RATE_LIMIT_PER_MINUTE: '1000000', AUTH_FAILURES_PER_MINUTE: '1000000', API_METRICS_PORT: '0' }, 'api listening'),
+      stack.process('api', 'api/server.ts', { ...env, API_PORT: String(apiPort), CHECKOUT_TOKENS: `checkout:${secrets.checkout}`, STAFF_TOKENS: `walk:${secrets.staff}`, WMS_WEBHOOK_SECRET: secrets.webhook, STRIPE_WEBHOOK_SECRET: secrets.stripeWebhook, RATE_LIMIT_PER_MINUTE: '1000000', CHECKOUT_RATE_LIMIT_PER_MINUTE: '1000000', AUTH_FAILURES_PER_MINUTE: '1000000', API_METRICS_PORT: '0' }, 'api listening'),
     ]);
     return {
       env: {

@@ -92,8 +92,14 @@ describe('bad input gets a clear 4xx problem and writes nothing', () => {
     expect((await api('/admin/reconciliations', {})).status).toBe(403);
   });
 
-  it('/healthz reports Postgres and Temporal', async () => {
-    const res = await api('/healthz');
+  it('/healthz reports Postgres and Temporal (each check to staff only)', async () => {
+    const res = await api('/healthz', { headers: { authorization: `Bearer ${STAFF_TOKEN}` } });
     expect(res).toMatchObject({ status: 200, body: { status: 'ok', checks: { postgres: 'ok', temporal: 'ok' } } });
+    expect((await api('/healthz', { headers: { authorization: '' } })).body).toEqual({ status: 'ok' });
+  });
+
+  it('/healthz?need= names the checks that decide, and refuses an unknown one', async () => {
+    expect(await api('/healthz?need=postgres')).toMatchObject({ status: 200, body: { checks: { postgres: 'ok', temporal: 'ok' } } });
+    expect(await api('/healthz?need=postgres,disk')).toMatchObject({ status: 400, body: { detail: expect.stringContaining('disk') } });
   });
 });

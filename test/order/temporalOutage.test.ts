@@ -6,7 +6,7 @@ import { freePort } from '../../db/embedded';
 import { orders } from '../../db/schema';
 import { paymentIntentsOf, expectMoneyBalanced } from '../support/invariants';
 import { newIdempotencyKey, newSku, orderRequest, testDb, waitForStatus } from '../support/stack';
-import { CHECKOUT_TOKEN } from '../support/testPolicy';
+import { CHECKOUT_TOKEN, STAFF_TOKEN } from '../support/testPolicy';
 
 /** An API whose Temporal is unreachable (nothing listens on its port), as during an outage. */
 let api: RunningApi;
@@ -54,9 +54,25 @@ describe('orders accepted while Temporal is unreachable', () => {
     }
   });
 
-  it('reports Temporal as down in /healthz', async () => {
-    const res = await fetch(`${api.url}/healthz`);
+  it('reports Temporal as down in /healthz: degraded to anyone, which check to staff', async () => {
+    const anonymous = await fetch(`${api.url}/healthz`);
+    expect(anonymous.status).toBe(503);
+    expect(await anonymous.json()).toEqual({ status: 'degraded' });
+    const res = await fetch(`${api.url}/healthz`, { headers: { authorization: `Bearer ${STAFF_TOKEN}` } });
     expect(res.status).toBe(503);
-    expect(((await res.json()) as { checks: { temporal: string } }).checks.temporal).not.toBe('ok');
+    expect(((await res.json()) as { checks: { temporal: string; postgres: string } }).checks).toMatchObject({ postgres: 'ok', temporal: expect.not.stringMatching(/^ok$/) });
+  });
+
+  it('is ready for orders by /healthz?need=postgres while Temporal is down (the probe the Helm chart uses)', async () => {
+    const res = await fetch(`${api.url}/healthz?need=postgres`);
+    expect(res.status).toBe(200);
+    // A probe (anonymous) learns up or down; staff see that Temporal is the one down.
+    expect(await res.json()).toEqual({ status: 'ok' });
+    const staff = await fetch(`${api.url}/healthz?need=postgres`, { headers: { authorization: `Bearer ${STAFF_TOKEN}` } });
+    expect(await staff.json()).toMatchObject({ status: 'ok', checks: { postgres: 'ok', temporal: expect.not.stringMatching(/^ok$/) } });
+    expect((await fetch(`${api.url}/healthz?need=temporal`)).status).toBe(503);
+    expect((await fetch(`${api.url}/healthz?need=nothing-known`)).status).toBe(400);
+    // The liveness probe's question: the process answers, whatever its dependencies do.
+    expect((await fetch(`${api.url}/healthz?need=`)).status).toBe(200);
   });
 });

@@ -100,7 +100,7 @@ describe('console sign-in', () => {
     expect(text.setCookies).toEqual([]);
   });
 
-  it('a staff token sets an HttpOnly, SameSite=Lax, Path=/ session cookie, as JSON or as a form', async () => {
+  it('a staff token sets an HttpOnly, SameSite=Lax, Path=/ session cookie (JSON only: a form is a 415)', async () => {
     const { res, setCookie, cookie } = await signIn();
     expect(res.body).toMatchObject({ principal: 'support-alice', role: 'staff' });
     expect(Date.parse(res.body.expiresAt)).toBeGreaterThan(Date.now() + 7 * 3600_000);
@@ -117,9 +117,12 @@ describe('console sign-in', () => {
     expect(me.status).toBe(200);
     expect(me.body.principal).toBe('support-alice');
 
-    const form = await call('/console/session', { body: `token=${encodeURIComponent(STAFF_TOKEN)}`, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-proto': 'https' } });
-    expect(form.status).toBe(200);
-    expect(form.setCookies[0]).toMatch(/; Secure/i);
+    const form = await call('/console/session', { body: `token=${encodeURIComponent(STAFF_TOKEN)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(form.status).toBe(415);
+    expect(form.setCookies).toEqual([]);
+    const overHttps = await call('/console/session', { body: { token: STAFF_TOKEN }, headers: { 'x-forwarded-proto': 'https' } });
+    expect(overHttps.status).toBe(200);
+    expect(overHttps.setCookies[0]).toMatch(/; Secure/i);
   });
 
   it('a forged, tampered or foreign cookie authenticates nothing', async () => {

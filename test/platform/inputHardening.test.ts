@@ -107,17 +107,18 @@ describe('input that cannot break us: 400 naming the field, never a 5xx, never a
       ['/codec/decode', asStaff],
       ['/codec/encode', asStaff],
       ['/console/session', {}],
-      ['/webhooks/wms', { [SIGNATURE_HEADER]: signPayload(WMS_WEBHOOK_SECRET, loneSurrogate) }],
+      // The WMS signs each body (the signature is checked before the body is parsed).
+      ['/webhooks/wms', {}],
     ];
+    const authFor = (path: string, auth: Record<string, string>, body: string) => (path === '/webhooks/wms' ? { [SIGNATURE_HEADER]: signPayload(WMS_WEBHOOK_SECRET, body) } : auth);
     for (const [path, auth] of targets) {
-      expectProblem(await rawRequest('POST', path, { ...json, ...auth }, loneSurrogate), 400, /ill-formed Unicode/);
-      expectProblem(await rawRequest('POST', path, { ...json, ...auth }, duplicate), 400, /appears more than once/);
-      expectProblem(await rawRequest('POST', path, { ...json, ...auth }, '{"a":"\\u0000"}'), 400, /^a: holds a NUL/);
-      expectProblem(await rawRequest('POST', path, { ...auth, 'content-type': 'text/xml' }, '<a/>'), 415);
+      for (const [body, detail] of [[loneSurrogate, /ill-formed Unicode/], [duplicate, /appears more than once/], ['{"a":"\\u0000"}', /^a: holds a NUL/]] as const) {
+        expectProblem(await rawRequest('POST', path, { ...json, ...authFor(path, auth, body) }, body), 400, detail);
+      }
+      expectProblem(await rawRequest('POST', path, { ...authFor(path, auth, '<a/>'), 'content-type': 'text/xml' }, '<a/>'), 415);
     }
-    // A form sign-in is checked the same way.
-    expectProblem(await rawRequest('POST', '/console/session', { 'content-type': 'application/x-www-form-urlencoded' }, 'token=a&token=b'), 400, /^token: appears more than once/);
-    expectProblem(await rawRequest('POST', '/console/session', { 'content-type': 'application/x-www-form-urlencoded' }, 'token=%00'), 400, /^token: holds a NUL/);
+    // Sign-in takes JSON only: a form (which any web page can post) is refused before it is read.
+    expectProblem(await rawRequest('POST', '/console/session', { 'content-type': 'application/x-www-form-urlencoded' }, 'token=a&token=b'), 415);
   });
 
   it('a correctly signed WMS callback with ill-formed text is refused before it reaches the database', async () => {

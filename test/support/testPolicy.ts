@@ -45,6 +45,7 @@ export const TEST_API_ENV = {
   WMS_WEBHOOK_SECRET,
   STRIPE_WEBHOOK_SECRET,
   RATE_LIMIT_PER_MINUTE: '1000000',
+  CHECKOUT_RATE_LIMIT_PER_MINUTE: '1000000',
   // Every test sends from 127.0.0.1: the strict budget is tested by its own API, with addresses of its own.
   AUTH_FAILURES_PER_MINUTE: '1000000',
   // APIs started by tests serve no metrics port unless they ask for one (the run's API gets a free port).

@@ -1,5 +1,6 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
+import { orderStateQuery, resolveParkedOrderUpdate } from '../../workflows/order/contract';
 import { COMPENSATIONS, failure, gate, orderInput, runOrder, useWorkflowHarness, type Call, type FinishedRun } from './harness';
 
 /**
@@ -143,7 +144,12 @@ describe.concurrent('the order workflow with stubbed activities', () => {
         await waitForCall('suspendHoldExpiry');
         expect(calls.filter((c) => c.name === 'handOffShipment')).toHaveLength(3);
         wmsUp = true;
-        await handle.signal('resolveParkedOrder', { action: 'retry', by: 'ops-bob' });
+        expect(await handle.executeUpdate('resolveParkedOrder', { args: [{ action: 'retry', by: 'ops-bob' }] })).toEqual({
+          action: 'retry',
+          by: 'ops-bob',
+          status: 'needs_attention',
+          parks: [{ parkId: 'park-1', reason: 'vendor_unavailable', why: 'warehouse handoff failed after 3 attempts: wms answered 503' }],
+        });
       },
     );
 
@@ -168,7 +174,7 @@ describe.concurrent('the order workflow with stubbed activities', () => {
     const s1 = `${input.orderId}-s1`;
     const run = await runOrder({ createLabel: async () => { throw failure.unavailable('carrier'); } }, input, async ({ handle, waitForStatus }) => {
       await waitForStatus('needs_attention');
-      await handle.signal('resolveParkedOrder', { action: 'compensate', by: 'ops-bob' });
+      await handle.executeUpdate('resolveParkedOrder', { args: [{ action: 'compensate', by: 'ops-bob' }] });
     });
 
     expect(run.state).toMatchObject({ status: 'failed', reason: 'vendor_unavailable' });
@@ -367,7 +373,7 @@ describe.concurrent('the order workflow with stubbed activities', () => {
         await waitForStatus('needs_attention');
         refusal = await handle.executeUpdate('cancelOrder', { args: [{ by: 'support-alice', reason: 'customer called' }] }).catch((err) => err);
         gatewayUp = true;
-        await handle.signal('resolveParkedOrder', { action: 'retry', by: 'ops-bob' });
+        await handle.executeUpdate('resolveParkedOrder', { args: [{ action: 'retry', by: 'ops-bob' }] });
       },
     );
 
@@ -404,9 +410,7 @@ describe.concurrent('the order workflow with stubbed activities', () => {
     const s1 = `${input.orderId}-s1`;
     const handedOff = gate();
     let wmsBack = false;
-    let asksWhenAnswered = 0;
     let refusal: unknown;
-    const asks = (run: { calls: Call[] }) => run.calls.filter((c) => c.name === 'requestShipmentCancellation').length;
     const run = await runOrder(
       {
         handOffShipment: async (h) => { await handedOff.opened; return { shipmentId: h.shipment.shipmentId, taskId: 'task_1' }; },
@@ -418,14 +422,17 @@ describe.concurrent('the order workflow with stubbed activities', () => {
         const cancel = await live.handle.startUpdate('cancelOrder', { args: [{ by: 'support-alice', reason: 'customer called' }], waitForStage: WorkflowUpdateStage.ACCEPTED });
         handedOff.open();
         refusal = await cancel.result().catch((err) => err);
-        asksWhenAnswered = asks(live);
         wmsBack = true;
       },
     );
 
     expect(refusal).toBeInstanceOf(WorkflowUpdateFailedError);
     expect((refusal as WorkflowUpdateFailedError).cause?.message).toContain('the warehouse did not answer');
-    expect(asksWhenAnswered).toBeLessThanOrEqual(2);
+    // The update's own question: two attempts, then the answer. (The background asks again as a new activity, whose
+    // attempts count from 1 again: it may already be under way when the caller hears back.)
+    const attempts = callsOf(run, 'requestShipmentCancellation').map((c) => c.attempt);
+    const again = attempts.indexOf(1, 1);
+    expect(attempts.slice(0, again < 0 ? undefined : again)).toEqual([1, 2]);
     expect(run.state).toMatchObject({ status: 'cancelled', reason: 'cancelled_by_staff' });
     expect(run.done(['capturePayment', 'recordOrderInErp'])).toEqual([]);
     expect(compensations(run)).toEqual([`cancelWarehouseTask ${s1}`, `cancelLabel ${s1}`, `releaseShipment ${s1}`, 'voidAuthorization #1', 'releaseHold']);
@@ -479,7 +486,7 @@ describe.concurrent('the order workflow with stubbed activities', () => {
         await new Promise((r) => setTimeout(r, 300));
         expect((await handle.query('orderState') as { status: string }).status).toBe('needs_attention');
         gatewayUp = true;
-        await handle.signal('resolveParkedOrder', { action: 'retry', by: 'ops-bob' });
+        await handle.executeUpdate('resolveParkedOrder', { args: [{ action: 'retry', by: 'ops-bob' }] });
       },
     );
 
@@ -497,3 +504,176 @@ describe.concurrent('the order workflow with stubbed activities', () => {
     expect(statusWrites(run)[2]!.note).toBe('compensation failed: authorize payment #1: payments answered 503');
   });
 });
+
+/** The failure an update's validator answered with: its ApplicationFailure type and message. */
+async function refusalOf(update: Promise<unknown>): Promise<{ type?: string; message?: string }> {
+  const err = await update.then(
+    (value) => {
+      throw new Error(`the update was taken: ${JSON.stringify(value)}`);
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  const cause = (err as WorkflowUpdateFailedError).cause as { type?: string; message?: string } | undefined;
+  return { type: cause?.type, message: cause?.message };
+}
+
+// Each park has its own identity and decision (PARKS_HAVE_IDENTITY); `resolveParkedOrder` is an update with a validator.
+describe.concurrent('parks: one decision per park, a park begun during a resume waits for it', () => {
+  it('a decision while nothing waits is refused (NotParked), and so is a second one while the first is carried out (ParkAlreadyDecided, naming it); a signal sent then is noted, not acted on', async () => {
+    const input = orderInput({ policy: { onStepExhausted: 'park' } });
+    const labelled = gate();
+    const renewing = gate();
+    let wmsUp = false;
+    const refusals: { type?: string; message?: string }[] = [];
+    const run = await runOrder(
+      {
+        createLabel: async (l) => {
+          await labelled.opened;
+          return { shipmentId: l.shipment.shipmentId, labelId: 'lbl_1', trackingNumber: '1ZS1' };
+        },
+        handOffShipment: async (h) => {
+          if (!wmsUp) throw failure.unavailable('wms');
+          return { shipmentId: h.shipment.shipmentId, taskId: 'task_1' };
+        },
+        renewHoldExpiry: async () => {
+          await renewing.opened;
+          return { holds: 1 };
+        },
+      },
+      input,
+      async ({ handle, waitForStatus, waitForCall, waitForState }) => {
+        await waitForCall('createLabel');
+        refusals.push(await refusalOf(handle.executeUpdate(resolveParkedOrderUpdate, { args: [{ action: 'retry', by: 'ops-bob' }] })));
+        labelled.open();
+        await waitForStatus('needs_attention');
+        await waitForCall('suspendHoldExpiry');
+        wmsUp = true;
+        const first = await handle.executeUpdate(resolveParkedOrderUpdate, { args: [{ action: 'retry', by: 'ops-bob' }] });
+        expect(first.parks.map((p) => p.parkId)).toEqual(['park-1']);
+        // The resume is being carried out (its hold renewal held back): the order still says needs_attention.
+        await waitForCall('renewHoldExpiry');
+        expect((await handle.query(orderStateQuery)).status).toBe('needs_attention');
+        refusals.push(await refusalOf(handle.executeUpdate(resolveParkedOrderUpdate, { args: [{ action: 'compensate', by: 'ops-carol' }] })));
+        await handle.signal('resolveParkedOrder', { action: 'compensate', by: 'ops-dave' });
+        await waitForState((s) => s.steps.some((st) => st.step === 'resolve signal refused'), 'the signal noted');
+        renewing.open();
+      },
+    );
+
+    expect(refusals).toEqual([
+      { type: 'NotParked', message: 'the order is processing: no step waits for a decision' },
+      { type: 'ParkAlreadyDecided', message: 'the park was already decided: retry by ops-bob is being carried out' },
+    ]);
+    // The first decision alone acted: the order completed, nothing was compensated.
+    expect(run.state).toMatchObject({ status: 'completed' });
+    expect(compensations(run)).toEqual([]);
+    expect(run.state.steps.filter((s) => s.step === 'resolved').map((s) => s.detail)).toEqual([{ action: 'retry', by: 'ops-bob', parkIds: ['park-1'] }]);
+    expect(run.state.steps.find((s) => s.step === 'resolve signal refused')!.detail).toMatchObject({ by: 'ops-dave', why: 'the park was already decided: retry by ops-bob is being carried out' });
+  });
+
+  it('a shipment that parks during the other one\'s resume waits for it, then parks the order itself: its own identity, resume point and decision; its hold kept while staff decide', async () => {
+    const HOLD_TTL_MS = 2_000;
+    const input = orderInput({ lines: TWO_LINES, policy: { onStepExhausted: 'park', holdTtlMs: HOLD_TTL_MS } });
+    const [s1, s2] = [`${input.orderId}-s1`, `${input.orderId}-s2`];
+    const renewing = gate();
+    let carrierUp = false;
+    let renewals = 0;
+    const decisions: { parkIds: string[] }[] = [];
+    let refusal: { type?: string; message?: string } | undefined;
+    const run = await runOrder(
+      {
+        createLabel: async (l) => {
+          if (!carrierUp) throw failure.unavailable('carrier');
+          return { shipmentId: l.shipment.shipmentId, labelId: `lbl_${l.shipment.shipmentId}`, trackingNumber: `1Z${l.shipment.shipmentId.toUpperCase()}` };
+        },
+        // The first resume's hold renewal is held back, so a shipment's step fails again while it runs.
+        renewHoldExpiry: async () => {
+          if (++renewals === 1) await renewing.opened;
+          return { holds: 1 };
+        },
+      },
+      input,
+      async ({ handle, waitForState, waitForCall, calls }) => {
+        // Both labels exhausted: two parks, the order parked once.
+        await waitForState((s) => s.status === 'needs_attention' && s.steps.some((st) => st.step === 'also waiting for a human'), 'both shipments parked');
+        const first = await handle.executeUpdate(resolveParkedOrderUpdate, { args: [{ action: 'retry', by: 'ops-bob' }] });
+        decisions.push({ parkIds: first.parks.map((p) => p.parkId) });
+        await waitForCall('renewHoldExpiry');
+        // The shipment that was not resuming retries at once and fails again: 3 more attempts, then its park waits.
+        await waitForCallCount(calls, 'createLabel', 9);
+        await waitForState((s) => s.steps.some((st) => st.step === 'waiting for the resume to end before parking'), 'a park waiting for the resume');
+        refusal = await refusalOf(handle.executeUpdate(resolveParkedOrderUpdate, { args: [{ action: 'compensate', by: 'ops-carol' }] }));
+        renewing.open();
+        // Both shipments wait again, under parks of their own: staff take longer than the hold lives.
+        await waitForState((s) => s.status === 'needs_attention' && s.steps.filter((st) => st.step === 'also waiting for a human').length === 2, 'both parked again');
+        await new Promise((r) => setTimeout(r, HOLD_TTL_MS * 2.5));
+        expect((await handle.query(orderStateQuery)).status).toBe('needs_attention');
+        carrierUp = true;
+        const second = await handle.executeUpdate(resolveParkedOrderUpdate, { args: [{ action: 'retry', by: 'ops-bob' }] });
+        decisions.push({ parkIds: second.parks.map((p) => p.parkId) });
+      },
+      TWO_WAREHOUSES,
+    );
+
+    expect(decisions).toEqual([{ parkIds: ['park-1', 'park-2'] }, { parkIds: ['park-3', 'park-4'] }]);
+    expect(refusal).toEqual({ type: 'ParkAlreadyDecided', message: 'the park was already decided: retry by ops-bob is being carried out; a step that failed meanwhile parks the order again once it is' });
+    expect(run.state).toMatchObject({ status: 'completed' });
+    expect(run.state.shipments!.map((s) => [s.shipmentId, s.status])).toEqual([[s1, 'handed_off'], [s2, 'handed_off']]);
+    expect(run.state.steps.some((s) => s.step === 'hold expired before the handoff')).toBe(false);
+    // Each park episode left from, and returned to, processing; each suspended the hold's expiry and renewed it after.
+    expect(statusWrites(run).map((w) => [w.status, w.detail?.parkId ?? null])).toEqual([
+      ['processing', null],
+      ['needs_attention', 'park-1'],
+      ['processing', expect.stringMatching(/^park-[12]$/)],
+      ['needs_attention', 'park-3'],
+      ['processing', expect.stringMatching(/^park-[34]$/)],
+      ['handed_off', null],
+      ['captured', null],
+      ['completed', null],
+    ]);
+    expect(callsOf(run, 'suspendHoldExpiry')).toHaveLength(2);
+    expect(callsOf(run, 'renewHoldExpiry')).toHaveLength(2);
+    expect(compensations(run)).toEqual([]);
+  });
+
+  it('compensate is refused once the saga knows a shipment shipped (ParcelShipped); retry is still taken', async () => {
+    const input = orderInput({ lines: TWO_LINES, policy: { onStepExhausted: 'park' } });
+    const [s1, s2] = [`${input.orderId}-s1`, `${input.orderId}-s2`];
+    let carrierUp = false;
+    let refusal: { type?: string; message?: string } | undefined;
+    const run = await runOrder(
+      {
+        createLabel: async (l) => {
+          if (l.shipment.shipmentId === s2 && !carrierUp) throw failure.unavailable('carrier');
+          return { shipmentId: l.shipment.shipmentId, labelId: `lbl_${l.shipment.shipmentId}`, trackingNumber: `1Z${l.shipment.shipmentId.toUpperCase()}` };
+        },
+        requestShipmentCancellation: async () => ({ confirmed: false, reason: 'already_shipped' }),
+      },
+      input,
+      async ({ handle, waitForState }) => {
+        await waitForState((s) => s.status === 'needs_attention' && s.shipments!.some((x) => x.shipmentId === s1 && x.status === 'handed_off'), 'parked with s1 handed off');
+        // Staff try to cancel s1: the warehouse says it has shipped, and the saga now knows.
+        const cancel: unknown = await handle.executeUpdate('cancelOrder', { args: [{ by: 'support-alice', reason: 'customer called', shipmentIds: [s1] }] }).catch((e) => e);
+        expect(cancel).toBeInstanceOf(WorkflowUpdateFailedError);
+        refusal = await refusalOf(handle.executeUpdate(resolveParkedOrderUpdate, { args: [{ action: 'compensate', by: 'ops-bob' }] }));
+        carrierUp = true;
+        await handle.executeUpdate(resolveParkedOrderUpdate, { args: [{ action: 'retry', by: 'ops-bob' }] });
+      },
+      TWO_WAREHOUSES,
+    );
+
+    expect(refusal).toEqual({ type: 'ParcelShipped', message: `${s1} shipped and cannot be undone: resolve with retry, or cancel the order to cancel the shipments that have not shipped` });
+    expect(run.state).toMatchObject({ status: 'completed' });
+    expect(run.state.shipments!.map((s) => [s.shipmentId, s.status])).toEqual([[s1, 'shipped'], [s2, 'handed_off']]);
+    expect(compensations(run)).toEqual([]);
+  });
+});
+
+async function waitForCallCount(calls: readonly Call[], name: Call['name'], n: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (calls.filter((c) => c.name === name).length < n) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${n} calls of ${name}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -144,10 +144,42 @@ export interface ResolveRequest {
   by: string;
 }
 
+/** One step that waited for a human: its park's identity, the order's reason while it waited, and why. */
+export interface ParkView {
+  parkId: string;
+  reason: FailureReason;
+  why: string;
+}
+
+/** The decision taken, and the parks it answered (every park waiting undecided when it was taken). */
+export interface ResolveResult {
+  action: ResolveRequest['action'];
+  by: string;
+  /** The order's status when the decision was taken (it resumes from there). */
+  status: OrderStatus;
+  parks: ParkView[];
+}
+
+/** Why the `resolveParkedOrder` update refused a decision (the ApplicationFailure's type). */
+export const RESOLVE_REFUSALS = {
+  /** No park waits: the order is not parked, or is being resumed after a cancellation made its wait moot. */
+  notParked: 'NotParked',
+  /** Every park waiting was decided already, and that decision is being carried out. */
+  alreadyDecided: 'ParkAlreadyDecided',
+  /** Compensate would give up a shipment the saga knows has shipped. */
+  parcelShipped: 'ParcelShipped',
+} as const;
+
 export const orderStateQuery = defineQuery<OrderState>('orderState');
 /** Staff cancellation: accepted, or rejected with the reason it cannot be cancelled any more. */
 export const cancelOrderUpdate = defineUpdate<CancelResult, [CancelRequest]>('cancelOrder');
-/** A human's decision on a parked order: retry the step that keeps failing, or give up and compensate. */
+/**
+ * A human's decision on a parked order: retry the step that keeps failing, or give up and compensate. An update
+ * (orderWorkflowV2): its validator refuses it unless a park waits undecided (RESOLVE_REFUSALS), and the answer
+ * names the parks it decided.
+ */
+export const resolveParkedOrderUpdate = defineUpdate<ResolveResult, [ResolveRequest]>('resolveParkedOrder');
+/** The same decision as a signal: for the frozen `orderWorkflow`, which has no update handler, and histories already running. */
 export const resolveParkedOrderSignal = defineSignal<[ResolveRequest]>('resolveParkedOrder');
 
 /** The WMS reported that a shipment's parcel left the building (its signed callback on POST /webhooks/wms). */

@@ -22,6 +22,7 @@ import {
   orderStateQuery,
   paymentAlertSignal,
   resolveParkedOrderSignal,
+  resolveParkedOrderUpdate,
   shipmentShippedSignal,
   type FailureReason,
   type OrderInput,
@@ -126,7 +127,15 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
 
   upsertSearchAttributes({ CustomerId: [order.customerId] });
   setHandler(orderStateQuery, () => progress.state);
-  setHandler(resolveParkedOrderSignal, (request) => progress.resolve(request));
+  // A decision on a park: an update whose validator refuses it unless a park waits undecided (PARKS_HAVE_IDENTITY
+  // in progress.ts); the signal stays for histories already running and an API of the previous deploy.
+  setHandler(resolveParkedOrderUpdate, (request) => progress.decide(request), { validator: (request) => progress.validateDecision(request) });
+  setHandler(resolveParkedOrderSignal, (request) => progress.resolveBySignal(request));
+  progress.compensateRefusal = () => {
+    const shipped = shipments.filter((s) => s.status === 'shipped').map((s) => s.id);
+    if (shipped.length === 0) return undefined;
+    return `${shipped.join(', ')} shipped and cannot be undone: resolve with retry, or cancel the order to cancel the shipments that have not shipped`;
+  };
   // Shipments the WMS reported shipped (WMS_SHIPPED_SIGNAL), applied once the saga knows them handed off.
   const shippedByWarehouse = new Set<string>();
   const markShipped = (shipment: Shipment) => {
@@ -201,6 +210,8 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
     timer
       .run(() => sleep(policy.holdTtlMs))
       .then(() => {
+        // A park open or waiting to begin keeps the hold; its resume starts a fresh timer (PARKS_HAVE_IDENTITY).
+        if (progress.holdKept) return;
         const expired = shipments.filter((s) => s.isLive && !s.isHandedOff);
         for (const shipment of expired) {
           shipment.holdExpired = true;

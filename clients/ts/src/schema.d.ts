@@ -77,7 +77,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Decide on a parked order (staff) */
+        /**
+         * Decide on a parked order (staff)
+         * @description The decision is taken by the saga (a Temporal update) only while a step waits for one: it answers every park waiting undecided, and the order resumes from there. A second decision on a decided park, or one sent while the first is being carried out, is refused (409, naming the decision taken).
+         */
         post: operations["resolveOrder"];
         delete?: never;
         options?: never;
@@ -262,7 +265,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in with a staff token
-         * @description Sets the HttpOnly session cookie. Wrong tokens spend the address's strict budget (AUTH_FAILURES_PER_MINUTE, default 10 a minute, shared by every replica); past it every sign-in from the address is a 429 until the minute has passed.
+         * @description Sets the HttpOnly session cookie. JSON only: a form or text/plain post (which any web page can send) is a 415 and counts nothing; a browser request marked cross-site by `Sec-Fetch-Site` is a 403. Wrong tokens spend the address's failure budget (AUTH_FAILURES_PER_MINUTE, default 10 a minute, shared by every replica); past it a wrong token is a 429 until the minute has passed. A right token is always accepted.
          */
         post: operations["signIn"];
         /** Sign out (clears the cookie) */
@@ -417,7 +420,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Postgres and Temporal reachability */
+        /**
+         * Postgres and Temporal reachability
+         * @description Up or down, from a probe run at most once a second however often this is asked; `need` names the checks that decide 200 or 503 (default: all). A readiness probe asks `need=postgres` (the hot path accepts orders while Temporal is down); `need=` (empty) decides by no check, for a liveness probe. Staff (a bearer token or the console cookie) also get each check and its error text.
+         */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -1600,6 +1606,20 @@ export interface components {
             orderId: string;
             /** @enum {string} */
             action: "retry" | "compensate";
+            /**
+             * @description Who decided (the staff credential).
+             * @example support-alice
+             */
+            by?: string;
+            /** @description The parks the decision answered: every step waiting for a decision when it was taken. Absent for an order of the first saga type. */
+            parks?: {
+                /** @example park-1 */
+                parkId: string;
+                /** @example vendor_unavailable */
+                reason: string;
+                /** @example create label failed after 5 attempts: carrier answered 503 */
+                why: string;
+            }[];
         };
         InventoryPage: {
             items: components["schemas"]["InventoryItem"][];
@@ -1835,14 +1855,17 @@ export interface components {
             /** @enum {string} */
             status: "ok" | "degraded";
             /**
+             * @description Staff only: each dependency, `ok` or what went wrong.
              * @example {
              *       "postgres": "ok",
              *       "temporal": "ok"
              *     }
              */
-            checks: {
+            checks?: {
                 [key: string]: string;
             };
+            /** @description Staff only: when the probe answering this ran (at most once a second). */
+            checkedAt?: string;
         };
         /**
          * @description The statuses an order never leaves: its saga has ended.
@@ -1938,7 +1961,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2074,7 +2097,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2091,7 +2114,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2128,7 +2151,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2259,7 +2282,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2414,7 +2437,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2431,7 +2454,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2448,7 +2471,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2460,6 +2483,23 @@ export interface operations {
                      *       "title": "Too many requests",
                      *       "status": 429,
                      *       "detail": "more than 1200 requests a minute; slow down"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The saga did not answer in time (CANCEL_ANSWER_TIMEOUT_MS, 30 s): the cancellation is not confirmed and may still take effect. Check the order, then send the cancel again (`Retry-After`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Saga did not answer",
+                     *       "status": 503,
+                     *       "detail": "the order's saga did not answer within 30 s (its worker or Temporal may be down): the cancellation was not confirmed; read the order, and send it again if it still applies"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2503,7 +2543,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Sent to the saga. */
+            /** @description The saga took the decision; the parks it answered are being resumed. */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -2586,7 +2626,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A conflict with the current state. */
+            /** @description No step waits for a decision: not parked, already ended, already decided (`Already decided` names who decided what), or compensate while a parcel has shipped (`A parcel has shipped`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2595,15 +2635,15 @@ export interface operations {
                     /**
                      * @example {
                      *       "type": "about:blank",
-                     *       "title": "Cannot cancel",
+                     *       "title": "Already decided",
                      *       "status": 409,
-                     *       "detail": "the order is already completed"
+                     *       "detail": "the park was already decided: retry by support-alice is being carried out"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2620,7 +2660,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2637,7 +2677,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2649,6 +2689,23 @@ export interface operations {
                      *       "title": "Too many requests",
                      *       "status": 429,
                      *       "detail": "more than 1200 requests a minute; slow down"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The order's saga did not answer in time (its worker or Temporal is down): nothing was confirmed; read the order and send the request again if it still applies. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Saga did not answer",
+                     *       "status": 503,
+                     *       "detail": "the order's saga did not answer within 10 s (its worker or Temporal may be down): the decision was not confirmed; read the order, and send it again if it still applies"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2757,7 +2814,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2887,7 +2944,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3005,7 +3062,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3022,7 +3079,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3039,7 +3096,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3167,7 +3224,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3278,7 +3335,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3408,7 +3465,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3540,7 +3597,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3557,7 +3614,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3574,7 +3631,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3706,7 +3763,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3723,7 +3780,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3740,7 +3797,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3848,7 +3905,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3894,7 +3951,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["SignInRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["SignInRequest"];
             };
         };
         responses: {
@@ -3948,7 +4004,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The credential may not do this, or a cookie-authenticated change lacks X-Hotpath-Console: 1. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this action needs the staff role"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3965,7 +4038,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3982,7 +4055,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4057,7 +4130,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4168,7 +4241,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4304,7 +4377,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4321,7 +4394,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4361,7 +4434,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4510,7 +4583,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4644,7 +4717,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4778,7 +4851,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4930,7 +5003,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5045,7 +5118,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5062,7 +5135,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5079,7 +5152,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5177,7 +5250,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than accepted (64 kB; 8 MB for the codec). */
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5194,7 +5267,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not UTF-8 JSON (or, for sign-in, a form). */
+            /** @description The body is not UTF-8 JSON. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5211,7 +5284,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over a budget: the general one per principal (per address when anonymous), or the strict one for failed credentials per address. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5249,7 +5322,10 @@ export interface operations {
     };
     health: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Comma-separated: postgres, temporal. */
+                need?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5288,7 +5364,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Degraded: a check names what is unreachable. */
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "more than 1200 requests a minute; slow down"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Degraded (for staff, a check names what is unreachable). */
             503: {
                 headers: {
                     [name: string]: unknown;
