@@ -14,10 +14,11 @@ import { dataConverterFor } from '../lib/codec/dataConverter';
 import { checkoutNames, parseCredentials, type Credential } from '../lib/credentials';
 import { assertDeployable } from '../lib/deployment';
 import { settleLegacyOrderOwner } from '../db/order';
-import { createSagaLauncher } from './order';
+import { createSagaLauncher, serveOrderStateMetrics } from './order';
 import { startTracing } from '../lib/tracing';
 import { temporalConnectionOptions } from '../lib/temporalConnection';
 import type { Resolver } from '../lib/webhooks';
+import { serveWebhookStateMetrics } from './webhooks';
 
 export interface RunningApi {
   url: string;
@@ -80,11 +81,14 @@ export async function startApi(
   await new Promise<void>((resolve) => server.listen(options.port ?? config.API_PORT, config.API_HOST, resolve));
   const { port } = server.address() as AddressInfo;
   const metrics = await serveMetrics(config.API_METRICS_PORT, config.API_METRICS_HOST);
+  // Backlog gauges read from Postgres on scrape, for the alert rules (deploy/prometheus/hotpath-rules.yml).
+  const stopStateMetrics = config.API_METRICS_PORT ? [serveOrderStateMetrics(database.db, log), serveWebhookStateMetrics(database.db, log)] : [];
   return {
     url: `http://127.0.0.1:${port}`,
     metricsUrl: metrics.url,
     close: async () => {
       await metrics.close();
+      for (const stop of stopStateMetrics) stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

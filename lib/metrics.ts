@@ -78,6 +78,11 @@ export const reconciliationUnitsCorrected = new Counter({
   help: 'Units corrected by stock reconciliations since start (sum of absolute corrections).',
 });
 
+export const reconciliationLastRun = new Gauge({
+  name: 'hotpath_reconciliation_last_run_timestamp_seconds',
+  help: 'When this process recorded its last stock reconciliation (Unix seconds): with several workers, the alert rules read the variance of the newest run.',
+});
+
 export const reconciliationRuns = new Counter({
   name: 'hotpath_reconciliation_runs_total',
   help: 'Stock reconciliation runs recorded.',
@@ -104,4 +109,11 @@ export const paymentAlerts = new Counter({
   name: 'hotpath_payment_alerts_total',
   help: 'Stripe events the books do not explain (disputes, refunds or cancellations made outside Hotpath), by kind and whether the order was still live',
   labelNames: ['kind', 'order'] as const,
+});
+
+export const webhookDeliveryLag = new Histogram({
+  name: 'hotpath_webhook_delivery_lag_seconds',
+  help: 'Seconds from a webhook event being written (in the change it reports) to its delivery being acknowledged, retries included; observed by the process that delivers.',
+  // 2 s is a bound: the seeds' SLO is event delivery p95 under 2 s.
+  buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800, 3600],
 });

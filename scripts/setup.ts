@@ -10,6 +10,7 @@ import { resolveMailpit } from '../lib/mailpit';
 import { resolveStripeMock } from '../lib/stripeMock';
 import { resolveTemporalCli } from '../lib/temporalCli';
 import { resolveVegeta } from '../lib/vegeta';
+import { resolvePromtool } from '../lib/promtool';
 
 const CHROMIUM = '/usr/bin/chromium';
 const log = (line: string) => console.log(`[setup] ${line}`);
@@ -95,6 +96,14 @@ function chromium(): void {
   else log(`Chromium: ${CHROMIUM} (installed in ${((Date.now() - started) / 1000).toFixed(0)} s)`);
 }
 
+/** promtool: the alert-rule test (test/platform/alertRules.test.ts) checks and unit-tests deploy/prometheus with it. */
+function promtool(): void {
+  const started = Date.now();
+  const binary = resolvePromtool({ build: true, log });
+  if (binary) log(`promtool: ${binary.path} (${binary.source}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  else problems.push('no Go toolchain: promtool cannot be built, and the alert-rule test needs it (install Go, or set PROMTOOL_PATH)');
+}
+
 temporalCli();
 stripeMock();
 mailpit();
@@ -102,6 +111,7 @@ vegeta();
 helm();
 await embeddedPostgres();
 chromium();
+promtool();
 if (problems.length) {
   for (const p of problems) console.error(`[setup] ${p}`);
   process.exit(1);

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from '../deps';
-import { reconciliationRuns, reconciliationSkusCorrected, reconciliationUnitsCorrected, reconciliationVariancePct, reconciliationVarianceUnits } from '../../lib/metrics';
+import { reconciliationLastRun, reconciliationRuns, reconciliationSkusCorrected, reconciliationUnitsCorrected, reconciliationVariancePct, reconciliationVarianceUnits } from '../../lib/metrics';
 import { reconcileStock, recordRun, releaseStaleHolds } from './reconciliation';
 import type { ReconciliationReport } from '../../workflows/inventory/contract';
 
@@ -25,6 +25,7 @@ export function reconciliationActivities({ db, erp }: ActivityDeps) {
       reconciliationUnitsCorrected.inc(input.report.unitsCorrected);
       reconciliationVariancePct.set(input.report.variancePct);
       reconciliationSkusCorrected.set(input.report.corrections.length);
+      reconciliationLastRun.setToCurrentTime();
     },
   };
 }

@@ -2,3 +2,4 @@
 export { orderRoutes } from './routes';
 export { createSagaLauncher, type SagaLauncher } from './sagaLauncher';
 export type { PlaceOrderDeps } from './placeOrder';
+export { serveOrderStateMetrics } from './stateMetrics';

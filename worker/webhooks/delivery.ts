@@ -5,6 +5,7 @@ import type { DeliveryAttempt } from '../../db/schema';
 import { signedHeaders } from '../../lib/webhooks/signing';
 import type { AttemptOutcome, WebhookSender } from '../../lib/webhooks/sender';
 import { DeliverySlots, targetHost, type SlotKey } from './slots';
+import { webhookDeliveryLag } from '../../lib/metrics';
 
 export interface WebhookDeliveryOptions {
   sender: WebhookSender;
@@ -189,6 +190,7 @@ export function runWebhookDelivery(db: Database, options: WebhookDeliveryOptions
     const last = delivery.attempts >= options.retrySchedule.length;
     const nextDelay = options.retrySchedule[delivery.attempts] ?? 0;
     const state = outcome.delivered ? 'delivered' : last ? 'failed' : 'pending';
+    let recorded: { lag_seconds: number } | undefined;
     await db.transaction(async (tx) => {
       // Ordered with a concurrent disabling or enabling of the endpoint (both update its row): whichever commits
       // first, this delivery ends paused exactly when the endpoint ends disabled.
@@ -204,7 +206,8 @@ export function runWebhookDelivery(db: Database, options: WebhookDeliveryOptions
           next_attempt_at = case when ${state} = 'pending' then now() + ${nextDelay} * interval '1 millisecond' else next_attempt_at end,
           log = (log || ${JSON.stringify([entry])}::jsonb)
         where id = ${delivery.id} and attempts = ${delivery.attempts} and state = 'sending'
-        returning id`);
+        returning id, extract(epoch from now() - (select e.created_at from webhook_events e where e.id = webhook_deliveries.event_id))::float8 as lag_seconds`);
+      recorded = updated[0] as { lag_seconds: number } | undefined;
       if (state === 'failed' && updated.length > 0) {
         const reason = `${delivery.attempts} attempts to deliver ${delivery.message_id} failed; the last: ${outcome.error ?? 'no answer'}`;
         await tx.execute(sql`
@@ -215,6 +218,8 @@ export function runWebhookDelivery(db: Database, options: WebhookDeliveryOptions
         options.log.warn({ subscriptionId: delivery.subscription_id, reason }, 'webhook endpoint disabled');
       }
     });
+    // Once per delivery, after its commit: a lapsed claim's late recording (nothing updated) is not counted again.
+    if (outcome.delivered && recorded) webhookDeliveryLag.observe(recorded.lag_seconds);
   }
 
   async function attempt(delivery: Claimed): Promise<void> {
