@@ -99,7 +99,8 @@ describe('bad input gets a clear 4xx problem and writes nothing', () => {
   });
 
   it('/healthz?need= names the checks that decide, and refuses an unknown one', async () => {
-    expect(await api('/healthz?need=postgres')).toMatchObject({ status: 200, body: { checks: { postgres: 'ok', temporal: 'ok' } } });
+    expect(await api('/healthz?need=postgres', { headers: { authorization: `Bearer ${STAFF_TOKEN}` } })).toMatchObject({ status: 200, body: { checks: { postgres: 'ok', temporal: 'ok' } } });
+    expect(await api('/healthz?need=postgres', { headers: { authorization: '' } })).toMatchObject({ status: 200, body: { status: 'ok' } });
     expect(await api('/healthz?need=postgres,disk')).toMatchObject({ status: 400, body: { detail: expect.stringContaining('disk') } });
   });
 });
