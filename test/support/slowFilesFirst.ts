@@ -16,6 +16,10 @@ const SLOW_FILES = [
   'test/inventory/parkedHolds.test.ts',
   'test/order/compensation.test.ts',
   'test/platform/webUiBrowser.test.ts',
+  'test/order/resolveDecisions.test.ts',
+  'test/platform/stateMetrics.test.ts',
+  'test/webhooks/workerKill.test.ts',
+  'test/replay.test.ts',
 ];
 
 export default class SlowFilesFirst extends BaseSequencer {
