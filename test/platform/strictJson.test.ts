@@ -66,16 +66,18 @@ describe('parseStrictJson', () => {
   it('costs about what JSON.parse costs: 64 KB of tiny values, and objects of short keys', () => {
     const tiny = `[${Array(32 * 1024 - 1).fill('0').join(',')},0]`;
     const keys = `[${Array.from({ length: 2000 }, (_, i) => `{"k${i}":"v","n":${i},"s":"\\u00e9"}`).join(',')}]`;
-    for (const [body, againstTree] of [[tiny, 4], [keys, 2]] as const) {
+    for (const [body, againstTree] of [[tiny, 3], [keys, 1.5]] as const) {
       expect(body.length).toBeGreaterThan(60_000);
       const timeOf = (f: () => unknown) => {
         const times: number[] = [];
-        for (let i = 0; i < 15; i++) {
+        for (let i = 0; i < 25; i++) {
           const start = process.hrtime.bigint();
           f();
           times.push(Number(process.hrtime.bigint() - start) / 1e6);
         }
-        return times.sort((a, b) => a - b)[7]!;
+        // The fastest run: what the work itself costs. The suite shares two cores, and a median of runs taken while
+        // another file's stack is busy measured the machine (it made this check fail once, 8.6 ms against 30 ms).
+        return Math.min(...times);
       };
       const parse = timeOf(() => JSON.parse(body));
       const strict = timeOf(() => parseStrictJson(body, { ...DEFAULT_JSON_LIMITS }));
