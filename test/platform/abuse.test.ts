@@ -99,8 +99,10 @@ describe('credentials and limits come before the body', () => {
       bodyTimes.push(b.ms);
       controlTimes.push(c.ms);
     }
-    // Generous: 64 KB over loopback is well under a millisecond; the old check parsed it first (~40 ms).
-    expect(median(bodyTimes), `with body ${median(bodyTimes).toFixed(2)} ms, without ${median(controlTimes).toFixed(2)} ms`).toBeLessThan(median(controlTimes) * 3 + 8);
+    // Generous: 64 KB over loopback is well under a millisecond; the old check parsed it first (~40 ms). The fastest of
+    // each is compared: what the request costs, not what the rest of the suite was doing to the two cores meanwhile.
+    const [bodyBest, controlBest] = [Math.min(...bodyTimes), Math.min(...controlTimes)];
+    expect(bodyBest, `with body ${bodyBest.toFixed(2)} ms (median ${median(bodyTimes).toFixed(2)}), without ${controlBest.toFixed(2)} ms`).toBeLessThan(controlBest * 3 + 8);
 
     const healthz = async () => (await timed(`${api.url}/healthz`)).ms;
     const quiet: number[] = [];
