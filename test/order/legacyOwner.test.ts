@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../../api/server';
-import { openDatabase, type Database } from '../../db/client';
-import { migrateDatabase } from '../../db/migrate';
+import type { Database } from '../../db/client';
 import { settleLegacyOrderOwner } from '../../db/order/legacyOwner';
 import { deploymentFacts, stock } from '../../db/schema';
 import { clientOf, startOwnApi } from '../support/ownApi';
 import { newIdempotencyKey, orderRequest, temporalClient } from '../support/stack';
+import { useScratchDatabases } from '../support/scratchDatabase';
 import { CHECKOUT_CREDENTIAL, OTHER_CHECKOUT_CREDENTIAL } from '../support/testPolicy';
 
 /**
@@ -15,20 +15,12 @@ import { CHECKOUT_CREDENTIAL, OTHER_CHECKOUT_CREDENTIAL } from '../support/testP
  * case runs on a database of its own in the run's Postgres cluster, migrated as production migrates; the APIs
  * started here put their sagas on a task queue nobody polls (only what the API itself decides is under test).
  */
-const created: { name: string; close: () => Promise<void> }[] = [];
-const admin = () => postgres(inject('databaseUrl').replace(/\/hotpath$/, '/postgres'), { max: 1, onnotice: () => {} });
+const newDatabase = useScratchDatabases('hotpath_legacy');
 
 async function scratchDatabase(): Promise<{ url: string; db: Database }> {
-  const name = `hotpath_legacy_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const sql = admin();
-  await sql.unsafe(`create database ${name}`);
-  await sql.end();
-  const url = inject('databaseUrl').replace(/\/hotpath$/, `/${name}`);
-  await migrateDatabase(url);
-  const database = openDatabase(url, { max: 2 });
-  created.push({ name, close: database.close });
-  await database.db.insert(stock).values({ sku: 'LEGACY-1', warehouse: 'wh-east', onHand: 100, reserved: 0 });
-  return { url, db: database.db };
+  const scratch = await newDatabase();
+  await scratch.db.insert(stock).values({ sku: 'LEGACY-1', warehouse: 'wh-east', onHand: 100, reserved: 0 });
+  return scratch;
 }
 
 const NOBODY_POLLS = `legacy-owner-${randomUUID()}`;
@@ -48,10 +40,6 @@ afterAll(async () => {
   for await (const wf of client.workflow.list({ query: `TaskQueue = '${NOBODY_POLLS}' AND ExecutionStatus = 'Running'` })) {
     await client.workflow.getHandle(wf.workflowId).terminate('test over').catch(() => {});
   }
-  for (const db of created) await db.close();
-  const sql = admin();
-  for (const db of created) await sql.unsafe(`drop database if exists ${db.name} with (force)`);
-  await sql.end();
 });
 
 describe('the legacy order owner, recorded once per database', () => {

@@ -1,14 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import postgres from 'postgres';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { orderIdFor } from '../../api/order/placeOrder';
 import type { RunningApi } from '../../api/server';
-import { openDatabase } from '../../db/client';
 import { freePort } from '../../db/embedded';
-import { migrateDatabase } from '../../db/migrate';
 import { stock } from '../../db/schema';
 import { clientOf, startOwnApi } from '../support/ownApi';
+import { useScratchDatabases } from '../support/scratchDatabase';
 import { parsePromText, sampleKey } from '../support/promText';
 import { api, newIdempotencyKey, newSku, orderRequest, placeOrder, sim, simUrl, waitForStatus } from '../support/stack';
 import { STAFF_TOKEN } from '../support/testPolicy';
@@ -37,30 +34,19 @@ async function scrapeUntil(url: string, ok: (s: Map<string, number>) => boolean,
   }
 }
 
-const created: { name: string; close: () => Promise<void> }[] = [];
 const apis: RunningApi[] = [];
-const admin = () => postgres(inject('databaseUrl').replace(/\/hotpath$/, '/postgres'), { max: 1, onnotice: () => {} });
+const newDatabase = useScratchDatabases('hotpath_gauges');
 
 afterAll(async () => {
   await Promise.all(apis.map((a) => a.close()));
-  for (const db of created) await db.close();
-  const server = admin();
-  for (const db of created) await server.unsafe(`drop database if exists ${db.name} with (force)`);
-  await server.end();
 });
 
 describe('the backlog gauges of the API', () => {
   it('count from Postgres what waits: unstarted orders, parked orders, disabled endpoints, events nobody dispatched; cached 10 s', async () => {
     // A database of its own, where no dispatcher runs, and an API on it whose Temporal is unreachable: what it
     // accepts stays in the outbox, and nothing else in the run moves these gauges.
-    const name = `hotpath_gauges_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-    const server = admin();
-    await server.unsafe(`create database ${name}`);
-    await server.end();
-    const url = inject('databaseUrl').replace(/\/hotpath$/, `/${name}`);
-    await migrateDatabase(url);
-    const database = openDatabase(url, { max: 2 });
-    created.push({ name, close: database.close });
+    const database = await newDatabase();
+    const { url } = database;
     await database.db.insert(stock).values({ sku: 'GAUGE-1', warehouse: 'wh-east', onHand: 100, reserved: 0 });
     const metricsPort = await freePort();
     const own = await startOwnApi({
