@@ -4,6 +4,7 @@ import { inventoryActivities, reconciliationActivities } from './inventory';
 import { notificationActivities } from './notifications';
 import { orderRecordActivities } from './order';
 import { paymentActivities } from './payment';
+import { retentionActivities } from './retention';
 import { carrierActivities, warehouseActivities } from './shipment';
 
 export type { ActivityDeps } from './deps';
@@ -19,6 +20,7 @@ export function createOrderActivities(deps: ActivityDeps) {
     ...erpActivities(deps),
     ...orderRecordActivities(deps),
     ...reconciliationActivities(deps),
+    ...retentionActivities(deps),
   };
 }
 

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { terminalStatusLiterals } from './terminalStatuses';
 import {
   bigint,
   bigserial,
@@ -23,7 +24,10 @@ export const orders = pgTable(
     // The checkout credential (principal) that placed the order. Null for orders placed before owners were
     // recorded: those belong to the owner named by LEGACY_ORDER_OWNER (default: the first checkout credential).
     owner: text('owner'),
-    requestHash: text('request_hash').notNull(),
+    // The digest of the request the key placed; null once the key expired (IDEMPOTENCY_RETENTION after the order
+    // ended, activities/retention/): a replay then answers 409 "Idempotency-Key expired", and the id derived from
+    // the key still names this row, so no second order can arise.
+    requestHash: text('request_hash'),
     customerId: text('customer_id').notNull(),
     email: text('email').notNull(),
     currency: text('currency').notNull(),
@@ -43,9 +47,19 @@ export const orders = pgTable(
     // The saga policy the order was accepted under, so a later start (dispatcher) runs it the same way.
     sagaPolicy: jsonb('saga_policy').$type<Record<string, unknown>>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    // The last transition's time: for an ended order, when it ended (an ended order's row never moves again).
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    // Retention (activities/retention/): when the customer's name, e-mail and address were redacted, and when the
+    // order's events were pruned. Null until then.
+    piiRedactedAt: timestamp('pii_redacted_at', { withTimezone: true }),
+    eventsPrunedAt: timestamp('events_pruned_at', { withTimezone: true }),
   },
   (t) => [
+    // Retention's work queues: ended orders, by when they ended, that still hold what a step removes. An order
+    // enters each when it ends (never on the hot path) and leaves it when the step is done with it.
+    index('orders_ended_key_held_idx').on(t.updatedAt).where(sql`${t.status} in ${terminalStatusLiterals()} and ${t.requestHash} is not null`),
+    index('orders_ended_pii_held_idx').on(t.updatedAt).where(sql`${t.status} in ${terminalStatusLiterals()} and ${t.piiRedactedAt} is null`),
+    index('orders_ended_events_held_idx').on(t.updatedAt).where(sql`${t.status} in ${terminalStatusLiterals()} and ${t.eventsPrunedAt} is null`),
     // Keys are scoped to their owner: the order id is derived from (owner, key), so the primary key is what
     // makes a key name one order; this index finds an owner's key.
     index('orders_owner_idempotency_key_idx').on(t.owner, t.idempotencyKey),
@@ -271,6 +285,8 @@ export const webhookEvents = pgTable(
     uniqueIndex('webhook_events_order_sequence_uq').on(t.orderId, t.sequence),
     uniqueIndex('webhook_events_message_uq').on(t.messageId),
     index('webhook_events_pending_idx').on(t.id).where(sql`${t.fannedOutAt} is null`),
+    // Retention's: fanned-out events by age (an event enters it when it is fanned out, not when it is written).
+    index('webhook_events_fanned_out_idx').on(t.createdAt).where(sql`${t.fannedOutAt} is not null`),
   ],
 );
 
@@ -303,6 +319,8 @@ export const webhookDeliveries = pgTable(
     uniqueIndex('webhook_deliveries_event_subscription_uq').on(t.eventId, t.subscriptionId),
     index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`${t.state} in ('pending', 'sending')`),
     index('webhook_deliveries_subscription_idx').on(t.subscriptionId, t.id),
+    // Retention's: delivered deliveries by when (only delivered rows are in it).
+    index('webhook_deliveries_delivered_idx').on(t.deliveredAt).where(sql`${t.state} = 'delivered'`),
   ],
 );
 
@@ -336,4 +354,24 @@ export const deploymentFacts = pgTable('deployment_facts', {
   key: text('key').primaryKey(),
   value: text('value'),
   recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * One retention run (activities/retention/): its cut-offs and what each step removed so far. Each batch adds its
+ * count in the transaction that removes the rows, so a retried activity (or a retried run) counts every row once.
+ */
+export const retentionRuns = pgTable('retention_runs', {
+  id: text('id').primaryKey(),
+  trigger: text('trigger').notNull(),
+  // The instant the cut-offs are taken from: fixed for the run, so a retry prunes against the same ones.
+  asOf: timestamp('as_of', { withTimezone: true }).notNull(),
+  policy: jsonb('policy').$type<Record<string, unknown>>().notNull(),
+  startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+  // Null until the run is recorded as finished.
+  finishedAt: timestamp('finished_at', { withTimezone: true }),
+  webhookDeliveriesDeleted: integer('webhook_deliveries_deleted').notNull().default(0),
+  webhookEventsDeleted: integer('webhook_events_deleted').notNull().default(0),
+  idempotencyKeysExpired: integer('idempotency_keys_expired').notNull().default(0),
+  orderEventsDeleted: integer('order_events_deleted').notNull().default(0),
+  ordersRedacted: integer('orders_redacted').notNull().default(0),
 });

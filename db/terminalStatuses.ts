@@ -11,3 +11,12 @@ export function terminalStatusList(): SQL {
     sql`, `,
   )})`;
 }
+
+/**
+ * The terminal statuses as an SQL list of literals, `('completed', 'rejected', …)`: for a partial index's predicate
+ * (db/schema.ts) and the queries that must match it, since the planner can use such an index only for a query
+ * whose own list it can read. The statuses are the code's constants, never input.
+ */
+export function terminalStatusLiterals(): SQL {
+  return sql.raw(`(${TERMINAL_STATUSES.map((status) => `'${status.replace(/'/g, "''")}'`).join(', ')})`);
+}

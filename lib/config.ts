@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { SagaPolicy } from '../workflows/order/contract';
+import type { RetentionPolicy } from '../workflows/retention/contract';
+import { parseDurationMs } from './duration';
 import { DEFAULT_ALLOWED_PORTS, DEFAULT_RETRY_SCHEDULE, parsePortPolicy, parseRetrySchedule } from './webhooks/contract';
 
 /** The task queue of the sagas and their activities when TASK_QUEUE is unset (the Helm chart's KEDA trigger watches it). */
@@ -151,6 +153,31 @@ const schema = z.object({
   /** Origins allowed to call the codec endpoints from a browser (the Temporal Web UI), comma-separated. */
   CODEC_CORS_ORIGINS: z.string().default('http://localhost:8233'),
   RECONCILE_EVERY_MINUTES: z.coerce.number().positive().default(5),
+  /**
+   * Retention (docs/deploy.md, "Retention"): how often the retention schedule runs, and how long what it prunes is
+   * kept. An order's keys, timeline and customer data are counted from when it ended; an open order keeps all.
+   */
+  RETENTION_EVERY_MINUTES: z.coerce.number().positive().default(60),
+  /** Delivered webhook deliveries, and events with no delivery left, older than this many days are deleted. */
+  WEBHOOK_RETENTION_DAYS: z.coerce.number().positive().default(30),
+  /** How long after its order ended an Idempotency-Key is honoured (as Stripe keeps keys); a replay after it answers 409. */
+  IDEMPOTENCY_RETENTION: z
+    .string()
+    .default('24h')
+    .transform((raw, ctx) => {
+      try {
+        return parseDurationMs(raw, 'IDEMPOTENCY_RETENTION');
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** Days after an order ended that its events (its timeline) are deleted; the order row stays. */
+  ORDER_RETENTION_DAYS: z.coerce.number().positive().default(400),
+  /** Days after an order ended that the customer's name, e-mail and street address are redacted from it. */
+  PII_RETENTION_DAYS: z.coerce.number().positive().default(90),
+  /** Rows one retention transaction changes at most. */
+  RETENTION_BATCH_SIZE: z.coerce.number().int().positive().default(1000),
   /** Checkout-service credentials as `name:token,…`: may place and read orders. */
   CHECKOUT_TOKENS: z.string().optional(),
   /** Shared secret the WMS signs its callbacks with; webhooks are refused without it. */
@@ -212,6 +239,17 @@ export function notificationsProvider(config: Pick<Config, 'NOTIFICATIONS_PROVID
   const provider = config.NOTIFICATIONS_PROVIDER ?? (config.SMTP_URL ? 'smtp' : 'simulator');
   if (provider === 'smtp' && !config.SMTP_URL) throw new Error('NOTIFICATIONS_PROVIDER=smtp needs SMTP_URL (smtp://host:port of the mail server)');
   return provider;
+}
+
+/** The retention run's policy, from the settings (the schedule carries it to every run). */
+export function retentionPolicyOf(config: Pick<Config, 'WEBHOOK_RETENTION_DAYS' | 'IDEMPOTENCY_RETENTION' | 'ORDER_RETENTION_DAYS' | 'PII_RETENTION_DAYS' | 'RETENTION_BATCH_SIZE'>): RetentionPolicy {
+  return {
+    webhookRetentionDays: config.WEBHOOK_RETENTION_DAYS,
+    idempotencyRetentionMs: config.IDEMPOTENCY_RETENTION,
+    orderRetentionDays: config.ORDER_RETENTION_DAYS,
+    piiRetentionDays: config.PII_RETENTION_DAYS,
+    batchSize: config.RETENTION_BATCH_SIZE,
+  };
 }
 
 /** Base URLs of the vendor systems, so a real vendor can replace each simulator (Stripe's API is served at the simulator's root). */

@@ -117,3 +117,19 @@ export const webhookDeliveryLag = new Histogram({
   // 2 s is a bound: the seeds' SLO is event delivery p95 under 2 s.
   buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800, 3600],
 });
+
+export const retentionRemoved = new Counter({
+  name: 'hotpath_retention_removed_total',
+  help: 'What retention runs removed, by step: rows deleted (webhookDeliveries, webhookEvents, orderEvents), keys expired (idempotencyKeys), orders redacted (personalData).',
+  labelNames: ['step'] as const,
+});
+
+export const retentionRunsFinished = new Counter({
+  name: 'hotpath_retention_runs_total',
+  help: 'Retention runs finished.',
+});
+
+export const retentionLastRun = new Gauge({
+  name: 'hotpath_retention_last_run_timestamp_seconds',
+  help: 'When this process finished its last retention run (Unix seconds).',
+});

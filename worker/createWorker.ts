@@ -6,6 +6,7 @@ import { dataConverterFor } from '../lib/codec/dataConverter';
 import { logger } from '../lib/logger';
 import { createOrderActivities } from '../activities';
 import { ensureReconciliationSchedule } from './inventory';
+import { ensureRetentionSchedule } from './retention';
 import { activityMetrics } from './activityMetrics';
 import { installWorkerRuntime } from './sdkMetrics';
 import { startTracing } from '../lib/tracing';
@@ -14,7 +15,7 @@ import { nearestSingleWarehouseFirst } from '../activities/inventory';
 import { stripeGateway } from '../activities/payment';
 import type { PaymentGateway } from '../activities/payment/contract';
 import type { Database } from '../db/client';
-import type { Config } from '../lib/config';
+import { retentionPolicyOf, type Config } from '../lib/config';
 import { assertDeployable } from '../lib/deployment';
 import { settleLegacyOrderOwner } from '../db/order';
 import { checkoutNames, parseCredentials } from '../lib/credentials';
@@ -64,7 +65,7 @@ export async function createWorker(options: {
 }
 
 /**
- * The worker's background duties besides polling: the reconciliation schedule (created or updated
+ * The worker's background duties besides polling: the reconciliation and retention schedules (created or updated
  * idempotently) and the dispatcher that starts sagas of orders the API committed but could not start.
  */
 export async function startBackgroundDuties(config: Config, db: Database, options: { webhookResolve?: SenderOptions['resolve'] } = {}): Promise<() => Promise<void>> {
@@ -78,6 +79,7 @@ export async function startBackgroundDuties(config: Config, db: Database, option
     taskQueue: config.TASK_QUEUE,
     everyMs: config.RECONCILE_EVERY_MINUTES * 60_000,
   });
+  await ensureRetentionSchedule(client, { taskQueue: config.TASK_QUEUE, everyMs: config.RETENTION_EVERY_MINUTES * 60_000, policy: retentionPolicyOf(config) });
   const stopDispatcher = runDispatcher(db, { client, taskQueue: config.TASK_QUEUE, startTimeoutMs: config.TEMPORAL_START_TIMEOUT_MS }, logger.child({ component: 'dispatcher' }), {
     intervalMs: config.DISPATCH_INTERVAL_MS,
     olderThanMs: config.DISPATCH_AFTER_MS,

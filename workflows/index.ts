@@ -1,2 +1,3 @@
 export { orderWorkflow, orderWorkflowV2 } from './order';
 export { reconciliationWorkflow } from './inventory';
+export { retentionWorkflow } from './retention';

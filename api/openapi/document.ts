@@ -136,7 +136,7 @@ export function openApiDocument() {
             operationId: 'placeOrder',
             summary: 'Place an order',
             description:
-              'Idempotent by Idempotency-Key, scoped to the calling checkout credential: the same key and body answer the same order and start nothing new; the same key with another body is a 409. Two credentials with one key place two orders.',
+              'Idempotent by Idempotency-Key, scoped to the calling checkout credential: the same key and body answer the same order and start nothing new; the same key with another body is a 409, and so is a key whose order ended more than IDEMPOTENCY_RETENTION (24 h) ago, whatever the body. Two credentials with one key place two orders.',
             security: bearer,
             requestParams: {
               header: z.object({
@@ -163,7 +163,11 @@ export function openApiDocument() {
             },
             responses: {
               '202': { ...json('Accepted (or the same order again for a repeated key); follow it at links.self.', orderPlacedSchema), headers: z.object({ location: z.string() }) },
-              ...errors(400, 401, 403, 409, 413, 415, 422, 429),
+              ...errors(400, 401, 403, 413, 415, 422, 429),
+              '409': problem(
+                'The Idempotency-Key was used with another body (`Idempotency-Key reused`), or it has expired (`Idempotency-Key expired`): the order it placed ended more than IDEMPOTENCY_RETENTION (24 h) ago and the request was forgotten. Either way no order is placed; `orderId` names the key\'s order. A new order needs a new key.',
+                { title: 'Idempotency-Key expired', status: 409, detail: 'the Idempotency-Key was used for order ord_3f5a0c1d9e8b7a6f5e4d3c2b, which has ended, and has expired: send a new key for a new order', orderId: 'ord_3f5a0c1d9e8b7a6f5e4d3c2b' },
+              ),
             },
           }),
           get: op({

@@ -33,7 +33,8 @@ export interface PlacedOrder {
 /**
  * The hot path: persist the order, then hand its saga to the launcher, which starts it after the answer.
  * The same Idempotency-Key from the same owner with the same body returns the first order and starts nothing
- * new; with a different body it is refused. Another owner's same key is another order.
+ * new; with a different body it is refused, and once the key expired (the order ended IDEMPOTENCY_RETENTION ago)
+ * it is refused whatever the body. Another owner's same key is another order.
  */
 export async function placeOrder(deps: PlaceOrderDeps, idempotencyKey: string, request: CreateOrderRequest, owner?: string): Promise<PlacedOrder> {
   const { db } = deps;
@@ -49,6 +50,11 @@ export async function placeOrder(deps: PlaceOrderDeps, idempotencyKey: string, r
       // The id is a hash of (owner, key): a row of another owner under it would be a hash collision.
       const sameOwner = ownerOf(existing.owner, deps.legacyOrderOwner) === ownerOf(owner ?? null, deps.legacyOrderOwner);
       if (!sameOwner || existing.idempotencyKey !== idempotencyKey) throw new Error(`order id ${orderId} collides with another owner's key`);
+      // Retention forgot the request (IDEMPOTENCY_RETENTION after the order ended): nothing to compare a replay
+      // with, and the key still names this order, so it is refused whatever the body, never placed again.
+      if (existing.requestHash === null) {
+        throw new Problem(409, 'Idempotency-Key expired', `the Idempotency-Key was used for order ${existing.id}, which has ended, and has expired: send a new key for a new order`, { orderId: existing.id });
+      }
       if (existing.requestHash !== hash) {
         throw new Problem(409, 'Idempotency-Key reused', `the Idempotency-Key was already used for order ${existing.id} with a different body`, { orderId: existing.id });
       }

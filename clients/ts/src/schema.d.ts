@@ -19,7 +19,7 @@ export interface paths {
         put?: never;
         /**
          * Place an order
-         * @description Idempotent by Idempotency-Key, scoped to the calling checkout credential: the same key and body answer the same order and start nothing new; the same key with another body is a 409. Two credentials with one key place two orders.
+         * @description Idempotent by Idempotency-Key, scoped to the calling checkout credential: the same key and body answer the same order and start nothing new; the same key with another body is a 409, and so is a key whose order ended more than IDEMPOTENCY_RETENTION (24 h) ago, whatever the body. Two credentials with one key place two orders.
          */
         post: operations["placeOrder"];
         delete?: never;
@@ -2080,7 +2080,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A conflict with the current state. */
+            /** @description The Idempotency-Key was used with another body (`Idempotency-Key reused`), or it has expired (`Idempotency-Key expired`): the order it placed ended more than IDEMPOTENCY_RETENTION (24 h) ago and the request was forgotten. Either way no order is placed; `orderId` names the key's order. A new order needs a new key. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2089,9 +2089,10 @@ export interface operations {
                     /**
                      * @example {
                      *       "type": "about:blank",
-                     *       "title": "Cannot cancel",
+                     *       "title": "Idempotency-Key expired",
                      *       "status": 409,
-                     *       "detail": "the order is already completed"
+                     *       "detail": "the Idempotency-Key was used for order ord_3f5a0c1d9e8b7a6f5e4d3c2b, which has ended, and has expired: send a new key for a new order",
+                     *       "orderId": "ord_3f5a0c1d9e8b7a6f5e4d3c2b"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
