@@ -12,7 +12,7 @@ const histories = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
 /** Guards determinism: every committed history must replay on the current workflow code without a non-determinism error. */
 describe('committed workflow histories replay on the current code', () => {
-  it('covers the representative runs: happy, decline, out of stock, staff cancel, vendor failure; per shipment: two shipments, partial cancel, ERP reversal, a park begun during a resume', () => {
+  it('covers the representative runs: happy, decline, out of stock, staff cancel, vendor failure; per shipment: two shipments, partial cancel, ERP reversal, a park begun during a resume; a retention run', () => {
     expect(histories).toEqual(
       expect.arrayContaining([
         'happy.json',
@@ -25,6 +25,7 @@ describe('committed workflow histories replay on the current code', () => {
         'v2-partial-cancel-after-handoff.json',
         'v2-erp-answer-lost-then-cancelled.json',
         'v2-park-during-resume.json',
+        'retention-run.json',
       ]),
     );
   });

@@ -48,8 +48,9 @@ export default async function setup(project: TestProject) {
     const taskQueue = `orders-test-${process.pid}`;
     const config = loadConfig({ ...process.env, ...vendorUrlsFor(sim.url), SMTP_URL: mailpit.smtpUrl, NOTIFICATIONS_PROVIDER: 'smtp', DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE: taskQueue, LOG_LEVEL: 'error', ...TEST_API_ENV, API_METRICS_PORT: String(await freePort()), CODEC_CORS_ORIGINS: `http://localhost:8233,${temporal.uiUrl!}` });
     const database = stack.database(databaseUrl);
-    // The schedule exists as in production, but far apart: tests run reconciliations on their own SKUs.
-    await stack.inProcessWorker(config, database.db, { RECONCILE_EVERY_MINUTES: 24 * 60, DISPATCH_AFTER_MS: 1000, DISPATCH_INTERVAL_MS: 500 });
+    // The schedules exist as in production, but far apart: tests run reconciliations on their own SKUs, and
+    // retention on databases of their own.
+    await stack.inProcessWorker(config, database.db, { RECONCILE_EVERY_MINUTES: 24 * 60, RETENTION_EVERY_MINUTES: 7 * 24 * 60, DISPATCH_AFTER_MS: 1000, DISPATCH_INTERVAL_MS: 500 });
     await apiPortHold.release();
     const api = await stack.inProcessApi(config, { port: apiPort, sagaPolicy: TEST_SAGA_POLICY });
 

@@ -149,9 +149,14 @@ export async function finishRetryingParks(orderId: string, timeoutMs = 60_000) {
  * (test/fixtures/histories/<name>.json, sealed with the test key); otherwise does nothing.
  */
 export async function recordFixture(orderId: string, name: string): Promise<void> {
+  await recordWorkflowFixture(`order-${orderId}`, name);
+}
+
+/** recordFixture for any finished workflow of the run's Temporal, by its workflow id. */
+export async function recordWorkflowFixture(workflowId: string, name: string): Promise<void> {
   if (process.env.RECORD_FIXTURES !== '1') return;
   const { historyToJSON } = await import('@temporalio/common/lib/proto-utils');
   const { writeFile } = await import('node:fs/promises');
-  const history = await (await temporalClient()).workflow.getHandle(`order-${orderId}`).fetchHistory();
+  const history = await (await temporalClient()).workflow.getHandle(workflowId).fetchHistory();
   await writeFile(new URL(`../fixtures/histories/${name}.json`, import.meta.url), historyToJSON(history));
 }
