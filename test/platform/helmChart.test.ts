@@ -39,10 +39,10 @@ describe('the Helm chart (deploy/helm/hotpath)', () => {
     expect(helm(['lint', '--strict', CHART_DIR, '-f', EVERYTHING_ON])).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
   });
 
-  it('renders the three processes, the hook Jobs and the budgets by default, and the autoscalers and the ServiceMonitor only when asked', () => {
+  it('renders the three processes, the hook Jobs and the budgets by default, and the autoscalers, the ServiceMonitor and the PrometheusRule only when asked', () => {
     const core = { Deployment: 3, Service: 3, PodDisruptionBudget: 2, Job: 2 };
     expect(kindCounts(defaults)).toEqual(core);
-    expect(kindCounts(everything)).toEqual({ ...core, HorizontalPodAutoscaler: 1, ScaledObject: 1, TriggerAuthentication: 1, ServiceMonitor: 1 });
+    expect(kindCounts(everything)).toEqual({ ...core, HorizontalPodAutoscaler: 1, ScaledObject: 1, TriggerAuthentication: 1, ServiceMonitor: 1, PrometheusRule: 1 });
     for (const component of ['api', 'worker', 'dispatcher']) one(defaults, 'Deployment', component);
     expect(byKind(defaults, 'Job').map((j) => j.metadata.annotations?.['helm.sh/hook'])).toEqual(['pre-install,pre-upgrade', 'pre-install,pre-upgrade']);
     expect(byKind(defaults, 'Job').map((j) => containersOf(j)[0].command.at(-1))).toEqual(['scripts/migrate.ts', 'scripts/register-search-attributes.ts']);
@@ -177,6 +177,19 @@ describe('the Helm chart (deploy/helm/hotpath)', () => {
       expect(pods, s.metadata.name).toHaveLength(1);
       expect(containersOf(pods[0]!)[0].ports.map((p: any) => p.name)).toContain('metrics');
     }
+  });
+
+  it('carries the alerting rules of deploy/prometheus/hotpath-rules.yml in the PrometheusRule, unchanged, for the ruleSelector', () => {
+    const rulesFile = new URL('../../deploy/prometheus/hotpath-rules.yml', import.meta.url);
+    // The chart can read only its own files: its copy must be the file promtool tests (copy it over after an edit).
+    expect(readFileSync(new URL('../../deploy/helm/hotpath/files/hotpath-rules.yml', import.meta.url), 'utf8')).toBe(readFileSync(rulesFile, 'utf8'));
+    const rule = byKind(everything, 'PrometheusRule')[0]!;
+    const groups = parse(readFileSync(rulesFile, 'utf8')).groups;
+    expect(groups.flatMap((g: { rules: unknown[] }) => g.rules).length).toBeGreaterThan(5);
+    // Every rule as the file has it, the alert annotations' own {{ $value }} templates included (helm leaves them be).
+    expect(rule.spec.groups).toEqual(groups);
+    expect(JSON.stringify(rule.spec.groups)).toContain('{{ $value }}');
+    expect(rule.metadata.labels).toMatchObject({ release: 'prometheus', 'app.kubernetes.io/instance': 'hp' });
   });
 
   it('mounts the Temporal client certificate where the TLS settings point, and spreads and budgets the scaled processes', () => {
