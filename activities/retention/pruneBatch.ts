@@ -33,13 +33,33 @@ export function batchLimitOf(step: RetentionStep, batchSize: number): number {
 const ended = () => sql`status in ${terminalStatusLiterals()}`;
 
 /**
+ * A step's next batch: the rows it changes, oldest first, locked; each a range scan of the step's own partial index
+ * (db/schema.ts), which holds exactly the step's remaining work. Rows another transaction holds are skipped.
+ */
+export function workQueue(step: RetentionStep, cutoff: Date, limit: number): SQL {
+  const before = sql`${cutoff.toISOString()}::timestamptz`;
+  const queues: Record<RetentionStep, SQL> = {
+    // Delivered deliveries; failed and paused ones stay (a receiver may ask to redeliver them).
+    webhookDeliveries: sql`select id from webhook_deliveries where state = 'delivered' and delivered_at < ${before} order by delivered_at`,
+    // Fanned-out events with no delivery left (all delivered and pruned, or nobody subscribed). One not fanned out
+    // yet gets deliveries still; one with a failed or paused delivery stays with it.
+    webhookEvents: sql`select id from webhook_events e where fanned_out_at is not null and created_at < ${before}
+      and not exists (select 1 from webhook_deliveries d where d.event_id = e.id) order by created_at`,
+    idempotencyKeys: sql`select id from orders where ${ended()} and request_hash is not null and updated_at < ${before} order by updated_at`,
+    orderEvents: sql`select id from orders where ${ended()} and events_pruned_at is null and updated_at < ${before} order by updated_at`,
+    personalData: sql`select id from orders where ${ended()} and pii_redacted_at is null and updated_at < ${before} order by updated_at`,
+  };
+  return sql`${queues[step]} limit ${limit} for update skip locked`;
+}
+
+/**
  * One batch of one step, and its count added to the run, in one transaction: a retry after a crash finds the rows
  * gone (or changed) and the count already in, so it neither removes nor counts a row twice. Rows another
  * transaction holds are skipped (SKIP LOCKED), never waited for: the next batch or run takes them.
  */
 export async function pruneBatch(db: Database, runId: string, step: RetentionStep, cutoff: Date, batchSize: number): Promise<BatchOutcome> {
   return db.transaction(async (tx) => {
-    const outcome = await STEPS[step](tx, sql`${cutoff.toISOString()}::timestamptz`, batchLimitOf(step, batchSize));
+    const outcome = await STEPS[step](tx, workQueue(step, cutoff, batchLimitOf(step, batchSize)));
     if (outcome.removed > 0) {
       const column = sql.raw(COUNT_COLUMN[step]);
       await tx.execute(sql`update retention_runs set ${column} = ${column} + ${outcome.removed} where id = ${runId}`);
@@ -53,49 +73,19 @@ const counted = async (tx: Tx, query: SQL): Promise<BatchOutcome> => {
   return { taken: rows.length, removed: rows.length };
 };
 
-/** Each step's batch, taking at most `limit` rows (batchLimitOf). */
-const STEPS: Record<RetentionStep, (tx: Tx, cutoff: SQL, limit: number) => Promise<BatchOutcome>> = {
-  /** Delivered deliveries delivered before the cut-off. Failed and paused ones stay: a receiver may ask to redeliver them. */
-  webhookDeliveries: (tx, cutoff, limit) =>
-    counted(
-      tx,
-      sql`with doomed as (
-            select id from webhook_deliveries where state = 'delivered' and delivered_at < ${cutoff}
-            order by delivered_at limit ${limit} for update skip locked)
-          delete from webhook_deliveries d using doomed where d.id = doomed.id returning d.id`,
-    ),
+/** Each step's change to the rows of its batch (`due`, from workQueue). */
+const STEPS: Record<RetentionStep, (tx: Tx, due: SQL) => Promise<BatchOutcome>> = {
+  webhookDeliveries: (tx, due) => counted(tx, sql`with due as (${due}) delete from webhook_deliveries d using due where d.id = due.id returning d.id`),
 
-  /**
-   * Events written before the cut-off, fanned out, with no delivery left (all delivered and pruned, or nobody
-   * subscribed). An event not yet fanned out gets deliveries still; one with a failed or paused delivery stays with it.
-   */
-  webhookEvents: (tx, cutoff, limit) =>
-    counted(
-      tx,
-      sql`with doomed as (
-            select e.id from webhook_events e
-            where e.fanned_out_at is not null and e.created_at < ${cutoff}
-              and not exists (select 1 from webhook_deliveries d where d.event_id = e.id)
-            order by e.created_at limit ${limit} for update skip locked)
-          delete from webhook_events e using doomed where e.id = doomed.id returning e.id`,
-    ),
+  webhookEvents: (tx, due) => counted(tx, sql`with due as (${due}) delete from webhook_events e using due where e.id = due.id returning e.id`),
 
-  /** The request digest of orders ended before the cut-off: their key answers 409 "Idempotency-Key expired" from now on. */
-  idempotencyKeys: (tx, cutoff, limit) =>
-    counted(
-      tx,
-      sql`with due as (
-            select id from orders where ${ended()} and request_hash is not null and updated_at < ${cutoff}
-            order by updated_at limit ${limit} for update skip locked)
-          update orders o set request_hash = null from due where o.id = due.id returning o.id`,
-    ),
+  /** The request's digest: the key answers 409 "Idempotency-Key expired" from now on. */
+  idempotencyKeys: (tx, due) => counted(tx, sql`with due as (${due}) update orders o set request_hash = null from due where o.id = due.id returning o.id`),
 
-  /** The timeline of orders ended before the cut-off; the order row, its lines, shipments and payment stay. */
-  orderEvents: async (tx, cutoff, limit) => {
+  /** The order's timeline; the order row, its lines, shipments and payment stay. */
+  orderEvents: async (tx, due) => {
     const [row] = await tx.execute<{ orders: number; events: number }>(
-      sql`with due as (
-            select id from orders where ${ended()} and events_pruned_at is null and updated_at < ${cutoff}
-            order by updated_at limit ${limit} for update skip locked),
+      sql`with due as (${due}),
           gone as (delete from order_events e using due where e.order_id = due.id returning e.id),
           marked as (update orders o set events_pruned_at = now() from due where o.id = due.id returning o.id)
           select (select count(*) from marked)::int as orders, (select count(*) from gone)::int as events`,
@@ -104,16 +94,14 @@ const STEPS: Record<RetentionStep, (tx: Tx, cutoff: SQL, limit: number) => Promi
   },
 
   /**
-   * The customer's name, e-mail and street address of orders ended before the cut-off. What the books need stays:
-   * the customer id, amounts, lines, shipments and payment, and the address's country and postal code (the tax
-   * jurisdiction). Returns are not a context yet; when they are, an order with an open return is not redacted.
+   * The customer's name, e-mail and street address. What the books need stays: the customer id, amounts, lines,
+   * shipments and payment, and the address's country and postal code (the tax jurisdiction). Returns are not a
+   * context yet; when they are, an order with an open return is not redacted.
    */
-  personalData: (tx, cutoff, limit) =>
+  personalData: (tx, due) =>
     counted(
       tx,
-      sql`with due as (
-            select id from orders where ${ended()} and pii_redacted_at is null and updated_at < ${cutoff}
-            order by updated_at limit ${limit} for update skip locked)
+      sql`with due as (${due})
           update orders o set
             email = '',
             shipping_address = jsonb_build_object('name', '', 'line1', '', 'city', '',
