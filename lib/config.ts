@@ -100,7 +100,7 @@ const schema = z.object({
    */
   LEGACY_ORDER_OWNER: z.string().min(1).optional(),
   /**
-   * Whether a worker also runs the background duties (the dispatcher, the reconciliation schedule). `npm start`
+   * Whether a worker also runs the background duties (the dispatcher, the reconciliation and retention schedules). `npm start`
    * runs them once, in their own `dispatcher` process, and sets this to false for its workers.
    */
   WORKER_BACKGROUND_DUTIES: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),

@@ -1,6 +1,6 @@
 /**
  * `npm run dispatcher`: the background duties alone (the outbox dispatcher that starts sagas the API could not
- * start, and the reconciliation schedule), for a deployment whose workers run with WORKER_BACKGROUND_DUTIES=false.
+ * start, and the reconciliation and retention schedules), for a deployment whose workers run with WORKER_BACKGROUND_DUTIES=false.
  * `npm start` runs exactly one of these beside its workers.
  */
 import { openDatabase } from '../db/client';

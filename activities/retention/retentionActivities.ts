@@ -31,8 +31,11 @@ export function retentionActivities({ db }: ActivityDeps) {
       for (;;) {
         const batch = await pruneBatch(db, input.runId, input.step, cutoff, input.policy.batchSize);
         removed += batch.removed;
-        Context.current().heartbeat({ step: input.step, removed });
+        const context = Context.current();
+        context.heartbeat({ step: input.step, removed });
         if (batch.taken < limit) return { removed, done: true };
+        // Cancelled, or timed out and retried elsewhere (heard of through the heartbeat): what is done is counted.
+        if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
         if (Date.now() >= until) return { removed, done: false };
       }
     },

@@ -172,7 +172,7 @@ export class Stack {
   }
 
   /**
-   * A worker in this process, with the dispatcher's and the reconciliation schedule's duties when `duties` is given
+   * A worker in this process, with the dispatcher's and the reconciliation and retention schedules' duties when `duties` is given
    * (with those settings overriding the worker's config).
    */
   async inProcessWorker(config: Config, db: ReturnType<typeof openDatabase>['db'], duties?: Partial<Config>): Promise<void> {

@@ -15,6 +15,7 @@ describe('the retention schedule', () => {
     expect(described.action).toMatchObject({
       type: 'startWorkflow',
       workflowType: 'retentionWorkflow',
+      workflowId: retentionScheduleId(inject('taskQueue')),
       taskQueue: inject('taskQueue'),
       args: [{ trigger: 'schedule', policy: { webhookRetentionDays: 30, idempotencyRetentionMs: 24 * 3_600_000, orderRetentionDays: 400, piiRetentionDays: 90, batchSize: 1000 } }],
     });

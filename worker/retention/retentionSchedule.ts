@@ -21,7 +21,8 @@ export async function ensureRetentionSchedule(client: Client, options: { taskQue
     action: {
       type: 'startWorkflow' as const,
       workflowType: 'retentionWorkflow',
-      workflowId: 'retention',
+      // The schedule appends each run's time: per task queue, so deployments sharing a namespace never collide.
+      workflowId: retentionScheduleId(options.taskQueue),
       taskQueue: options.taskQueue,
       args: [{ trigger: 'schedule', policy: options.policy }] as Parameters<typeof retentionWorkflow>,
     },
