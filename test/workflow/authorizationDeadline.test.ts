@@ -73,6 +73,37 @@ async function parkPastTheAuthorization(offSession: 'approved' | 'declined'): Pr
 }
 
 describe.concurrent('an authorization that would lapse during a long park, with a parcel out', () => {
+  it('a handoff still under way when the order\'s authorization is captured early: its own authorization is asked at the settlement; declined, and the parcel gone, it is kept unpaid, never given up', { timeout: 60_000 }, async () => {
+    const input = orderInput({ lines: TWO_LINES, policy: { onStepExhausted: 'park' } });
+    const [s1, s2] = [`${input.orderId}-s1`, `${input.orderId}-s2`];
+    const card = gateway('declined');
+    const run = await runOrder(
+      {
+        ...card.stubs,
+        // s2's handoff answers only after the deadline (at 3/4 of the lifetime), before the lapse.
+        handOffShipment: async (h) => {
+          if (h.shipment.shipmentId === s2) await new Promise((r) => setTimeout(r, Math.max(0, card.firstAuthorizedAt() + LIFETIME_MS * 0.75 + 700 - Date.now())));
+          return { shipmentId: h.shipment.shipmentId, taskId: `task_${h.shipment.shipmentId}` };
+        },
+        requestShipmentCancellation: async () => ({ confirmed: false, reason: 'already_shipped' }),
+      },
+      input,
+      undefined,
+      TWO_WAREHOUSES,
+    );
+    const orderId = run.state.orderId;
+    expect(run.state).toMatchObject({ status: 'completed', capturedCents: 2_500 });
+    expect(run.state.shipments!.map((s) => [s.shipmentId, s.status, s.capturedCents])).toEqual([
+      [s1, 'handed_off', 2_500],
+      [s2, 'shipped', 0],
+    ]);
+    expect(run.calls.filter((c) => c.name === 'capturePayment').map((c) => [c.input.authorizationId, c.input.amountCents])).toEqual([[`pi_${orderId}_1`, 2_500]]);
+    expect(run.state.steps.find((s) => s.step === 'shipped unpaid: its own authorization was declined')?.detail).toEqual({ shipmentId: s2, uncollectedCents: 4_000 });
+    // Nothing undone: the parcel left; the ERP records both shipments.
+    expect(run.done(COMPENSATIONS)).toEqual([]);
+    expect(run.calls.filter((c) => c.name === 'recordOrderInErp').map((c) => c.input.shipmentIds)).toEqual([[s1, s2]]);
+  });
+
   it('the parcel out is captured before the authorization lapses; the other one, its own authorization declined, is undone; completed, no human needed after the retry', { timeout: 60_000 }, async () => {
     const { run, s1, s2 } = await parkPastTheAuthorization('declined');
     const orderId = run.state.orderId;

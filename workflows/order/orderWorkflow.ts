@@ -366,7 +366,7 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
     }
   }
 
-  /** After the early capture: a shipment's own authorization, for its share, before it is handed off. Declined: given up. */
+  /** After the early capture: a shipment's own authorization, for its share (false: declined). */
   async function authorizeOwnShare(shipment: Shipment): Promise<boolean> {
     const attempt = FIRST_OWN_AUTHORIZATION + shipments.indexOf(shipment);
     const amountCents = shipment.state.amountCents;
@@ -383,11 +383,18 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
       return true;
     } catch (err) {
       if (failureType(err) !== BUSINESS_FAILURES.paymentDeclined) throw err;
-      shipment.accept({ kind: 'payment_declined', by: 'gateway', reason: `the authorization of its share was declined: ${failureMessage(err)}` });
-      shipment.stopRequested = true;
-      progress.stepDone('shipment given up: its own authorization was declined', { shipmentId: shipment.id });
+      progress.stepDone('own authorization declined', { shipmentId: shipment.id, error: failureMessage(err) });
       return false;
     }
+  }
+
+  /** Before its handoff: a shipment whose own authorization is declined goes no further, and is given up. */
+  async function paidBeforeHandoff(shipment: Shipment): Promise<boolean> {
+    if (!capturedEarly || shipment.ownAuthorization) return true;
+    if (await authorizeOwnShare(shipment)) return true;
+    shipment.accept({ kind: 'payment_declined', by: 'gateway', reason: 'the authorization of its share was declined' });
+    shipment.stopRequested = true;
+    return false;
   }
 
   /**
@@ -397,7 +404,17 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
    */
   async function payTheRest(live: Shipment[]): Promise<void> {
     for (const shipment of live.filter((s) => !s.paidWith && !s.uncollected)) {
-      if (!shipment.ownAuthorization && !(await authorizeOwnShare(shipment))) continue;
+      // Handed off while the order's authorization was being captured: its own is asked for now.
+      if (!shipment.ownAuthorization && !(await authorizeOwnShare(shipment))) {
+        // Declined: the warehouse is asked to let it go; a parcel it keeps has left, and is never given up.
+        if (await warehouseKeeps(shipment)) {
+          shipment.uncollected = true;
+          progress.stepDone('shipped unpaid: its own authorization was declined', { shipmentId: shipment.id, uncollectedCents: shipment.state.amountCents });
+        } else {
+          shipment.accept({ kind: 'payment_declined', by: 'gateway', reason: 'the authorization of its share was declined' });
+        }
+        continue;
+      }
       const own = shipment.ownAuthorization!;
       const amountCents = shipment.state.amountCents;
       for (;;) {
@@ -452,14 +469,15 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
       await shipment.exclusively(async () => {
         if (!proceed()) return;
         // The order's authorization was captured early: this parcel leaves only once its own share is authorized.
-        if (capturedEarly && !shipment.ownAuthorization && !(await persevere('own authorization', () => authorizeOwnShare(shipment), { moot: () => shipment.stopRequested }))) return;
+        // (Tested before awaiting: an order that never captured early takes no extra turn here, so replays match.)
+        if (capturedEarly && !shipment.ownAuthorization && !(await persevere('own authorization', () => paidBeforeHandoff(shipment), { moot: () => shipment.stopRequested }))) return;
         const task = await shipment.saga.step(`cancel WMS task ${plan.shipmentId}`, {
           run: () =>
             persevere(
               'warehouse handoff',
               async () => {
                 // Captured early while this handoff was parked: the same rule, on its next attempt.
-                if (capturedEarly && !shipment.ownAuthorization && !(await authorizeOwnShare(shipment))) throw new StepAbandoned('warehouse handoff');
+                if (capturedEarly && !shipment.ownAuthorization && !(await paidBeforeHandoff(shipment))) throw new StepAbandoned('warehouse handoff');
                 return shipment.interruptible(() =>
                   act.handOffShipment.executeWithOptions({ summary: stepSummary.handOff(plan, shipment.state.trackingNumber!) }, [{ orderId, shipment: plan, trackingNumber: shipment.state.trackingNumber! }]),
                 );
