@@ -1,7 +1,7 @@
 /**
  * Reservation rate on one hot SKU, straight against Postgres: the flash-sale section of `npm run bench`
  * (scripts/bench/flashSale.ts) on an embedded Postgres of its own (or DATABASE_URL), at 1, 4, 16, 64 and 256
- * concurrent reservers of 1 unit each, for every implementation (the SELECT … FOR UPDATE baseline, reserve()'s
+ * concurrent reservers of 1 unit each, for every implementation (the SELECT … FOR UPDATE baseline on one connection per reserver and on at most 16, reserve()'s
  * one-order transaction, reserve() coalescing, the bucket prototype), then a sell-out. Prints a markdown table and
  * the goal's check; `--write` also puts them in docs/benchmarks.md between the hot-sku markers (which
  * scripts/bench/report.ts keeps when it regenerates the page) and the run's JSON in bench-results/.
@@ -33,7 +33,7 @@ const plan = {
   concurrencies,
   seconds: Number(values.seconds),
   selloutUnits: Number(values['sellout-units']),
-  preparedOrders: 400_000,
+  preparedOrders: 150_000,
   maxConnections: Number(values['max-connections']),
   ...(values.only ? { implementations: values.only.split(',') } : {}),
 };
@@ -68,12 +68,19 @@ const commit = (() => {
   }
 })();
 
-export function renderHotSku(r: FlashResult, meta: { at: string; commit: string; machine: string }): string {
+/** The faster FOR UPDATE baseline at this many reservers (one connection per reserver, or at most 16): the ratio is against it. */
+function bestBaseline(r: FlashResult, concurrency: number) {
+  return r.runs
+    .filter((b) => b.implementation.startsWith('select-for-update') && b.concurrency === concurrency)
+    .sort((a, b) => (b.perSecond ?? 0) - (a.perSecond ?? 0))[0];
+}
+
+function renderHotSku(r: FlashResult, meta: { at: string; commit: string; machine: string }): string {
   const L: string[] = [];
   L.push(`Measured ${meta.at} by \`npm run bench:reservations\` at commit ${meta.commit}, ${meta.machine}, embedded Postgres 18 (fsync on), ${r.plan.seconds} s per run.`, '');
   L.push('| Implementation | Reservers | Connections (pool / peak open) | Reservations/s | × baseline | p50 ms | p99 ms | Orders per transaction | Oversold | Holds ≠ reservations |', '|---|---|---|---|---|---|---|---|---|---|');
   for (const x of r.runs) {
-    const base = r.runs.find((b) => b.implementation === 'select-for-update' && b.concurrency === x.concurrency)?.perSecond;
+    const base = bestBaseline(r, x.concurrency)?.perSecond;
     const ratio = base && x.perSecond ? `${(x.perSecond / base).toFixed(1)}×` : 'n/a';
     const perTx = x.ordersPerTransaction === undefined ? '1' : `${x.ordersPerTransaction} (max ${x.largestTransaction})`;
     L.push(`| ${x.implementation} | ${x.concurrency} | ${x.poolMax} / ${x.peakConnections} | ${x.perSecond} | ${ratio} | ${x.latencyMs.p50} | ${x.latencyMs.p99} | ${perTx} | ${x.oversold} | ${x.heldMismatch} |`);
@@ -81,14 +88,13 @@ export function renderHotSku(r: FlashResult, meta: { at: string; commit: string;
   L.push('', `Sell-out (${r.sellouts[0]?.concurrency ?? '?'} reservers, ${r.plan.selloutUnits} units over two warehouses, each reserver reserving until refused):`, '');
   L.push('| Implementation | Units | Reserved | Refused | Available after | Oversold | Holds ≠ reservations | Seconds |', '|---|---|---|---|---|---|---|---|');
   for (const x of r.sellouts) L.push(`| ${x.implementation} | ${x.units} | ${x.reservations} | ${x.refused} | ${x.availableAfter} | ${x.oversold} | ${x.heldMismatch} | ${x.seconds} |`);
-  const at64 = (name: string) => r.runs.find((x) => x.implementation === name && x.concurrency === 64);
-  const base = at64('select-for-update');
-  const ours = at64('hotpath-reserve');
+  const base = bestBaseline(r, 64);
+  const ours = r.runs.find((x) => x.implementation === 'hotpath-reserve' && x.concurrency === 64);
   const sold = r.sellouts.find((x) => x.implementation === 'hotpath-reserve');
   if (base && ours && base.perSecond && ours.perSecond) {
     const ratio = ours.perSecond / base.perSecond;
     const met = ratio >= 5 && (ours.latencyMs.p99 ?? Infinity) <= 100 && ours.oversold === 0 && (!sold || (sold.oversold === 0 && sold.availableAfter === 0));
-    L.push('', `Goal at 64 reservers (≥ 5× the baseline's reservations/s, p99 ≤ 100 ms, 0 oversold): **${met ? 'met' : 'not met'}**, ${ratio.toFixed(1)}× (${ours.perSecond} vs ${base.perSecond}/s), p99 ${ours.latencyMs.p99} ms, oversold ${ours.oversold}${sold ? `; sell-out ${sold.reservations} of ${sold.units} sold, ${sold.oversold} oversold` : ''}.`);
+    L.push('', `Goal at 64 reservers (≥ 5× the baseline's reservations/s, p99 ≤ 100 ms, 0 oversold): **${met ? 'met' : 'not met'}**, ${ratio.toFixed(1)}× (${ours.perSecond} vs ${base.perSecond}/s of ${base.implementation}, the faster of the two baseline pools), p99 ${ours.latencyMs.p99} ms, oversold ${ours.oversold}${sold ? `; sell-out ${sold.reservations} of ${sold.units} sold, ${sold.oversold} oversold` : ''}.`);
   }
   return L.join('\n');
 }
