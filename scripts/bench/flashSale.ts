@@ -93,15 +93,15 @@ async function bucketReserve(db: Database, request: Request): Promise<void> {
       const picks = request.policy(demandBySku(request.lines), levels.map((l) => ({ sku: line.sku, warehouse: l.warehouse, available: l.available })), request.shipTo);
       if (!picks) throw new OutOfStock('sold out');
       for (const pick of picks) {
-        const take = (skipLocked: boolean) =>
-          // One bucket (an uncorrelated scalar subquery runs once), then the guarded update of that bucket alone.
-          tx.execute(sql`update bench_stock_buckets set reserved = reserved + ${pick.quantity}
-            where sku = ${pick.sku} and warehouse = ${pick.warehouse} and on_hand - reserved >= ${pick.quantity} and bucket = (
-              select bucket from bench_stock_buckets where sku = ${pick.sku} and warehouse = ${pick.warehouse} and on_hand - reserved >= ${pick.quantity}
-              ${skipLocked ? sql`order by random() limit 1 for update skip locked` : sql`order by bucket limit 1 for update`})
-            returning bucket`);
-        // No bucket had the units any more (taken since the read): roll back, read again.
-        if ((await take(true)).length === 0 && (await take(false)).length === 0) throw new BucketsTaken();
+        // Lock one bucket that has the units (a free one if any, else wait for a held one), then update that bucket:
+        // one row lock per transaction, so reservers never deadlock.
+        const lockBucket = (skipLocked: boolean) =>
+          tx.execute<{ bucket: number }>(sql`select bucket from bench_stock_buckets where sku = ${pick.sku} and warehouse = ${pick.warehouse} and on_hand - reserved >= ${pick.quantity}
+            ${skipLocked ? sql`order by random() limit 1 for update skip locked` : sql`order by bucket limit 1 for update`}`);
+        const free = await lockBucket(true);
+        const [bucket] = free.length > 0 ? free : await lockBucket(false);
+        if (!bucket) throw new BucketsTaken();
+        await tx.execute(sql`update bench_stock_buckets set reserved = reserved + ${pick.quantity} where sku = ${pick.sku} and warehouse = ${pick.warehouse} and bucket = ${bucket.bucket}`);
       }
       const expiresAt = new Date(Date.now() + request.holdTtlMs);
       await tx.insert(reservations).values(picks.map((p) => ({ orderId: request.orderId, sku: p.sku, warehouse: p.warehouse, quantity: p.quantity, status: 'held' as const, expiresAt })));
@@ -321,6 +321,7 @@ export async function flashSale(databaseUrl: string, runId: string, plan: FlashP
       let ok = 0;
       let refused = 0;
       const started = performance.now();
+      const failures: unknown[] = [];
       await Promise.all(
         Array.from({ length: maxConcurrency }, async () => {
           for (;;) {
@@ -330,8 +331,9 @@ export async function flashSale(databaseUrl: string, runId: string, plan: FlashP
               await implementation.reserve(pool.db, { orderId, lines: [{ sku, quantity: 1 }], shipTo, holdTtlMs: 900_000, policy: nearestSingleWarehouseFirst });
               ok += 1;
             } catch (err) {
-              if (!(err instanceof OutOfStock)) throw err;
-              refused += 1;
+              // Every reserver stops before the error is thrown: none is left writing while the pool closes.
+              if (!(err instanceof OutOfStock)) failures.push(err);
+              else refused += 1;
               return;
             }
           }
@@ -339,6 +341,7 @@ export async function flashSale(databaseUrl: string, runId: string, plan: FlashP
       );
       const seconds = round((performance.now() - started) / 1000)!;
       await pool.close();
+      if (failures.length > 0) throw new Error(`sell-out ${name}: ${failures.length} reservations failed, the first: ${String((failures[0] as Error)?.stack ?? failures[0])}`);
       const after = await held(implementation, sku);
       const sellout: FlashSellout = {
         implementation: name,
