@@ -161,10 +161,16 @@ class AnswerAlone extends Error {
   }
 }
 
-/** Postgres answered (a constraint, a trigger, a deadlock, a shutdown): the transaction is rolled back, nothing of it written. */
-function refusedByPostgres(err: unknown): boolean {
+/**
+ * No answer from Postgres: the connection was lost (or never made), and a commit in flight may or may not have
+ * happened. Any other error (Postgres refused a statement or the commit, or the code threw) rolled the whole
+ * transaction back.
+ */
+function lostConnection(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (e instanceof postgres.PostgresError) return true;
+    if (e instanceof postgres.PostgresError) return false;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^(CONNECTION_|CONNECT_TIMEOUT|ECONN|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN)/.test(code)) return true;
   }
   return false;
 }
@@ -172,8 +178,9 @@ function refusedByPostgres(err: unknown): boolean {
 /**
  * Every order of `requests` gets its own answer, and no order's failure is another's: a batch whose transaction
  * fails (every write of it rolled back) is halved and each half tried again, so a bad order costs about
- * 2·log2(n) short transactions and fails only itself. An error from no Postgres answer (a lost connection: the
- * commit may or may not have happened) is every caller's to retry; a retry finds its hold if there was one.
+ * 2·log2(n) short transactions and fails only itself. A lost connection (the commit may or may not have
+ * happened, and halving would only wait on the connection again) is every caller's to retry; a retry finds its
+ * hold if there was one.
  */
 async function settleTogether(db: Database, requests: readonly ReserveRequest[]): Promise<Map<string, Settled<Hold>>> {
   if (requests.length === 1) return new Map([[requests[0]!.orderId, await settled(() => reserveAlone(db, requests[0]!))]]);
@@ -186,7 +193,7 @@ async function settleTogether(db: Database, requests: readonly ReserveRequest[])
       rest.set(alone.orderId, await settled(() => reserveAlone(db, alone)));
       return rest;
     }
-    if (!refusedByPostgres(err)) return new Map(requests.map((r) => [r.orderId, { ok: false, error: err }]));
+    if (lostConnection(err)) return new Map(requests.map((r) => [r.orderId, { ok: false, error: err }]));
     const half = Math.ceil(requests.length / 2);
     const first = await settleTogether(db, requests.slice(0, half));
     const second = await settleTogether(db, requests.slice(half));

@@ -186,6 +186,21 @@ describe('reservations of one SKU coalesced into one transaction', () => {
     expect(await expectBooks(db, sku)).toEqual({ reserved: 29, available: 21 });
     expect(reservationCoalescer(db).stats.largestRun).toBeGreaterThan(4);
   });
+  it('an exception in the code midway (one order’s allocation policy throws) fails that order alone', async () => {
+    const db = ownDb();
+    const sku = await stocked(db, { 'wh-east': 50 });
+    const ids = await fixtures(db, 30, 'throws');
+    const broken = ids[17]!;
+    const policy: typeof nearestSingleWarehouseFirst = () => {
+      throw new Error('policy bug');
+    };
+    const answers = await Promise.allSettled(ids.map((id) => reserve(db, id === broken ? { ...request(id, sku), policy } : request(id, sku))));
+    expect((answers[17] as PromiseRejectedResult).reason?.message).toBe('policy bug');
+    expect(answers.filter((a) => a.status === 'fulfilled')).toHaveLength(29);
+    expect(await heldRows(db, broken)).toEqual([]);
+    expect(await expectBooks(db, sku)).toEqual({ reserved: 29, available: 21 });
+    expect(reservationCoalescer(db).stats.largestRun).toBeGreaterThan(4);
+  });
 });
 
 describe('a coalesced transaction that fails midway', () => {
