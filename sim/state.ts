@@ -29,6 +29,14 @@ export interface SimOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** How the card network treats one order's authorizations (tests of long parks and off-session payments). */
+export interface PaymentRules {
+  /** This order's authorizations lapse after this long, not after `authTtlMs`. */
+  authorizationTtlMs?: number;
+  /** An off-session authorization (the customer away: a re-authorization) is declined, authentication_required. */
+  declineOffSession?: boolean;
+}
+
 /** Everything the simulated vendors remember, in memory only. */
 export interface SimState {
   now: () => number;
@@ -41,6 +49,8 @@ export interface SimState {
   behaviors: BehaviorBook;
   idempotency: IdempotencyStore;
   paymentIntents: KeyedRecords<SimPaymentIntent>;
+  /** Per-order rules of the card network (SIM control `PUT /_sim/payment/orders/:orderId/rules`). */
+  paymentRules: Map<string, PaymentRules>;
   labels: KeyedRecords<Label>;
   tasks: KeyedRecords<Task>;
   cancellations: CancellationPolicy;
@@ -63,6 +73,7 @@ export function createSimState(options: SimOptions = {}): SimState {
     behaviors: new BehaviorBook(config.baseline),
     idempotency: new IdempotencyStore(),
     paymentIntents: new KeyedRecords(),
+    paymentRules: new Map(),
     labels: new KeyedRecords(),
     tasks: new KeyedRecords(),
     cancellations: new CancellationPolicy(),

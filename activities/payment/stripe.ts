@@ -46,6 +46,8 @@ export function stripeGateway(settings: StripeSettings): PaymentGateway {
             payment_method: request.paymentMethod,
             payment_method_types: ['card'],
             metadata: { order_id: request.orderId, attempt: String(request.attempt) },
+            // A re-authorization, or a shipment's own share after an early capture, happens with the customer away.
+            ...(request.attempt > 1 ? { off_session: true } : {}),
             expand: ['latest_charge'],
           },
           { idempotencyKey: request.idempotencyKey },

@@ -52,7 +52,7 @@ const FULL: Plan = {
   // Fine steps at the low end: on a 2-core machine with everything on it the knee is below 10 sagas/s.
   throughput: { stepRates: [2, 4, 6, 8, 10, 15, 20, 30, 40, 60, 80, 100, 120], stepSeconds: 15, sustainSeconds: 60, drainCapSeconds: 90 },
   overhead: { warmupSeconds: 5, seconds: 30, drainCapSeconds: 60 },
-  flash: { concurrencies: [1, 4, 16, 64], seconds: 8, selloutUnits: 500, preparedOrders: 60_000 },
+  flash: { concurrencies: [1, 4, 16, 64, 256], seconds: 5, selloutUnits: 500, preparedOrders: 150_000 },
   maxSeconds: 40 * 60,
 };
 

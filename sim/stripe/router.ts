@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import express, { Router, type Request } from 'express';
+import { z } from 'zod';
 import { simulated, type ReferenceOf, type VendorAction } from '../behavior';
 import { answer, ok, pathParam, type VendorResult } from '../http';
 import { newId } from '../ids';
@@ -95,6 +96,14 @@ export function stripeRouter(state: SimState): Router {
         refunds: [],
         disputes: [],
       });
+      const rules = state.paymentRules.get(metadata.order_id ?? '') ?? {};
+      const offSession = body.off_session === 'true' || body.off_session === true;
+      if (confirm && offSession && rules.declineOffSession && card?.kind === 'approved') {
+        // The bank wants the cardholder present (3-D Secure), as for many off-session payments in the EEA.
+        const message = 'Your card was declined. This transaction requires authentication.';
+        pi.last_payment_error = { code: 'authentication_required', decline_code: 'authentication_required', message };
+        throw new StripeError(402, 'card_error', 'authentication_required', message, { decline_code: 'authentication_required', payment_intent: paymentIntentView(pi) });
+      }
       if (confirm && card?.kind === 'declined') {
         const message = 'Your card was declined.';
         pi.last_payment_error = { code: card.code, decline_code: card.declineCode, message };
@@ -104,7 +113,7 @@ export function stripeRouter(state: SimState): Router {
         pi.status = 'requires_capture';
         pi.amount_capturable = amount;
         pi.charge_id = newId('ch');
-        pi.capture_before = Math.floor((state.now() + state.authTtlMs) / 1000);
+        pi.capture_before = Math.floor((state.now() + (rules.authorizationTtlMs ?? state.authTtlMs)) / 1000);
       }
       return ok(200, paymentIntentView(pi, expandOf(body)));
     }, metadataReference),
@@ -193,9 +202,23 @@ export function stripeRouter(state: SimState): Router {
   return router;
 }
 
-/** Simulator controls: lapse a hold now, or have the cardholder dispute a captured payment. */
+const paymentRulesSchema = z.strictObject({
+  authorizationTtlMs: z.number().int().min(1_000).optional(),
+  declineOffSession: z.boolean().optional(),
+});
+
+/** Simulator controls: lapse a hold now, set an order's card rules, or have the cardholder dispute a captured payment. */
 export function stripeControlRouter(state: SimState): Router {
   const router = Router();
+  router.put(
+    '/orders/:orderId/rules',
+    answer((req) => {
+      const parsed = paymentRulesSchema.safeParse(req.body ?? {});
+      if (!parsed.success) return ok(400, { error: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
+      state.paymentRules.set(pathParam(req, 'orderId'), parsed.data);
+      return ok(200, parsed.data);
+    }),
+  );
   const find = (id: string) => {
     const pi = state.paymentIntents.byId(id);
     if (!pi) throw noSuch('payment_intent', id);

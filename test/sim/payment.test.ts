@@ -96,6 +96,37 @@ describe('authorizing: a confirmed PaymentIntent with manual capture', () => {
   });
 });
 
+describe("an order's card rules (PUT /_sim/payment/orders/:orderId/rules)", () => {
+  it("give the order's authorizations a short capture window and decline its off-session ones; other orders are untouched", async () => {
+    const now = Date.parse('2030-01-01T00:00:00.000Z');
+    const fixed = await startSim({ now: () => now });
+    try {
+      const reference = newReference();
+      expect((await fixed.sim.put(`/_sim/payment/orders/${reference}/rules`, { authorizationTtlMs: 8_000, declineOffSession: true })).status).toBe(200);
+      const gateway = stripeAt(fixed.server.url);
+      const first = await gateway.paymentIntents.create(paymentIntentParams(reference), { idempotencyKey: randomUUID() });
+      const charge = await gateway.paymentIntents.retrieve(first.id, { expand: ['latest_charge'] });
+      expect((charge.latest_charge as Stripe.Charge).payment_method_details?.card?.capture_before).toBe(now / 1000 + 8);
+      const offSession = await stripeError(gateway.paymentIntents.create({ ...paymentIntentParams(reference), off_session: true }, { idempotencyKey: randomUUID() }));
+      expect(offSession).toMatchObject({ statusCode: 402, type: 'StripeCardError', code: 'authentication_required', decline_code: 'authentication_required' });
+      // Another order: the simulator's own window, off-session approved.
+      const other = await gateway.paymentIntents.create({ ...paymentIntentParams(newReference()), off_session: true }, { idempotencyKey: randomUUID() });
+      expect(other.status).toBe('requires_capture');
+    } finally {
+      await fixed.server.close();
+    }
+  });
+
+  it('refuse a rule they do not know, or a window under a second, with a 400 naming it', async () => {
+    const unknown = await sim.put(`/_sim/payment/orders/${newReference()}/rules`, { declineEverything: true });
+    expect(unknown.status).toBe(400);
+    expect(JSON.stringify(unknown.body)).toContain('declineEverything');
+    const short = await sim.put(`/_sim/payment/orders/${newReference()}/rules`, { authorizationTtlMs: 10 });
+    expect(short.status).toBe(400);
+    expect(JSON.stringify(short.body)).toContain('authorizationTtlMs');
+  });
+});
+
 describe('capturing once, with amount_to_capture', () => {
   it('captures part of the hold and releases the rest', async () => {
     const intent = await authorize(newReference(), 'pm_card_visa', 5000);

@@ -20,6 +20,9 @@ export const OTHER_CHECKOUT_CREDENTIAL = `checkout-app:${OTHER_CHECKOUT_TOKEN}`;
 /** A third checkout service with webhook endpoints of its own and no orders: the fairness tests' crowd of endpoints. */
 export const CROWD_CHECKOUT_TOKEN = 'test-checkout-token-crowd';
 export const CROWD_CHECKOUT_CREDENTIAL = `checkout-crowd:${CROWD_CHECKOUT_TOKEN}`;
+/** A checkout service whose only endpoint is the README's receiver: its deliveries wait behind nobody else's (owner slots). */
+export const README_CHECKOUT_TOKEN = 'test-checkout-token-readme';
+export const README_CHECKOUT_CREDENTIAL = `checkout-readme:${README_CHECKOUT_TOKEN}`;
 export const WMS_WEBHOOK_SECRET = 'test-wms-webhook-secret';
 export const STRIPE_WEBHOOK_SECRET = 'whsec_test_hotpath';
 
@@ -39,7 +42,7 @@ export const TEST_API_ENV = {
   API_HOST: '127.0.0.1',
   PAYLOAD_KEYS,
   STAFF_TOKENS: STAFF_CREDENTIAL,
-  CHECKOUT_TOKENS: `${CHECKOUT_CREDENTIAL},${OTHER_CHECKOUT_CREDENTIAL},${CROWD_CHECKOUT_CREDENTIAL}`,
+  CHECKOUT_TOKENS: `${CHECKOUT_CREDENTIAL},${OTHER_CHECKOUT_CREDENTIAL},${CROWD_CHECKOUT_CREDENTIAL},${README_CHECKOUT_CREDENTIAL}`,
   // The first checkout credential owns the orders placed before owners were recorded (test/order/ownership.test.ts).
   LEGACY_ORDER_OWNER: 'checkout-web',
   WMS_WEBHOOK_SECRET,

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../db/embedded';
 import { api } from '../support/stack';
+import { README_CHECKOUT_TOKEN } from '../support/testPolicy';
 import { deliveriesOf, settledDelivery, shippedOrder, SHIPPED_ORDER_EVENTS, subscribe } from './support';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -28,26 +29,29 @@ describe("the README's webhook receiver", () => {
     await writeFile(file, code);
 
     const port = await freePort();
-    const sub = await subscribe(`http://127.0.0.1:${port}/hooks`);
+    // As a checkout client of its own: every endpoint of a client gets its orders' events, and shares its slots.
+    const token = README_CHECKOUT_TOKEN;
+    const auth = { authorization: `Bearer ${token}` };
+    const sub = await subscribe(`http://127.0.0.1:${port}/hooks`, { token });
     child = spawn(process.execPath, [file], { env: { ...process.env, HOTPATH_WEBHOOK_SECRET: sub.secret, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
     await expect.poll(() => fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: '{}' }).then((r) => r.status, () => 0), { timeout: 10_000 }).toBe(401);
 
-    const { orderId } = await shippedOrder();
+    const { orderId } = await shippedOrder({ token });
     const lines = () => output.trim().split('\n').filter((l) => l.includes(orderId));
     await expect.poll(() => lines().length, { timeout: 30_000 }).toBe(SHIPPED_ORDER_EVENTS.length);
     expect(lines().map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual(SHIPPED_ORDER_EVENTS.map((type, i) => `${i + 1} ${type}`));
 
     // A redelivery reaches it (204) and changes nothing: deduplicated by webhook-id.
-    const completed = await settledDelivery(sub.id, (d) => d.orderId === orderId && d.type === 'order.completed', undefined, undefined, orderId);
-    expect((await api(`/webhook-subscriptions/${sub.id}/deliveries/${completed.id}/redeliver`, { method: 'POST' })).status).toBe(202);
+    const completed = await settledDelivery(sub.id, (d) => d.orderId === orderId && d.type === 'order.completed', token, undefined, orderId);
+    expect((await api(`/webhook-subscriptions/${sub.id}/deliveries/${completed.id}/redeliver`, { method: 'POST', headers: auth })).status).toBe(202);
     await expect
-      .poll(async () => (await deliveriesOf(sub.id)).deliveries.find((d) => d.id === completed.id).log.length, { timeout: 10_000 })
+      .poll(async () => (await deliveriesOf(sub.id, token)).deliveries.find((d) => d.id === completed.id).log.length, { timeout: 30_000 })
       .toBe(2);
-    expect(await settledDelivery(sub.id, (d) => d.id === completed.id)).toMatchObject({ state: 'delivered', lastStatus: 204 });
+    expect(await settledDelivery(sub.id, (d) => d.id === completed.id, token)).toMatchObject({ state: 'delivered', lastStatus: 204 });
     expect(lines()).toHaveLength(SHIPPED_ORDER_EVENTS.length);
-    expect((await api(`/webhook-subscriptions/${sub.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await api(`/webhook-subscriptions/${sub.id}`, { method: 'DELETE', headers: auth })).status).toBe(204);
   });
 });

@@ -205,12 +205,12 @@ export function useWorkflowHarness(): void {
 
 const quietLogger = { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} };
 
-async function poll<T>(read: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+async function poll<T>(read: () => Promise<T | undefined>, what: string | (() => string), timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -224,11 +224,16 @@ export async function runOrder(stubs: Stubs = {}, input: OrderInput = orderInput
   const calls: Call[] = [];
   orders.set(input.orderId, { stubs: { ...happyStubs(options), ...stubs }, calls });
   const handle = await env.client.workflow.start(orderWorkflowV2, { taskQueue, workflowId: `order-${input.orderId}`, args: [input] });
+  let last: OrderState | undefined;
   const waitForState = (predicate: (state: OrderState) => boolean, what: string) =>
-    poll(async () => {
-      const state = await handle.query<OrderState>('orderState');
-      return predicate(state) ? state : undefined;
-    }, what);
+    poll(
+      async () => {
+        last = await handle.query<OrderState>('orderState');
+        return predicate(last) ? last : undefined;
+      },
+      // A timeout says where the order was instead: its status and its last steps.
+      () => `${what} (the order was ${last?.status}; its last steps: ${last?.steps.slice(-6).map((s) => s.step).join(' / ')})`,
+    );
   const live: LiveRun = {
     handle,
     calls,

@@ -573,7 +573,9 @@ describe.concurrent('parks: one decision per park, a park begun during a resume 
   });
 
   it('a shipment that parks during the other one\'s resume waits for it, then parks the order itself: its own identity, resume point and decision; its hold kept while staff decide', async () => {
-    const HOLD_TTL_MS = 2_000;
+    // Long enough for both labels to exhaust their attempts and park on a loaded machine (2 s was not, in CI: the
+    // hold expired before the first park), short enough to outlive while staff decide.
+    const HOLD_TTL_MS = 6_000;
     const input = orderInput({ lines: TWO_LINES, policy: { onStepExhausted: 'park', holdTtlMs: HOLD_TTL_MS } });
     const [s1, s2] = [`${input.orderId}-s1`, `${input.orderId}-s2`];
     const renewing = gate();
@@ -607,7 +609,8 @@ describe.concurrent('parks: one decision per park, a park begun during a resume 
         renewing.open();
         // Both shipments wait again, under parks of their own: staff take longer than the hold lives.
         await waitForState((s) => s.status === 'needs_attention' && s.steps.filter((st) => st.step === 'also waiting for a human').length === 2, 'both parked again');
-        await new Promise((r) => setTimeout(r, HOLD_TTL_MS * 2.5));
+        // The resume's fresh hold timer started before these parks: 1.5 lifetimes from here outlive it.
+        await new Promise((r) => setTimeout(r, HOLD_TTL_MS * 1.5));
         expect((await handle.query(orderStateQuery)).status).toBe('needs_attention');
         carrierUp = true;
         const second = await handle.executeUpdate(resolveParkedOrderUpdate, { args: [{ action: 'retry', by: 'ops-bob' }] });

@@ -193,8 +193,11 @@ export function runWebhookDelivery(db: Database, options: WebhookDeliveryOptions
     let recorded: { lag_seconds: number } | undefined;
     await db.transaction(async (tx) => {
       // Ordered with a concurrent disabling or enabling of the endpoint (both update its row): whichever commits
-      // first, this delivery ends paused exactly when the endpoint ends disabled.
-      await tx.execute(sql`select 1 from webhook_subscriptions where id = ${delivery.subscription_id} for share`);
+      // first, this delivery ends paused exactly when the endpoint ends disabled. A last attempt that failed
+      // disables the endpoint itself, so it takes the row for update at once: two such recordings each holding a
+      // share lock and then asking to update the row would deadlock (one is aborted, its claim left to lapse).
+      if (state === 'failed') await tx.execute(sql`select 1 from webhook_subscriptions where id = ${delivery.subscription_id} for update`);
+      else await tx.execute(sql`select 1 from webhook_subscriptions where id = ${delivery.subscription_id} for share`);
       // Keyed on the attempt number: a recording of an attempt whose claim lapsed and was retaken changes nothing.
       const updated = await tx.execute(sql`
         update webhook_deliveries set

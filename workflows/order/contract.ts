@@ -90,6 +90,12 @@ export interface SagaPolicy {
   holdTtlMs: number;
   /** When a label or WMS step exhausts its retries: compensate and fail, or park for a human. */
   onStepExhausted: 'fail' | 'park';
+  /**
+   * How long before the authorization's `expiresAt` the saga captures what is handed off, if it has not captured
+   * yet (a park can outlast an authorization); the shipments still waiting are then paid by their own
+   * authorizations. At most a quarter of the authorization's lifetime is taken, so a short one still gets a window.
+   */
+  authorizationMarginMs: number;
 }
 
 export interface StepRecord {

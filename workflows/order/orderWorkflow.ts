@@ -88,6 +88,18 @@ export const CANCEL_ASKS_BRIEFLY = 'cancel-asks-briefly';
  */
 export const WMS_SHIPPED_SIGNAL = 'wms-shipped-signal';
 
+/**
+ * patched(): before the authorization lapses (its `expiresAt` less the policy's margin), the saga captures the
+ * shares of the shipments already handed off, and each shipment still on its way (parked, say) is then paid by an
+ * authorization of its own, taken before its handoff and given up if it is declined. Before this, a park that
+ * outlived the authorization left the parcels already out unpaid: the capture found it lapsed, an off-session
+ * re-authorization of the whole order could be declined, and the order failed with goods out.
+ */
+export const CAPTURE_BEFORE_AUTHORIZATION_LAPSES = 'capture-before-authorization-lapses';
+
+/** A shipment's own authorization is #3, #4, …: #1 is the order's, #2 its renewal after a lapse. */
+const FIRST_OWN_AUTHORIZATION = 3;
+
 type Outcome = { status: OrderStatus; reason: FailureReason };
 
 /**
@@ -116,6 +128,12 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
   let notified = false;
   // Authorization #1 lapsed and was replaced; it is voided at settlement (LAPSED_VOID_AT_SETTLEMENT).
   let lapsedAuthorization = false;
+  // The order's authorization was captured early, before it lapsed, for the shipments handed off by then; every
+  // other shipment is paid on an authorization of its own (CAPTURE_BEFORE_AUTHORIZATION_LAPSES).
+  let capturedEarly = false;
+  let capturing = false;
+  let heedingAlerts = false;
+  let authorizationTimer: CancellationScope | undefined;
   // What the ERP holds: known (null = nothing) or, after an attempt whose answer was lost, to be asked.
   const erp: { known: boolean; record: ErpRecord | null } = { known: true, record: null };
   let closing = false;
@@ -230,7 +248,7 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
       try {
         return await run();
       } catch (err) {
-        if ((options.mode ?? policy.onStepExhausted) !== 'park' || isCancellation(err) || isBusinessFailure(err)) throw err;
+        if ((options.mode ?? policy.onStepExhausted) !== 'park' || isCancellation(err) || isBusinessFailure(err) || err instanceof StepAbandoned) throw err;
         if (options.moot?.() && patched(MOOT_STEP_NOT_PARKED)) throw new StepAbandoned(step);
         const decision = await progress.park(`${step} failed after ${policy.maximumAttempts} attempts: ${failureMessage(err)}`, 'vendor_unavailable', options.moot);
         if (decision === 'interrupted') throw new StepAbandoned(step);
@@ -290,8 +308,142 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
       capturedCents = await captureWith(authorization);
     }
     captured = true;
-    for (const s of live) s.state.capturedCents = s.state.amountCents;
+    for (const s of live) {
+      s.state.capturedCents = s.state.amountCents;
+      s.paidWith = authorization!.authorizationId;
+    }
     progress.state.capturedCents = capturedCents;
+  }
+
+  // ── The authorization's deadline: capture what is out before it lapses; the rest pays on its own ────
+  function watchAuthorizationDeadline(auth: Authorization): void {
+    const now = Date.now();
+    const expiresAt = Date.parse(auth.expiresAt);
+    const margin = Math.min(policy.authorizationMarginMs, Math.max(0, (expiresAt - now) / 4));
+    const timer = new CancellationScope();
+    authorizationTimer = timer;
+    timer.run(() => sleep(Math.max(1, expiresAt - margin - now))).then(
+      () => CancellationScope.nonCancellable(captureBeforeLapse),
+      () => undefined, // cancelled: the order captured at its settlement
+    );
+  }
+
+  /**
+   * The authorization is about to lapse and the order has not captured (a shipment is parked, say): the shares of
+   * the shipments handed off are captured now, on it, and the gateway releases the rest. Nothing handed off means
+   * nothing owed yet: a lapse then renews the whole authorization at the capture, as it always did.
+   */
+  async function captureBeforeLapse(): Promise<void> {
+    await condition(() => cancellations.inFlight === 0);
+    // Before more money moves, a human looks at every payment alert; a failing order captures what it keeps itself.
+    if (captured || capturing || failure !== undefined || closing || heedingAlerts || paymentAlerts.length > 0) return;
+    const handedOff = shipments.filter((s) => s.isLive && s.isHandedOff);
+    if (handedOff.length === 0) return;
+    capturing = true;
+    // From here on, a shipment not yet handed off takes an authorization of its own first.
+    capturedEarly = true;
+    try {
+      for (;;) {
+        try {
+          await capture(handedOff);
+          progress.stepDone('captured before the authorization lapses', { shipments: handedOff.map((s) => s.id), capturedCents: progress.state.capturedCents });
+          return;
+        } catch (err) {
+          if (!(err instanceof TemporalFailure)) throw err;
+          if (isBusinessFailure(err)) {
+            // Lapsed already, and renewing it for the whole order was declined: nothing was captured. Each shipment
+            // then asks for its own share at the settlement, so one refusal gives up one parcel, not the order.
+            progress.stepDone('capture before the authorization lapses failed', { error: failureMessage(err) });
+            return;
+          }
+          // The gateway stays down: ask again under the same key (a capture's answer may have been lost).
+          progress.stepDone('capture before the authorization lapses: the gateway did not answer, asking again', { error: failureMessage(err) });
+          await sleep(policy.maximumIntervalMs);
+        }
+      }
+    } finally {
+      capturing = false;
+    }
+  }
+
+  /** After the early capture: a shipment's own authorization, for its share (false: declined). */
+  async function authorizeOwnShare(shipment: Shipment): Promise<boolean> {
+    const attempt = FIRST_OWN_AUTHORIZATION + shipments.indexOf(shipment);
+    const amountCents = shipment.state.amountCents;
+    try {
+      const own = await shipment.saga.step(`void authorization #${attempt}`, {
+        run: () =>
+          act.authorizePayment.executeWithOptions({ summary: stepSummary.authorizeShare(shipment.id, amountCents, currency, attempt) }, [
+            { orderId, attempt, amountCents, currency, paymentToken: order.paymentToken },
+          ]),
+        undo: () => undo.voidAuthorization.executeWithOptions({ summary: stepSummary.voidAuthorization(attempt) }, [{ orderId, attempt }]),
+      });
+      shipment.ownAuthorization = { attempt, authorizationId: own.authorizationId };
+      progress.stepDone('shipment authorized on its own', { shipmentId: shipment.id, attempt, amountCents });
+      return true;
+    } catch (err) {
+      if (failureType(err) !== BUSINESS_FAILURES.paymentDeclined) throw err;
+      progress.stepDone('own authorization declined', { shipmentId: shipment.id, error: failureMessage(err) });
+      return false;
+    }
+  }
+
+  /** Before its handoff: a shipment whose own authorization is declined goes no further, and is given up. */
+  async function paidBeforeHandoff(shipment: Shipment): Promise<boolean> {
+    if (!capturedEarly || shipment.ownAuthorization) return true;
+    if (await authorizeOwnShare(shipment)) return true;
+    shipment.accept({ kind: 'payment_declined', by: 'gateway', reason: 'the authorization of its share was declined' });
+    shipment.stopRequested = true;
+    return false;
+  }
+
+  /**
+   * After the early capture, at settlement: each live shipment not paid yet is captured on its own authorization
+   * (taken now if its handoff was already under way when the order's was captured). A capture that keeps failing
+   * parks: retry captures again; compensate gives its money up and voids its authorization.
+   */
+  async function payTheRest(live: Shipment[]): Promise<void> {
+    for (const shipment of live.filter((s) => !s.paidWith && !s.uncollected)) {
+      // Handed off while the order's authorization was being captured: its own is asked for now.
+      if (!shipment.ownAuthorization && !(await authorizeOwnShare(shipment))) {
+        // Declined: the warehouse is asked to let it go; a parcel it keeps has left, and is never given up.
+        if (await warehouseKeeps(shipment)) {
+          shipment.uncollected = true;
+          progress.stepDone('shipped unpaid: its own authorization was declined', { shipmentId: shipment.id, uncollectedCents: shipment.state.amountCents });
+        } else {
+          shipment.accept({ kind: 'payment_declined', by: 'gateway', reason: 'the authorization of its share was declined' });
+        }
+        continue;
+      }
+      const own = shipment.ownAuthorization!;
+      const amountCents = shipment.state.amountCents;
+      for (;;) {
+        try {
+          const capturedCents = await act.capturePayment.executeWithOptions({ summary: stepSummary.captureShipments(amountCents, currency, 1) }, [
+            { orderId, authorizationId: own.authorizationId, amountCents, shares: [{ shipmentId: shipment.id, amountCents }] },
+          ]);
+          shipment.state.capturedCents = amountCents;
+          shipment.paidWith = own.authorizationId;
+          progress.state.capturedCents += capturedCents;
+          break;
+        } catch (err) {
+          if (!(err instanceof TemporalFailure)) throw err;
+          const decision = await progress.park(`capture of ${shipment.id} on its own authorization failed: ${failureMessage(err)}`, 'compensation_failed');
+          if (decision !== 'interrupted' && decision.action === 'compensate') {
+            progress.stepDone('capture given up', { by: decision.by, shipmentId: shipment.id, uncollectedCents: amountCents });
+            await compensations.runAll([
+              compensations.job(`void authorization #${own.attempt}`, () =>
+                compensations.single(`void authorization #${own.attempt}`, () => undo.voidAuthorization.executeWithOptions({ summary: stepSummary.voidAuthorization(own.attempt) }, [{ orderId, attempt: own.attempt }])),
+              ),
+            ]);
+            shipment.uncollected = true;
+            break;
+          }
+        }
+      }
+    }
+    captured = true;
+    if (progress.status !== 'captured') await progress.moveTo('captured');
   }
 
   // ── One shipment: label, then hand off; each step's compensation registered before it runs ────────
@@ -316,14 +468,20 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
       if (!labelled) return;
       await shipment.exclusively(async () => {
         if (!proceed()) return;
+        // The order's authorization was captured early: this parcel leaves only once its own share is authorized.
+        // (Tested before awaiting: an order that never captured early takes no extra turn here, so replays match.)
+        if (capturedEarly && !shipment.ownAuthorization && !(await persevere('own authorization', () => paidBeforeHandoff(shipment), { moot: () => shipment.stopRequested }))) return;
         const task = await shipment.saga.step(`cancel WMS task ${plan.shipmentId}`, {
           run: () =>
             persevere(
               'warehouse handoff',
-              () =>
-                shipment.interruptible(() =>
+              async () => {
+                // Captured early while this handoff was parked: the same rule, on its next attempt.
+                if (capturedEarly && !shipment.ownAuthorization && !(await paidBeforeHandoff(shipment))) throw new StepAbandoned('warehouse handoff');
+                return shipment.interruptible(() =>
                   act.handOffShipment.executeWithOptions({ summary: stepSummary.handOff(plan, shipment.state.trackingNumber!) }, [{ orderId, shipment: plan, trackingNumber: shipment.state.trackingNumber! }]),
-                ),
+                );
+              },
               { moot: () => shipment.stopRequested },
             ),
           undo: () => undo.cancelWarehouseTask.executeWithOptions({ summary: stepSummary.cancelWarehouseTask(plan.shipmentId) }, [{ orderId, shipmentId: plan.shipmentId }]),
@@ -383,7 +541,7 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
         `refund ${shipment.id}`,
         () =>
           undo.refundShipment.executeWithOptions({ summary: stepSummary.refundShipment(shipment.id, owed, currency) }, [
-            { orderId, authorizationId: authorization!.authorizationId, shipmentId: shipment.id, amountCents: owed },
+            { orderId, authorizationId: shipment.paidWith ?? authorization!.authorizationId, shipmentId: shipment.id, amountCents: owed },
           ]),
         () => (shipment.state.refundedCents += owed),
       ),
@@ -410,10 +568,13 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
     );
 
   async function captureWhatShips(): Promise<void> {
+    if (capturing) await condition(() => !capturing);
     const live = shipments.filter((s) => s.isLive);
+    if (live.length > 0 && capturedEarly) return payTheRest(live);
     if (captured || live.length === 0) return;
     if (keptAfterFailure) return captureKeptParcels(live);
     await capture(live);
+    authorizationTimer?.cancel();
     await progress.moveTo('captured');
   }
 
@@ -508,9 +669,14 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
   async function heedPaymentAlerts(): Promise<void> {
     while (paymentAlerts.length > 0) {
       const alert = paymentAlerts.shift()!;
-      const decision = await progress.park(`payment alert (${alert.kind}): ${alert.eventType} ${alert.eventId}: ${alert.detail}`, 'payment_alert');
-      if (decision !== 'interrupted' && decision.action === 'compensate') {
-        throw ApplicationFailure.create({ type: PAYMENT_ALERT, message: `given up by ${decision.by} after a payment alert: ${alert.eventType} ${alert.eventId}`, nonRetryable: true });
+      heedingAlerts = true;
+      try {
+        const decision = await progress.park(`payment alert (${alert.kind}): ${alert.eventType} ${alert.eventId}: ${alert.detail}`, 'payment_alert');
+        if (decision !== 'interrupted' && decision.action === 'compensate') {
+          throw ApplicationFailure.create({ type: PAYMENT_ALERT, message: `given up by ${decision.by} after a payment alert: ${alert.eventType} ${alert.eventId}`, nonRetryable: true });
+        }
+      } finally {
+        heedingAlerts = false;
       }
     }
   }
@@ -559,7 +725,8 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
 
   function endOfAllCancelled(): Outcome {
     const staff = progress.state.cancellation !== undefined || shipments.some((s) => s.cancellation?.kind === 'staff');
-    return staff ? { status: 'cancelled', reason: 'cancelled_by_staff' } : { status: 'failed', reason: 'hold_expired' };
+    if (staff) return { status: 'cancelled', reason: 'cancelled_by_staff' };
+    return shipments.some((s) => s.cancellation?.kind === 'payment_declined') ? { status: 'failed', reason: 'payment_declined' } : { status: 'failed', reason: 'hold_expired' };
   }
 
   // ── The saga ──────────────────────────────────────────────────────────────────────────────────────
@@ -571,6 +738,7 @@ export async function orderWorkflowV2(order: OrderInput): Promise<OrderState> {
       await progress.moveTo('processing');
       const [hold, auth] = await reserveAndAuthorize();
       authorization = auth;
+      if (patched(CAPTURE_BEFORE_AUTHORIZATION_LAPSES)) watchAuthorizationDeadline(auth);
       progress.state.hold = hold;
       progress.state.authorization = auth;
       shipments = hold.shipments.map((plan) => new Shipment(plan));

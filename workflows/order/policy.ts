@@ -11,6 +11,8 @@ export const DEFAULT_POLICY: SagaPolicy = {
   stepTimeoutMs: 5_000,
   holdTtlMs: 15 * 60_000,
   onStepExhausted: 'fail',
+  // Stripe holds a card authorization for 7 days: capture what has left by day 6.
+  authorizationMarginMs: 24 * 3_600_000,
 };
 
 export function resolvePolicy(overrides: Partial<SagaPolicy> | undefined): SagaPolicy {

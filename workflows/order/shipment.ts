@@ -4,7 +4,7 @@ import type { ShipmentPlan, ShipmentState, ShipmentStatus } from '../shipment/co
 
 /** Why a shipment is being given up: a person (by, reason), its hold's expiry, or the order's failure. */
 export interface ShipmentCancellation {
-  kind: 'staff' | 'hold_expired' | 'order_failed';
+  kind: 'staff' | 'hold_expired' | 'order_failed' | 'payment_declined';
   by: string;
   reason: string;
 }
@@ -29,6 +29,15 @@ export class Shipment {
   private inFlight?: CancellationScope;
   /** A cancellation interrupted this shipment's step: its cancellation failure is the cancel, not a failure. */
   interrupted = false;
+  /** The authorization its share was captured on (refunds go back to it). */
+  paidWith?: string;
+  /** Its capture was given up by staff (it left, unpaid). */
+  uncollected = false;
+  /**
+   * Its own authorization, for its share alone: taken before its handoff once the order's authorization was
+   * captured early, before it lapsed (CAPTURE_BEFORE_AUTHORIZATION_LAPSES).
+   */
+  ownAuthorization?: { attempt: number; authorizationId: string };
 
   constructor(readonly plan: ShipmentPlan) {
     this.state = { shipmentId: plan.shipmentId, warehouse: plan.warehouse, status: 'allocated', amountCents: plan.amountCents ?? 0, capturedCents: 0, refundedCents: 0 };

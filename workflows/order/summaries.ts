@@ -13,6 +13,7 @@ export const stepSummary = {
   releaseHold: () => 'Compensate: release the hold',
   authorize: (order: OrderInput, attempt: number) => `Authorize ${money(order.totalCents, order.currency)} (authorization #${attempt})`,
   voidAuthorization: (attempt: number) => `Compensate: void authorization #${attempt}`,
+  authorizeShare: (shipmentId: string, cents: number, currency: string, attempt: number) => `Authorize ${money(cents, currency)}, the share of ${shipmentId} alone (authorization #${attempt})`,
   label: (shipment: ShipmentPlan) => `Create the carrier label for ${shipment.shipmentId} from ${shipment.warehouse}`,
   cancelLabel: (shipmentId: string) => `Compensate: cancel the label of ${shipmentId}`,
   handOff: (shipment: ShipmentPlan, trackingNumber: string) => `Hand ${shipment.shipmentId} (${trackingNumber}) to the ${shipment.warehouse} WMS`,
