@@ -134,6 +134,24 @@ export class RefuseWmsCancellation implements Command {
   toString = () => `wmsRefusesCancel(${this.order}${this.shipment === null ? '' : `, s${this.shipment + 1}`})`;
 }
 
+/**
+ * The card's authorization lapses at the gateway now, whatever the saga expects of its `expiresAt` (a bank's
+ * early release, a park longer than the capture window): the capture must renew it or fail cleanly, never leave
+ * money held or a parcel unpaid without a story.
+ */
+export class LapseAuthorization implements Command {
+  constructor(readonly order: number) {}
+  check = (m: Readonly<WalkModel>) => m.placed.size > 0;
+  async run(_m: WalkModel, w: World) {
+    const id = w.orderIdAt(this.order);
+    if (!id) return;
+    const records = await http(`${w.env.simUrl}/_sim/payment/records?reference=${encodeURIComponent(id)}`);
+    const held = ((records.body?.records ?? []) as { type: string; id: string; status: string }[]).filter((r) => r.type === 'payment_intent' && r.status === 'requires_capture');
+    for (const pi of held) await http(`${w.env.simUrl}/_sim/payment/payment_intents/${pi.id}/expire`, { body: {} });
+  }
+  toString = () => `lapseAuthorization(${this.order})`;
+}
+
 /** The parcel leaves the warehouse: the WMS calls back, and the same callback arrives `times - 1` more times. */
 export class Ship implements Command {
   constructor(
@@ -311,6 +329,7 @@ export function commandArbitrary(): fc.Arbitrary<Command> {
       { weight: 1, arbitrary: fc.constantFrom(0, 150, 500).map((ms) => new Pause(ms)) },
       { weight: 5, arbitrary: fc.tuple(order, fc.option(fc.uniqueArray(fc.nat(1), { minLength: 1, maxLength: 2 }), { nil: null, freq: 3 }), fc.option(fc.constantFrom('labelled', 'handed_off', 'captured', 'needs_attention') as fc.Arbitrary<Stage>, { nil: null })).map(([o, s, at]) => new Cancel(o, s, at)) },
       { weight: 1, arbitrary: fc.tuple(order, fc.option(shipment, { nil: null })).map(([o, s]) => new RefuseWmsCancellation(o, s)) },
+      { weight: 1, arbitrary: order.map((o) => new LapseAuthorization(o)) },
       { weight: 2, arbitrary: fc.tuple(order, shipment, fc.integer({ min: 1, max: 3 })).map(([o, s, n]) => new Ship(o, s, n)) },
       { weight: 3, arbitrary: fc.tuple(system, order, fc.option(shipment, { nil: null }), fc.constantFrom<FaultKind>('outage', 'lostAnswers', 'someLostAnswers', 'failNext2', 'hang')).map(([v, o, s, k]) => new Fault(v, o, s, k)) },
       { weight: 1, arbitrary: fc.tuple(order, fc.constantFrom<MailFaultKind>('refuseAll', 'refuseHalf', 'bounce')).map(([o, k]) => new MailFault(o, k)) },
