@@ -32,7 +32,8 @@ describe("the README's webhook receiver", () => {
     // As a checkout client of its own: every endpoint of a client gets its orders' events, and shares its slots.
     const token = README_CHECKOUT_TOKEN;
     const auth = { authorization: `Bearer ${token}` };
-    const sub = await subscribe(`http://127.0.0.1:${port}/hooks`, { token });
+    // On a loopback address of its own: the host's delivery slots are not shared with the other files' receivers.
+    const sub = await subscribe(`http://127.0.0.9:${port}/hooks`, { token });
     child = spawn(process.execPath, [file], { env: { ...process.env, HOTPATH_WEBHOOK_SECRET: sub.secret, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout!.on('data', (c: Buffer) => (output += c.toString()));

@@ -1,18 +1,30 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { orders, webhookEvents } from '../../db/schema';
 import { api, fixtureOrder, newIdempotencyKey, newSku, orderRequest, placeOrder, sim, testDb, waitForStatus } from '../support/stack';
 import { CHECKOUT_TOKEN } from '../support/testPolicy';
 import type { Receiver } from './receiver';
 
+/**
+ * Every subscription a file made is deleted when the file ends. A subscription gets every event of its owner's
+ * orders: left behind, a file's endpoints (their receivers closed) would take every later file's orders, and
+ * their retries would crowd the slots of the host and owner that every other file's receivers share.
+ */
+const subscribed: { id: string; token: string }[] = [];
+afterAll(async () => {
+  for (const { id, token } of subscribed.splice(0)) await api(`/webhook-subscriptions/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+});
+
 /** Subscribes `url` as the holder of `token`; answers the subscription with its secret. */
 export async function subscribe(url: string, options: { token?: string; events?: string[] } = {}) {
+  const token = options.token ?? CHECKOUT_TOKEN;
   const res = await api('/webhook-subscriptions', {
     body: { url, ...(options.events ? { events: options.events } : {}) },
-    headers: { authorization: `Bearer ${options.token ?? CHECKOUT_TOKEN}` },
+    headers: { authorization: `Bearer ${token}` },
   });
   expect(res.status).toBe(201);
+  subscribed.push({ id: res.body.id, token });
   return res.body as { id: string; secret: string; url: string };
 }
 
