@@ -191,6 +191,41 @@ describe('the console sign-in takes JSON from its own page only', () => {
   });
 });
 
+describe('console sessions end when staff sign out', () => {
+  let a: RunningApi;
+  let b: RunningApi;
+  beforeAll(async () => {
+    // Two replicas that accept each other's cookies, as a deployment with one SESSION_SECRET runs them.
+    const env = { SESSION_SECRET: `abuse-${process.pid}-a-session-secret-of-32-characters` };
+    [a, b] = await Promise.all([startOwnApi({ env }), startOwnApi({ env })]);
+  });
+  afterAll(async () => Promise.all([a?.close(), b?.close()]));
+
+  const asCookie = async (api: RunningApi, cookie: string, path = '/console/session') => {
+    const res = await fetch(`${api.url}${path}`, { headers: { cookie } });
+    await res.arrayBuffer();
+    return res.status;
+  };
+
+  it('a signed-out cookie is refused by every replica, even a copy kept from before (a shared machine, a stolen cookie)', async () => {
+    const signIn = await fetch(`${a.url}/console/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: STAFF_TOKEN }) });
+    expect(signIn.status).toBe(200);
+    const cookie = signIn.headers.getSetCookie()[0]!.split(';')[0]!;
+    expect([await asCookie(a, cookie), await asCookie(b, cookie), await asCookie(b, cookie, '/orders?limit=1')]).toEqual([200, 200, 200]);
+
+    const signOut = await fetch(`${a.url}/console/session`, { method: 'DELETE', headers: { cookie } });
+    expect(signOut.status).toBe(204);
+    expect(signOut.headers.getSetCookie()[0]).toMatch(/^hotpath_session=;/);
+    // The browser forgets the cookie; whoever kept a copy of it gets nothing with it, on either replica.
+    expect([await asCookie(a, cookie), await asCookie(b, cookie), await asCookie(b, cookie, '/orders?limit=1')]).toEqual([401, 401, 401]);
+
+    // Signing in again is a new session, untouched by the old one's revocation.
+    const again = await fetch(`${b.url}/console/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: STAFF_TOKEN }) });
+    const fresh = again.headers.getSetCookie()[0]!.split(';')[0]!;
+    expect([await asCookie(a, fresh), await asCookie(b, fresh)]).toEqual([200, 200]);
+  });
+});
+
 describe('limits say when to come back, and are set per credential', () => {
   let api: RunningApi;
   beforeAll(async () => {
