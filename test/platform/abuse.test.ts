@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { RunningApi } from '../../api/server';
 import { orders } from '../../db/schema';
 import { startOwnApi } from '../support/ownApi';
@@ -311,6 +312,27 @@ describe('/healthz', () => {
     for (const answer of staffAnswers) expect(answer).toMatchObject({ status: 'ok', checks: { postgres: 'ok', temporal: 'ok' } });
     // Forty requests at once, one or two probes (a second may turn over between them), not forty.
     expect(new Set(staffAnswers.map((a) => a.checkedAt)).size).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('payloads in clear', () => {
+  it('a saga started in clear, by a client without the keys, is refused by the worker before any of its code runs', { timeout: 60_000 }, async () => {
+    const queue = `plaintext-${process.pid}`;
+    const stopWorker = await startOwnWorker(queue);
+    const connection = await Connection.connect({ address: inject('temporalAddress') });
+    const keyless = new Client({ connection });
+    const handle = await keyless.workflow.start('orderWorkflowV2', { taskQueue: queue, workflowId: `plaintext-${process.pid}-${Date.now()}`, args: [{ orderId: 'ord_forged', lines: [] }] });
+    try {
+      const events = async () => (await handle.fetchHistory()).events ?? [];
+      const taskFailure = async () => (await events()).find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes?.failure?.message;
+      await expect.poll(taskFailure, { timeout: 30_000, interval: 250 }).toMatch(/refusing a payload that is not encrypted \(encoding json\/plain\)/);
+      // The saga acted on nothing: no activity, no timer, no command of any kind was recorded.
+      expect((await events()).filter((e) => e.activityTaskScheduledEventAttributes || e.timerStartedEventAttributes || e.workflowTaskCompletedEventAttributes)).toEqual([]);
+    } finally {
+      await handle.terminate('test: a forged saga').catch(() => undefined);
+      await connection.close();
+      await stopWorker();
+    }
   });
 });
 

@@ -253,6 +253,13 @@ describe('codec endpoint for the Temporal Web UI', () => {
     expect(decoded.headers.get('access-control-allow-origin')).toBe(UI_ORIGIN);
     expect(decoded.headers.get('access-control-allow-credentials')).toBe('true');
 
+    // The UI sends every `payloads` of a history, some written in clear (by Temporal, or by a client without the
+    // keys): shown as they are, beside the opened ones, though no worker would act on them.
+    const clear = { metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('"as written"').toString('base64') };
+    const mixed = await call('/codec/decode', { cookie, body: { payloads: [clear, wire.payloads[0]] }, headers });
+    expect(mixed.status).toBe(200);
+    expect(mixed.body.payloads.map((p: { data: string }) => Buffer.from(p.data, 'base64').toString())).toEqual(['"as written"', '{"hello":"console"}']);
+
     expect((await call('/codec/decode', { body: wire, headers })).status).toBe(401);
     expect((await call('/codec/decode', { cookie: 'hotpath_session=forged.cookie', body: wire, headers })).status).toBe(401);
   });
