@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { RunningApi } from '../../api/server';
 import { orders } from '../../db/schema';
 import { startOwnApi } from '../support/ownApi';
+import { useScratchDatabases } from '../support/scratchDatabase';
 import { startOwnWorker } from '../support/ownWorker';
 import { newIdempotencyKey, newSku, orderRequest, testDb } from '../support/stack';
 import { CHECKOUT_TOKEN, OTHER_CHECKOUT_TOKEN, STAFF_TOKEN } from '../support/testPolicy';
@@ -56,6 +57,10 @@ async function timed(url: string, init: RequestInit = {}) {
   await res.arrayBuffer();
   return { status: res.status, ms: performance.now() - started };
 }
+
+const scratchDatabase = useScratchDatabases('abuse');
+/** A SKU code of the right shape; no stock is needed where the orders table itself fails first. */
+const newSkuName = () => `SKU-ABUSE-${process.pid}-${Date.now().toString(36).toUpperCase()}`;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 /** `[0,0,…]`: the body whose syntax tree cost the old check ~100× JSON.parse. */
@@ -357,6 +362,33 @@ describe('reachable 500s', () => {
       expect(new Set(answers.map((a) => a.body.runId)).size).toBe(5);
     } finally {
       vi.useRealTimers();
+      await api.close();
+    }
+  });
+
+  it('the last-resort 500 promises a safe retry only where an Idempotency-Key makes it safe', async () => {
+    const { url, db } = await scratchDatabase();
+    const api = await startOwnApi({ env: { DATABASE_URL: url } });
+    try {
+      // A failure no request causes (a botched migration, a half-restored database): the orders table is gone.
+      await db.execute(sql`alter table orders rename to orders_gone`);
+      const auth = { authorization: `Bearer ${CHECKOUT_TOKEN}` };
+      const read = await fetch(`${api.url}/orders/ord_0123456789abcdef`, { headers: auth });
+      const readProblem = (await read.json()) as { detail: string };
+      expect(read.status).toBe(500);
+      expect(readProblem.detail).not.toMatch(/Idempotency-Key/);
+      expect(readProblem.detail).toMatch(/whether the request took effect is not known/);
+
+      const sku = newSkuName();
+      const place = await fetch(`${api.url}/orders`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': newIdempotencyKey() },
+        body: JSON.stringify(orderRequest({ lines: [{ sku, quantity: 1, unitPriceCents: 100 }] })),
+      });
+      const placeProblem = (await place.json()) as { detail: string };
+      expect(place.status, JSON.stringify(placeProblem)).toBe(500);
+      expect(placeProblem.detail).toMatch(/same Idempotency-Key is safe/);
+    } finally {
       await api.close();
     }
   });

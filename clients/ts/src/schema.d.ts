@@ -1978,7 +1978,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -1989,7 +1989,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2168,7 +2168,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -2179,7 +2179,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2299,7 +2299,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -2310,7 +2310,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2505,7 +2505,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -2516,7 +2516,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2711,7 +2711,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -2722,7 +2722,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2831,7 +2831,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -2842,7 +2842,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2961,7 +2961,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -2972,7 +2972,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3130,7 +3130,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -3141,7 +3141,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3241,7 +3241,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -3252,7 +3252,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3352,7 +3352,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -3363,7 +3363,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3482,7 +3482,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -3493,7 +3493,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3648,7 +3648,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -3659,7 +3659,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3814,7 +3814,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -3825,7 +3825,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3851,7 +3851,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -3862,7 +3862,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3922,7 +3922,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -3933,7 +3933,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4072,7 +4072,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -4083,7 +4083,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4147,7 +4147,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -4158,7 +4158,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4258,7 +4258,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -4269,7 +4269,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4468,7 +4468,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -4479,7 +4479,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4600,7 +4600,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -4611,7 +4611,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4734,7 +4734,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -4745,7 +4745,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4868,7 +4868,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -4879,7 +4879,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5020,7 +5020,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -5031,7 +5031,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5169,7 +5169,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -5180,7 +5180,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5301,7 +5301,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -5312,7 +5312,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5390,7 +5390,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -5401,7 +5401,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5429,7 +5429,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -5440,7 +5440,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5466,7 +5466,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -5477,7 +5477,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
