@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { z } from 'zod';
+import { bodyStillArriving, closeWithoutReading } from './input/refusedBody';
 
 /** An RFC 9457 problem answer: every error Hotpath returns is one of these. */
 export class Problem extends Error {
@@ -15,6 +16,8 @@ export class Problem extends Error {
 
 export function sendProblem(res: Response, problem: Problem): void {
   if (typeof problem.extra.retryAfterSeconds === 'number') res.set('retry-after', String(problem.extra.retryAfterSeconds));
+  // A refusal decided on the headers does not wait for, nor read, the body still on its way.
+  if (bodyStillArriving(res)) closeWithoutReading(res);
   res
     .status(problem.status)
     .type('application/problem+json')
