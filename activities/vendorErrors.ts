@@ -17,6 +17,14 @@ export class VendorRefused extends Error {
   readonly kind = 'VendorRefused';
 }
 
+/**
+ * A vendor's own words about a failure (its error message, the mail server's reply): they may echo the request's
+ * e-mail, address or payment token. Temporal stores a failure's message in clear but encodes its details with the
+ * payload codec, so the words go in the details (`ApplicationFailure.*(message, type, ...vendorWords(words))`),
+ * where staff can read them through the codec, and the message keeps only a status and a machine code.
+ */
+export const vendorWords = (words: string | undefined): [{ vendorMessage: string }] | [] => (words ? [{ vendorMessage: words }] : []);
+
 /** Runs a port call and turns its typed errors into the failures the saga has always seen (VendorUnavailable, VendorContractViolation). */
 export async function viaPort<T>(call: () => Promise<T>): Promise<T> {
   try {

@@ -9,7 +9,9 @@ import { adminRoutes } from './admin/routes';
 import { codecRoutes } from './codec/routes';
 import type { PayloadCodec } from '@temporalio/common';
 import type { PlaceOrderDeps } from './order';
-import { authenticate, staffSessions } from './auth/auth';
+import { authenticate } from './auth/auth';
+import { staffSessions } from './auth/sessions';
+import { postgresSessionRevocations } from './auth/sessionRevocations';
 import type { Credential } from '../lib/credentials';
 import { authFailureGuard } from './limits/failureGuard';
 import { generalRateLimit } from './limits/rateLimits';
@@ -66,7 +68,7 @@ export function createApp(deps: AppDeps): express.Express {
   // Route, then who is calling and their budget, then (in each route, after its role check) the body: nothing
   // here reads a body, so an anonymous request costs a header read and in-memory counters.
   // Who is calling: the console's cookie, or the bearer token (wrong ones spend the address's failure budget).
-  const sessions = staffSessions(deps.credentials, deps.sessionSecret);
+  const sessions = staffSessions(deps.credentials, deps.sessionSecret, postgresSessionRevocations(deps.db));
   const failureWindowMs = 60_000;
   const guard = authFailureGuard(deps.db, { limit: deps.authFailuresPerMinute ?? 10, windowMs: failureWindowMs });
   app.use(sessions.read);

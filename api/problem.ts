@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { z } from 'zod';
+import { bodyStillArriving, closeWithoutReading } from './input/refusedBody';
 
 /** An RFC 9457 problem answer: every error Hotpath returns is one of these. */
 export class Problem extends Error {
@@ -15,6 +16,8 @@ export class Problem extends Error {
 
 export function sendProblem(res: Response, problem: Problem): void {
   if (typeof problem.extra.retryAfterSeconds === 'number') res.set('retry-after', String(problem.extra.retryAfterSeconds));
+  // A refusal decided on the headers does not wait for, nor read, the body still on its way.
+  if (bodyStillArriving(res)) closeWithoutReading(res);
   res
     .status(problem.status)
     .type('application/problem+json')
@@ -28,9 +31,24 @@ export function invalidInput(error: z.ZodError): Problem {
   return new Problem(400, 'Invalid input', `${first.field}: ${first.message}`, { issues });
 }
 
+/**
+ * The last-resort 500: it says what is true of every route. Only an Idempotency-Key (POST /orders) makes sending the
+ * same request again safe; without one, the failure may have come after the change was made (a cancel the saga
+ * took, a subscription stored), so the caller reads before changing anything again.
+ */
+export function unexpectedFailure(withIdempotencyKey: boolean): Problem {
+  return new Problem(
+    500,
+    'Internal error',
+    withIdempotencyKey
+      ? 'something went wrong on our side; sending the same request again with the same Idempotency-Key is safe'
+      : 'something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again',
+  );
+}
+
 /** Last-resort handler: parser errors become 4xx problems; anything unexpected is a 500 without internals. */
 export function problemHandler(log: (err: unknown) => void): ErrorRequestHandler {
-  return (err, _req, res, _next) => {
+  return (err, req, res, _next) => {
     if (err instanceof Problem) return sendProblem(res, err);
     const status = typeof err?.status === 'number' ? err.status : typeof err?.statusCode === 'number' ? err.statusCode : 500;
     if (status >= 400 && status < 500) {
@@ -45,6 +63,6 @@ export function problemHandler(log: (err: unknown) => void): ErrorRequestHandler
       return sendProblem(res, new Problem(status, status === 413 ? 'Payload too large' : 'Bad request', detail));
     }
     log(err);
-    sendProblem(res, new Problem(500, 'Internal error', 'something went wrong on our side; the request can be retried with the same Idempotency-Key'));
+    sendProblem(res, unexpectedFailure(req.get('idempotency-key') !== undefined));
   };
 }

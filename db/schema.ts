@@ -210,6 +210,19 @@ export const authFailures = pgTable(
   (t) => [index('auth_failures_address_at_idx').on(t.address, t.at)],
 );
 
+/**
+ * Console sessions signed out before they expired (api/auth/sessionRevocations.ts): a cookie whose id is here is
+ * refused by every API replica. A row is swept once its session would have expired anyway.
+ */
+export const consoleSessionRevocations = pgTable(
+  'console_session_revocations',
+  {
+    sessionId: text('session_id').primaryKey(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('console_session_revocations_expires_at_idx').on(t.expiresAt)],
+);
+
 /** One reconciliation of Hotpath's stock with the ERP: what was checked, corrected and released. */
 export const reconciliationRuns = pgTable('reconciliation_runs', {
   id: text('id').primaryKey(),

@@ -146,7 +146,11 @@ const schema = z.object({
   WEBHOOK_SECRET_OVERLAP_HOURS: z.coerce.number().positive().default(24),
   /** Payload encryption keys `id:base64(32 bytes),…`; Temporal histories hold only ciphertext when set. */
   PAYLOAD_KEYS: z.string().optional(),
-  /** Start in production without PAYLOAD_KEYS anyway, knowing that customer data reaches Temporal in clear. */
+  /**
+   * Payloads in clear are acceptable: without PAYLOAD_KEYS, start in production anyway, knowing that customer data
+   * reaches Temporal in clear; with them, still read payloads that are not encrypted (histories written before the
+   * keys were set). Unset, a payload in clear is refused when keys are set: only a client without them wrote it.
+   */
   ALLOW_PLAINTEXT_PAYLOADS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** Which of PAYLOAD_KEYS encrypts new payloads (default: the last). */
   PAYLOAD_KEY_ID: z.string().optional(),

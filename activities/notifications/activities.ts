@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { appendOrderEvent } from '../../db/events';
 import { stepKeys } from '../../workflows/order/contract';
 import type { ActivityDeps } from '../deps';
+import { vendorWords } from '../vendorErrors';
 import { NotificationsUnavailable, RecipientRejected } from './port';
 
 export function notificationActivities({ db, notifications }: ActivityDeps) {
@@ -14,8 +15,8 @@ export function notificationActivities({ db, notifications }: ActivityDeps) {
       } catch (err) {
         // The saga's failure types: a provider outage is a VendorUnavailable as for every vendor; a refused
         // recipient will not change with retries (the workflow notes it in the timeline and goes on).
-        if (err instanceof NotificationsUnavailable) throw ApplicationFailure.retryable(err.message, 'VendorUnavailable');
-        if (err instanceof RecipientRejected) throw ApplicationFailure.nonRetryable(err.message, 'RecipientRejected');
+        if (err instanceof NotificationsUnavailable) throw ApplicationFailure.retryable(err.message, 'VendorUnavailable', ...vendorWords(err.vendorMessage));
+        if (err instanceof RecipientRejected) throw ApplicationFailure.nonRetryable(err.message, 'RecipientRejected', ...vendorWords(err.vendorMessage));
         throw err;
       }
       // Also after 'already_sent': the event may be what a crash lost after the send was recorded.

@@ -18,14 +18,29 @@ export interface CustomerMessage {
 
 export type SendOutcome = { status: 'sent'; messageId: string } | { status: 'already_sent'; messageId: string };
 
-/** Thrown for a recipient the provider refuses for good (non-retryable in the activity). */
+/**
+ * Thrown for a recipient the provider refuses for good (non-retryable in the activity). Its message names no
+ * address and quotes no reply (failure messages are stored in clear); `vendorMessage` keeps the provider's words.
+ */
 export class RecipientRejected extends Error {
   readonly kind = 'RecipientRejected';
+  constructor(
+    message: string,
+    readonly vendorMessage?: string,
+  ) {
+    super(message);
+  }
 }
 
-/** Thrown when the provider could not be reached or answered a transient error (retryable). */
+/** Thrown when the provider could not be reached or answered a transient error (retryable); the same rule for its message. */
 export class NotificationsUnavailable extends Error {
   readonly kind = 'NotificationsUnavailable';
+  constructor(
+    message: string,
+    readonly vendorMessage?: string,
+  ) {
+    super(message);
+  }
 }
 
 export interface NotificationsPort {

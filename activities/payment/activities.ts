@@ -5,6 +5,7 @@ import { orderEvents, payments, shipments } from '../../db/schema';
 import { stepKey, stepKeys, BUSINESS_FAILURES } from '../../workflows/order/contract';
 import type { Authorization } from '../../workflows/payment/contract';
 import type { ActivityDeps } from '../deps';
+import { vendorWords } from '../vendorErrors';
 import { PaymentGatewayRefused, PaymentGatewayUnavailable, type PaymentGateway, type PaymentSnapshot } from './port';
 
 /** The first authorization keeps the plain step key; a re-authorization after expiry gets its own. */
@@ -174,8 +175,8 @@ async function call<T>(action: () => Promise<T>): Promise<T> {
   try {
     return await action();
   } catch (error) {
-    if (error instanceof PaymentGatewayUnavailable) throw ApplicationFailure.retryable(error.message, 'VendorUnavailable');
-    if (error instanceof PaymentGatewayRefused) throw ApplicationFailure.nonRetryable(error.message, 'VendorContractViolation', { code: error.code });
+    if (error instanceof PaymentGatewayUnavailable) throw ApplicationFailure.retryable(error.message, 'VendorUnavailable', ...vendorWords(error.vendorMessage));
+    if (error instanceof PaymentGatewayRefused) throw ApplicationFailure.nonRetryable(error.message, 'VendorContractViolation', { code: error.code, ...vendorWords(error.vendorMessage)[0] });
     throw error;
   }
 }

@@ -67,6 +67,13 @@ export interface PaymentSnapshot {
 /** The gateway could not be reached or asked to come back later (network, 429, 5xx): retry with the same key. */
 export class PaymentGatewayUnavailable extends Error {
   override readonly name = 'PaymentGatewayUnavailable';
+  constructor(
+    message: string,
+    /** The gateway's own message (may quote the request): for the failure's encrypted details, never its message. */
+    readonly vendorMessage?: string,
+  ) {
+    super(message);
+  }
 }
 
 /** The gateway refused a request no retry will change: a bug in the adapter or a contract change. */
@@ -75,6 +82,8 @@ export class PaymentGatewayRefused extends Error {
   constructor(
     message: string,
     readonly code: string | undefined,
+    /** The gateway's own message (may quote the request): for the failure's encrypted details, never its message. */
+    readonly vendorMessage?: string,
   ) {
     super(message);
   }

@@ -187,8 +187,9 @@ function translate(error: unknown): Error {
       status === 0 ||
       error.code === 'lock_timeout' ||
       error.code === 'idempotency_key_in_use';
-    const message = `stripe answered ${status || 'nothing'}: ${error.code ?? error.type} ${error.message}`.trim();
-    return retryable ? new PaymentGatewayUnavailable(message) : new PaymentGatewayRefused(message, error.code);
+    // Stripe's message can quote the request ("No such PaymentMethod: 'tok_…'"): it travels apart from the message.
+    const message = `stripe answered ${status || 'nothing'}: ${error.code ?? error.type}`;
+    return retryable ? new PaymentGatewayUnavailable(message, error.message) : new PaymentGatewayRefused(message, error.code, error.message);
   }
   return new PaymentGatewayUnavailable(`stripe unreachable: ${(error as Error).message}`);
 }

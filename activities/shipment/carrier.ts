@@ -7,7 +7,7 @@ import { mayBecome } from '../../db/shipmentStatuses';
 import { stepKeys, BUSINESS_FAILURES, type Address } from '../../workflows/order/contract';
 import type { Label, ShipmentPlan } from '../../workflows/shipment/contract';
 import type { ActivityDeps } from '../deps';
-import { viaPort } from '../vendorErrors';
+import { vendorWords, viaPort } from '../vendorErrors';
 
 export function carrierActivities({ db, carrier }: ActivityDeps) {
   return {
@@ -17,7 +17,11 @@ export function carrierActivities({ db, carrier }: ActivityDeps) {
       const answer = await viaPort(() =>
         carrier.createLabel({ key, orderId, shipmentId: shipment.shipmentId, warehouse: shipment.warehouse, shipTo: input.shipTo, parcels: shipment.lines }),
       );
-      if (answer.outcome === 'address_rejected') throw ApplicationFailure.nonRetryable(`the carrier rejected the address: ${answer.message}`, BUSINESS_FAILURES.invalidAddress);
+      // The carrier's words quote the address back ("Postal code … is not deliverable"): details, not the message.
+      if (answer.outcome === 'address_rejected') {
+        const code = answer.code && /^[A-Za-z0-9_.-]{1,64}$/.test(answer.code) ? ` (${answer.code})` : '';
+        throw ApplicationFailure.nonRetryable(`the carrier rejected the address${code}`, BUSINESS_FAILURES.invalidAddress, ...vendorWords(answer.message));
+      }
       const { labelId, trackingNumber } = answer;
       await db.transaction(async (tx) => {
         // A retried or late attempt never takes a shipment back (handed off, shipped, undone) to labelled.

@@ -23,7 +23,7 @@ export interface LabelRequest {
 export type LabelOutcome =
   | { outcome: 'created'; labelId: string; trackingNumber: string }
   /** The carrier will not ship to this address: a business failure (InvalidAddress), not an outage. */
-  | { outcome: 'address_rejected'; message: string };
+  | { outcome: 'address_rejected'; message: string; code?: string };
 
 export interface CancelLabelRequest {
   /** stepKeys.cancelLabel(orderId, shipmentId). */

@@ -1,10 +1,10 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { ipKeyGenerator } from 'express-rate-limit';
 import { setFailureHeaders, type AuthFailureGuard } from '../limits/failureGuard';
-import { parse as parseCookies, serialize as serializeCookie } from 'cookie';
 import { Problem } from '../problem';
 import type { Credential, Role } from '../../lib/credentials';
+import type { StaffSession } from './sessions';
 
 function sameSecret(a: string, b: string): boolean {
   const left = Buffer.from(a);
@@ -23,81 +23,8 @@ export function staffCredentialFor(credentials: readonly Credential[], token: st
   return credentials.find((c) => c.role === 'staff' && sameSecret(c.token, token));
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Console sessions: a signed cookie standing in for a staff bearer token in a browser.
-
-export const SESSION_COOKIE = 'hotpath_session';
 /** The header a cookie-authenticated state-changing request must carry (cross-site pages cannot set it). */
 export const CONSOLE_HEADER = 'x-hotpath-console';
-/** How long a console sign-in lasts: one shift. */
-export const SESSION_TTL_SECONDS = 8 * 60 * 60;
-
-export interface StaffSession {
-  principal: string;
-  /** Epoch milliseconds. */
-  expiresAt: number;
-}
-
-/** Ties a session to the token it was opened with: rotating a staff token ends that person's sessions. */
-const fingerprint = (token: string) => createHash('sha256').update(token).digest('base64url').slice(0, 22);
-
-/**
- * Stateless staff sessions: the cookie holds `base64url({p: principal, k: token fingerprint, exp})` and its
- * HMAC-SHA256 under `secret`. Without a configured secret, a random one per process is used (sessions then
- * end when the API restarts, and several API replicas need the same SESSION_SECRET).
- */
-export function staffSessions(credentials: readonly Credential[], secret?: string) {
-  const key = secret ? Buffer.from(secret) : randomBytes(32);
-  const mac = (payload: string) => createHmac('sha256', key).update(payload).digest();
-
-  const sign = (credential: Credential, now = Date.now()) => {
-    const exp = Math.floor(now / 1000) + SESSION_TTL_SECONDS;
-    const payload = Buffer.from(JSON.stringify({ p: credential.principal, k: fingerprint(credential.token), exp })).toString('base64url');
-    return { value: `${payload}.${mac(payload).toString('base64url')}`, session: { principal: credential.principal, expiresAt: exp * 1000 } };
-  };
-
-  const verify = (value: string, now = Date.now()): StaffSession | undefined => {
-    const dot = value.lastIndexOf('.');
-    if (dot <= 0) return undefined;
-    const payload = value.slice(0, dot);
-    const given = Buffer.from(value.slice(dot + 1), 'base64url');
-    const expected = mac(payload);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-    let claims: { p?: unknown; k?: unknown; exp?: unknown };
-    try {
-      claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-    } catch {
-      return undefined;
-    }
-    if (typeof claims.p !== 'string' || typeof claims.k !== 'string' || typeof claims.exp !== 'number') return undefined;
-    if (claims.exp * 1000 <= now) return undefined;
-    // The principal must still hold a staff credential, and the very token the session was opened with.
-    const holder = credentials.find((c) => c.role === 'staff' && c.principal === claims.p && fingerprint(c.token) === claims.k);
-    return holder ? { principal: holder.principal, expiresAt: claims.exp * 1000 } : undefined;
-  };
-
-  /** Set-Cookie attributes: HttpOnly, SameSite=Lax, Path=/; Secure when the request came over HTTPS. */
-  const cookieOptions = (secure: boolean) => ({ httpOnly: true, sameSite: 'lax' as const, path: '/', secure });
-
-  return {
-    sign,
-    verify,
-    setCookie: (value: string, secure: boolean) => serializeCookie(SESSION_COOKIE, value, { ...cookieOptions(secure), maxAge: SESSION_TTL_SECONDS }),
-    clearCookie: (secure: boolean) => serializeCookie(SESSION_COOKIE, '', { ...cookieOptions(secure), maxAge: 0, expires: new Date(0) }),
-    /** Reads the session cookie of every request; a valid one is put on `res.locals.session` for requireRole. */
-    read: ((req, res, next) => {
-      const header = req.headers.cookie;
-      if (header) {
-        const value = parseCookies(header)[SESSION_COOKIE];
-        const session = value ? verify(value) : undefined;
-        if (session) res.locals.session = session;
-      }
-      next();
-    }) as RequestHandler,
-  };
-}
-
-export type StaffSessions = ReturnType<typeof staffSessions>;
 
 /** Whether the request reached us over HTTPS (directly or, per its proxy, before it); only ever adds `Secure`. */
 export const overHttps = (req: { secure: boolean; headers: Record<string, string | string[] | undefined> }) =>

@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
-import type { PayloadCodec } from '@temporalio/common';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import { isSealed } from '../../lib/codec/aesGcmCodec';
 import { z } from 'zod';
 import { requireRoleWith } from '../auth/auth';
 import { CODEC_BODY, jsonBody } from '../input/requestBody';
@@ -47,6 +48,19 @@ function cors(origins: string[]): RequestHandler {
 }
 
 /**
+ * Encode seals every payload. Decode opens the sealed ones and shows a payload in clear as it is: this endpoint
+ * only displays (to staff, in the Web UI, which sends every `payloads` field of a history, also those Temporal or
+ * a keyless client wrote), while the workers' and clients' own codec refuses to act on such a payload.
+ */
+async function run(codec: PayloadCodec, direction: 'encode' | 'decode', payloads: Payload[]): Promise<Payload[]> {
+  if (direction === 'encode') return codec.encode(payloads);
+  const sealed = payloads.filter(isSealed);
+  const opened = sealed.length > 0 ? await codec.decode(sealed) : [];
+  let next = 0;
+  return payloads.map((p) => (isSealed(p) ? opened[next++]! : p));
+}
+
+/**
  * A Temporal codec server: authorised staff (and the Web UI acting for them) see decrypted payloads;
  * Temporal itself only ever stores ciphertext.
  */
@@ -60,7 +74,7 @@ export function codecRoutes(codec: PayloadCodec | undefined, credentials: Creden
       if (!codec) throw new Problem(404, 'No codec', 'payload encryption is not configured (PAYLOAD_KEYS)');
       const body = wirePayloads.safeParse(req.body);
       if (!body.success) throw invalidInput(body.error);
-      const result = await codec[direction](fromWire(body.data.payloads)).catch((err: Error) => {
+      const result = await run(codec, direction, fromWire(body.data.payloads)).catch((err: Error) => {
         throw new Problem(400, 'Cannot ' + direction, err.message);
       });
       res.json({ payloads: toWire(result) });

@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { clientAddress, overHttps, staffCredentialFor, tooManyFailures, type StaffSession, type StaffSessions } from '../auth/auth';
+import { clientAddress, overHttps, staffCredentialFor, tooManyFailures } from '../auth/auth';
+import type { StaffSession, StaffSessions } from '../auth/sessions';
 import type { Credential } from '../../lib/credentials';
 import { setFailureHeaders, type AuthFailureGuard } from '../limits/failureGuard';
 import { SIGN_IN_BODY, jsonBody } from '../input/requestBody';
@@ -44,7 +45,7 @@ export const signInSchema = z.strictObject({ token: z.string('must be a staff to
 
 /**
  * The support console: `GET /console` (a static page, no build step) and its sign-in,
- * `POST|GET|DELETE /console/session`, which trades a staff token for an HttpOnly session cookie.
+ * `POST|GET|DELETE /console/session`, which trades a staff token for an HttpOnly session cookie (DELETE revokes it).
  */
 export function consoleRoutes(deps: { credentials: readonly Credential[]; sessions: StaffSessions; guard: AuthFailureGuard; failureWindowMs: number }): Router {
   const router = Router();
@@ -79,7 +80,10 @@ export function consoleRoutes(deps: { credentials: readonly Credential[]; sessio
       .json({ principal: session.principal, role: 'staff', expiresAt: new Date(session.expiresAt).toISOString() });
   });
 
-  router.delete('/console/session', (req, res) => {
+  // Sign-out ends the session on the server too: a copy of the cookie (a shared machine, a stolen one) is dead at once.
+  router.delete('/console/session', async (req, res) => {
+    const session = res.locals.session as StaffSession | undefined;
+    if (session) await deps.sessions.revoke(session);
     res.set('cache-control', 'no-store').append('set-cookie', deps.sessions.clearCookie(overHttps(req))).status(204).end();
   });
 

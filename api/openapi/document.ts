@@ -6,6 +6,7 @@ import { signInSchema } from '../console/routes';
 import { inventoryQuerySchema } from '../inventory/contract';
 import { searchQuerySchema } from '../order/contract';
 import { cancelSchema, createOrderSchema, idempotencyKeySchema, resolveSchema } from '../validation';
+import { unexpectedFailure } from '../problem';
 import { shippedEvent } from '../shipment/contract';
 import {
   cancelAcceptedSchema,
@@ -87,11 +88,10 @@ const subscriptionIdParam = z.object({ id: z.string().meta({ description: 'A web
 const codecRequest = wirePayloads.meta({ id: 'CodecRequest' });
 const signInRequest = signInSchema.meta({ id: 'SignInRequest', example: { token: 'dev-staff-token' } });
 
-const unexpected = problem('An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key.', {
-  title: 'Internal error',
-  status: 500,
-  detail: 'something went wrong on our side; the request can be retried with the same Idempotency-Key',
-});
+const unexpected = problem(
+  'An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so).',
+  { title: 'Internal error', status: 500, detail: unexpectedFailure(false).detail },
+);
 
 /** Every JSON operation also describes the last-resort 500 as its `default`. */
 const op = (o: ZodOpenApiOperationObject): ZodOpenApiOperationObject => ({ ...o, responses: { ...o.responses, default: unexpected } });

@@ -23,14 +23,43 @@ export class UndecryptablePayloadError extends Error {
   }
 }
 
+/** A payload that is not sealed, refused because keys are configured: it was written by someone without them. */
+export class PlaintextPayloadError extends Error {
+  constructor(readonly encoding: string) {
+    super(
+      `refusing a payload that is not encrypted (encoding ${encoding || 'none'}): with PAYLOAD_KEYS set, every payload must be sealed by Hotpath's codec; ` +
+        'one in clear was written by a client without the keys (ALLOW_PLAINTEXT_PAYLOADS=true reads histories from before the keys were set)',
+    );
+    this.name = 'PlaintextPayloadError';
+  }
+}
+
+const encodingOf = (payload: Payload) => new TextDecoder().decode(payload.metadata?.encoding ?? new Uint8Array());
+
+/** Whether a payload was sealed by this codec (whatever its key). */
+export const isSealed = (payload: Payload) => encodingOf(payload) === ENCODING;
+
+export interface CodecOptions {
+  /**
+   * Pass payloads that are not encrypted through decode unchanged (ALLOW_PLAINTEXT_PAYLOADS): only to read
+   * histories written before PAYLOAD_KEYS was set. Off, a payload in clear is refused: it could only come from a
+   * client without the keys (the Temporal CLI or Web UI, another service), whose input no saga should act on.
+   */
+  acceptPlaintext?: boolean;
+}
+
 /**
  * Encrypts every payload (workflow inputs and results, activity arguments, signals, queries, memos) with
  * AES-256-GCM before it leaves the process, so e-mail and address never sit in plaintext in Temporal's
  * history. The key id travels in the payload's metadata, so keys can rotate: new payloads use the current
- * key, old ones decrypt with the key they name.
+ * key, old ones decrypt with the key they name. AES-GCM also authenticates: decode refuses a tampered payload,
+ * a truncated tag and (unless told otherwise) a payload in clear, so only holders of the keys can feed a saga.
  */
 export class AesGcmPayloadCodec implements PayloadCodec {
-  constructor(private readonly keys: PayloadKeys) {
+  constructor(
+    private readonly keys: PayloadKeys,
+    private readonly options: CodecOptions = {},
+  ) {
     for (const [id, key] of keys.keys) if (key.length !== 32) throw new Error(`payload key ${id} must be 32 bytes (AES-256)`);
     if (!keys.keys.has(keys.currentKeyId)) throw new Error(`no payload key with id ${keys.currentKeyId}`);
   }
@@ -48,7 +77,10 @@ export class AesGcmPayloadCodec implements PayloadCodec {
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
-      if (new TextDecoder().decode(payload.metadata?.encoding ?? new Uint8Array()) !== ENCODING) return payload;
+      if (!isSealed(payload)) {
+        if (this.options.acceptPlaintext) return payload;
+        throw new PlaintextPayloadError(encodingOf(payload));
+      }
       const keyId = new TextDecoder().decode(payload.metadata?.[KEY_ID] ?? new Uint8Array());
       const key = this.keys.keys.get(keyId);
       if (!key) throw new UndecryptablePayloadError(keyId, `cannot decrypt a payload sealed with unknown key ${keyId}`);

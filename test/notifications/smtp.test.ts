@@ -99,14 +99,18 @@ describe('a mail server that fails', () => {
     try {
       const err = await errorOf(() => adapter.send(message));
       expect(err).toBeInstanceOf(RecipientRejected);
-      expect((err as Error).message).toMatch(/nobody@example\.com.*550/);
+      // The message names the command and reply code; the address and the server's words (which quote it) are
+      // kept apart, for the failure's encrypted details: failure messages reach Temporal in clear.
+      expect((err as Error).message).toBe('the mail server refused the recipient (at RCPT TO, reply 550)');
+      expect((err as RecipientRejected).vendorMessage).toMatch(/550/);
       expect(await recordedSend(testDb(), message.key)).toBeUndefined();
 
       const config = loadConfig({ ...vendorUrlsFor(simUrl()), SMTP_URL: chaotic.smtpUrl });
       const acts = createOrderActivities({ db: testDb(), payments: paymentGateway(config), ...vendorPorts(config, testDb()), allocation: nearestSingleWarehouseFirst });
       const failure = await errorOf(() => new MockActivityEnvironment().run(acts.notifyCustomer, { orderId: message.orderId, email: message.to, template: 'order_confirmed', trackingNumbers: [] }));
       expect(failure).toBeInstanceOf(ApplicationFailure);
-      expect(failure).toMatchObject({ type: 'RecipientRejected', nonRetryable: true });
+      expect(failure).toMatchObject({ type: 'RecipientRejected', nonRetryable: true, message: 'the mail server refused the recipient (at RCPT TO, reply 550)' });
+      expect((failure as ApplicationFailure).details).toEqual([{ vendorMessage: (err as RecipientRejected).vendorMessage }]);
     } finally {
       await setMailChaos(chaotic.apiUrl, {});
     }

@@ -1,9 +1,11 @@
 import { request as httpRequest } from 'node:http';
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { RunningApi } from '../../api/server';
 import { orders } from '../../db/schema';
 import { startOwnApi } from '../support/ownApi';
+import { useScratchDatabases } from '../support/scratchDatabase';
 import { startOwnWorker } from '../support/ownWorker';
 import { newIdempotencyKey, newSku, orderRequest, testDb } from '../support/stack';
 import { CHECKOUT_TOKEN, OTHER_CHECKOUT_TOKEN, STAFF_TOKEN } from '../support/testPolicy';
@@ -56,6 +58,10 @@ async function timed(url: string, init: RequestInit = {}) {
   return { status: res.status, ms: performance.now() - started };
 }
 
+const scratchDatabase = useScratchDatabases('abuse');
+/** A SKU code of the right shape; no stock is needed where the orders table itself fails first. */
+const newSkuName = () => `SKU-ABUSE-${process.pid}-${Date.now().toString(36).toUpperCase()}`;
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 /** `[0,0,…]`: the body whose syntax tree cost the old check ~100× JSON.parse. */
 const tinyValues = (bytes: number) => Buffer.from(`[${Array(Math.floor(bytes / 2) - 1).fill('0').join(',')}]`);
@@ -73,6 +79,8 @@ describe('credentials and limits come before the body', () => {
     expect(codec, 'no answer while 99% of the body was still unsent: the server waited to read it').toBeDefined();
     expect(codec!.status).toBe(401);
     expect(codec!.bytesSentBeforeAnswer).toBeLessThan(eightMb / 10);
+    // And the connection is closed, so the API does not read (and throw away) the other 8 MB to reuse it.
+    expect(codec!.headers.connection).toBe('close');
 
     const body = tinyValues(64 * 1024);
     // Everything but the last byte: a server that reads the body before the credential never answers this.
@@ -191,6 +199,41 @@ describe('the console sign-in takes JSON from its own page only', () => {
   });
 });
 
+describe('console sessions end when staff sign out', () => {
+  let a: RunningApi;
+  let b: RunningApi;
+  beforeAll(async () => {
+    // Two replicas that accept each other's cookies, as a deployment with one SESSION_SECRET runs them.
+    const env = { SESSION_SECRET: `abuse-${process.pid}-a-session-secret-of-32-characters` };
+    [a, b] = await Promise.all([startOwnApi({ env }), startOwnApi({ env })]);
+  });
+  afterAll(async () => Promise.all([a?.close(), b?.close()]));
+
+  const asCookie = async (api: RunningApi, cookie: string, path = '/console/session') => {
+    const res = await fetch(`${api.url}${path}`, { headers: { cookie } });
+    await res.arrayBuffer();
+    return res.status;
+  };
+
+  it('a signed-out cookie is refused by every replica, even a copy kept from before (a shared machine, a stolen cookie)', async () => {
+    const signIn = await fetch(`${a.url}/console/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: STAFF_TOKEN }) });
+    expect(signIn.status).toBe(200);
+    const cookie = signIn.headers.getSetCookie()[0]!.split(';')[0]!;
+    expect([await asCookie(a, cookie), await asCookie(b, cookie), await asCookie(b, cookie, '/orders?limit=1')]).toEqual([200, 200, 200]);
+
+    const signOut = await fetch(`${a.url}/console/session`, { method: 'DELETE', headers: { cookie } });
+    expect(signOut.status).toBe(204);
+    expect(signOut.headers.getSetCookie()[0]).toMatch(/^hotpath_session=;/);
+    // The browser forgets the cookie; whoever kept a copy of it gets nothing with it, on either replica.
+    expect([await asCookie(a, cookie), await asCookie(b, cookie), await asCookie(b, cookie, '/orders?limit=1')]).toEqual([401, 401, 401]);
+
+    // Signing in again is a new session, untouched by the old one's revocation.
+    const again = await fetch(`${b.url}/console/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: STAFF_TOKEN }) });
+    const fresh = again.headers.getSetCookie()[0]!.split(';')[0]!;
+    expect([await asCookie(a, fresh), await asCookie(b, fresh)]).toEqual([200, 200]);
+  });
+});
+
 describe('limits say when to come back, and are set per credential', () => {
   let api: RunningApi;
   beforeAll(async () => {
@@ -279,6 +322,27 @@ describe('/healthz', () => {
   });
 });
 
+describe('payloads in clear', () => {
+  it('a saga started in clear, by a client without the keys, is refused by the worker before any of its code runs', { timeout: 60_000 }, async () => {
+    const queue = `plaintext-${process.pid}`;
+    const stopWorker = await startOwnWorker(queue);
+    const connection = await Connection.connect({ address: inject('temporalAddress') });
+    const keyless = new Client({ connection });
+    const handle = await keyless.workflow.start('orderWorkflowV2', { taskQueue: queue, workflowId: `plaintext-${process.pid}-${Date.now()}`, args: [{ orderId: 'ord_forged', lines: [] }] });
+    try {
+      const events = async () => (await handle.fetchHistory()).events ?? [];
+      const taskFailure = async () => (await events()).find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes?.failure?.message;
+      await expect.poll(taskFailure, { timeout: 30_000, interval: 250 }).toMatch(/refusing a payload that is not encrypted \(encoding json\/plain\)/);
+      // The saga acted on nothing: no activity, no timer, no command of any kind was recorded.
+      expect((await events()).filter((e) => e.activityTaskScheduledEventAttributes || e.timerStartedEventAttributes || e.workflowTaskCompletedEventAttributes)).toEqual([]);
+    } finally {
+      await handle.terminate('test: a forged saga').catch(() => undefined);
+      await connection.close();
+      await stopWorker();
+    }
+  });
+});
+
 describe('reachable 500s', () => {
   it('five POST /admin/reconcile in the same millisecond each get their own run and report (no collision on the workflow id)', async () => {
     const api = await startOwnApi();
@@ -300,6 +364,33 @@ describe('reachable 500s', () => {
       expect(new Set(answers.map((a) => a.body.runId)).size).toBe(5);
     } finally {
       vi.useRealTimers();
+      await api.close();
+    }
+  });
+
+  it('the last-resort 500 promises a safe retry only where an Idempotency-Key makes it safe', async () => {
+    const { url, db } = await scratchDatabase();
+    const api = await startOwnApi({ env: { DATABASE_URL: url } });
+    try {
+      // A failure no request causes (a botched migration, a half-restored database): the orders table is gone.
+      await db.execute(sql`alter table orders rename to orders_gone`);
+      const auth = { authorization: `Bearer ${CHECKOUT_TOKEN}` };
+      const read = await fetch(`${api.url}/orders/ord_0123456789abcdef`, { headers: auth });
+      const readProblem = (await read.json()) as { detail: string };
+      expect(read.status).toBe(500);
+      expect(readProblem.detail).not.toMatch(/Idempotency-Key/);
+      expect(readProblem.detail).toMatch(/whether the request took effect is not known/);
+
+      const sku = newSkuName();
+      const place = await fetch(`${api.url}/orders`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': newIdempotencyKey() },
+        body: JSON.stringify(orderRequest({ lines: [{ sku, quantity: 1, unitPriceCents: 100 }] })),
+      });
+      const placeProblem = (await place.json()) as { detail: string };
+      expect(place.status, JSON.stringify(placeProblem)).toBe(500);
+      expect(placeProblem.detail).toMatch(/same Idempotency-Key is safe/);
+    } finally {
       await api.close();
     }
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { AesGcmPayloadCodec, payloadKeysFromEnv } from '../../lib/codec/aesGcmCodec';
+import { AesGcmPayloadCodec, PlaintextPayloadError, payloadKeysFromEnv } from '../../lib/codec/aesGcmCodec';
+import { dataConverterFor } from '../../lib/codec/dataConverter';
 
 const key = (fill: number) => Buffer.alloc(32, fill).toString('base64');
 
@@ -26,13 +27,25 @@ describe('AES-256-GCM payload codec', () => {
     await expect(old.decode([sealedNew!])).rejects.toThrow(/unknown key k2/);
   });
 
-  it('refuses a tampered payload, and passes unencrypted ones through', async () => {
+  it('refuses a tampered payload', async () => {
     const codec = new AesGcmPayloadCodec(payloadKeysFromEnv(`k1:${key(1)}`, undefined)!);
     const [sealed] = await codec.encode([payload]);
     const data = Buffer.from(sealed!.data!);
     data[20] = data[20]! ^ 0xff;
     await expect(codec.decode([{ ...sealed!, data }])).rejects.toThrow(/authentication failed/);
-    expect(await codec.decode([payload])).toEqual([payload]);
+  });
+
+  it('refuses a payload in clear (only a client without the keys writes one), unless told to read old histories', async () => {
+    const codec = new AesGcmPayloadCodec(payloadKeysFromEnv(`k1:${key(1)}`, undefined)!);
+    const [sealed] = await codec.encode([payload]);
+    await expect(codec.decode([payload])).rejects.toThrow(PlaintextPayloadError);
+    await expect(codec.decode([sealed!, payload])).rejects.toThrow(/not encrypted \(encoding json\/plain\)/);
+    await expect(codec.decode([{ data: Buffer.from('{}') }])).rejects.toThrow(/encoding none/);
+    // The converter every process builds from its settings: strict unless ALLOW_PLAINTEXT_PAYLOADS.
+    const strict = dataConverterFor({ PAYLOAD_KEYS: `k1:${key(1)}` })!.payloadCodecs![0]!;
+    await expect(strict.decode([payload])).rejects.toThrow(PlaintextPayloadError);
+    const lenient = dataConverterFor({ PAYLOAD_KEYS: `k1:${key(1)}`, ALLOW_PLAINTEXT_PAYLOADS: true })!.payloadCodecs![0]!;
+    expect(await lenient.decode([payload])).toEqual([payload]);
   });
 
   it('refuses a sealed payload too short for an IV and a full 16-byte tag, before any decryption', async () => {

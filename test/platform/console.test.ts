@@ -2,7 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { staffSessions } from '../../api/auth/auth';
+import { createHash } from 'node:crypto';
+import { staffSessions } from '../../api/auth/sessions';
 import type { Credential } from '../../lib/credentials';
 import { startApi, type RunningApi } from '../../api/server';
 import { dataConverterFor } from '../../lib/codec/dataConverter';
@@ -158,7 +159,7 @@ describe('session signatures', () => {
   it('expire after 8 hours, end when the token is rotated or removed, and need the same secret', () => {
     const sessions = staffSessions([alice], secret);
     const fresh = sessions.sign(alice);
-    expect(sessions.verify(fresh.value)).toEqual({ principal: 'support-alice', expiresAt: fresh.session.expiresAt });
+    expect(sessions.verify(fresh.value)).toEqual({ id: fresh.session.id, principal: 'support-alice', expiresAt: fresh.session.expiresAt });
     expect(sessions.verify(fresh.value, fresh.session.expiresAt - 1000)).toBeDefined();
     expect(sessions.verify(fresh.value, fresh.session.expiresAt)).toBeUndefined();
     expect(sessions.verify(sessions.sign(alice, Date.now() - 8 * 3600_000 - 1000).value)).toBeUndefined();
@@ -167,6 +168,19 @@ describe('session signatures', () => {
     expect(staffSessions([], secret).verify(fresh.value)).toBeUndefined();
     expect(staffSessions([alice], `${secret}!`).verify(fresh.value)).toBeUndefined();
     expect(staffSessions([alice]).verify(fresh.value)).toBeUndefined();
+  });
+
+  it("carry a fingerprint of the token keyed by the secret: the readable payload is no oracle for guessing the token", () => {
+    const claimsOf = (value: string) => JSON.parse(Buffer.from(value.split('.')[0]!, 'base64url').toString()) as { k: string; s: string };
+    const here = claimsOf(staffSessions([alice], secret).sign(alice).value);
+    const elsewhere = claimsOf(staffSessions([alice], `${secret}-of-another-deployment`).sign(alice).value);
+    // Unkeyed, anyone holding a cookie could test token guesses offline against sha256(token).
+    const unkeyed = createHash('sha256').update(alice.token).digest('base64url');
+    expect(here.k).toHaveLength(22);
+    expect(unkeyed.startsWith(here.k)).toBe(false);
+    expect(here.k).not.toBe(elsewhere.k);
+    // Every sign-in is a session of its own (what a sign-out revokes).
+    expect(claimsOf(staffSessions([alice], secret).sign(alice).value).s).not.toBe(here.s);
   });
 });
 
@@ -238,6 +252,13 @@ describe('codec endpoint for the Temporal Web UI', () => {
     expect(Buffer.from(decoded.body.payloads[0].data, 'base64').toString()).toBe('{"hello":"console"}');
     expect(decoded.headers.get('access-control-allow-origin')).toBe(UI_ORIGIN);
     expect(decoded.headers.get('access-control-allow-credentials')).toBe('true');
+
+    // The UI sends every `payloads` of a history, some written in clear (by Temporal, or by a client without the
+    // keys): shown as they are, beside the opened ones, though no worker would act on them.
+    const clear = { metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('"as written"').toString('base64') };
+    const mixed = await call('/codec/decode', { cookie, body: { payloads: [clear, wire.payloads[0]] }, headers });
+    expect(mixed.status).toBe(200);
+    expect(mixed.body.payloads.map((p: { data: string }) => Buffer.from(p.data, 'base64').toString())).toEqual(['"as written"', '{"hello":"console"}']);
 
     expect((await call('/codec/decode', { body: wire, headers })).status).toBe(401);
     expect((await call('/codec/decode', { cookie: 'hotpath_session=forged.cookie', body: wire, headers })).status).toBe(401);

@@ -2,7 +2,8 @@ import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { describe, expect, inject, it } from 'vitest';
 import { api, newSku, orderRequest, placeOrder, waitForStatus } from '../support/stack';
-import { STAFF_TOKEN } from '../support/testPolicy';
+import { dataConverterFor } from '../../lib/codec/dataConverter';
+import { PAYLOAD_KEYS, STAFF_TOKEN } from '../support/testPolicy';
 
 describe('PII-safe workflow histories', () => {
   it('Temporal stores no plaintext e-mail or address; the codec endpoint shows them to staff only', async () => {
@@ -32,6 +33,47 @@ describe('PII-safe workflow histories', () => {
 
       expect((await api('/codec/decode', { body: wire, headers: { authorization: '' } })).status).toBe(401);
       expect((await api('/codec/decode', { body: wire })).status).toBe(403);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it("keeps a vendor's words about a failure (which quote the request) in the failure's encrypted details, never in its message", async () => {
+    const sku = await newSku({ 'wh-east': 4 });
+    const lines = [{ sku, quantity: 1, unitPriceCents: 100 }];
+    // Stripe answers "No such PaymentMethod: '<token>'"; the carrier "Postal code \"INVALID\" is not deliverable".
+    const paymentToken = `tok_unknown_${Date.now().toString(36)}`;
+    const unknownCard = await placeOrder(orderRequest({ lines, paymentToken }));
+    const badAddress = await placeOrder(orderRequest({ lines, shippingAddress: { name: 'Ada Lovelace', line1: '12 Analytical St', city: 'Boston', postalCode: 'INVALID', country: 'US' } }));
+    expect([unknownCard.status, badAddress.status]).toEqual([202, 202]);
+    await waitForStatus(unknownCard.body.orderId, ['failed', 'rejected', 'needs_attention']);
+    await waitForStatus(badAddress.body.orderId, ['rejected']);
+
+    const codec = dataConverterFor({ PAYLOAD_KEYS })!.payloadCodecs![0]!;
+    const connection = await Connection.connect({ address: inject('temporalAddress') });
+    try {
+      const failuresOf = async (orderId: string) => {
+        const history = await new Client({ connection }).workflow.getHandle(`order-${orderId}`).fetchHistory();
+        const raw = Buffer.from(proto.temporal.api.history.v1.History.encode(history).finish());
+        const failures = history.events!.flatMap((e) => (e.activityTaskFailedEventAttributes?.failure ? [e.activityTaskFailedEventAttributes.failure] : []));
+        return { raw, failures: failures.map((f) => f.cause ?? f) };
+      };
+      const card = await failuresOf(unknownCard.body.orderId);
+      const address = await failuresOf(badAddress.body.orderId);
+      // Nothing of the vendors' words in clear, anywhere in either history.
+      for (const words of [paymentToken, 'No such PaymentMethod']) expect(card.raw.includes(Buffer.from(words)), words).toBe(false);
+      for (const words of ['INVALID', 'Postal code', 'not deliverable']) expect(address.raw.includes(Buffer.from(words)), words).toBe(false);
+      // The messages say who answered what, by status and code.
+      expect(card.failures[0]?.message).toBe('stripe answered 400: resource_missing');
+      expect(address.failures.map((f) => f.message)).toContain('the carrier rejected the address (invalid_address)');
+      // The words are kept, sealed: staff read them through the codec.
+      const wordsOf = async (failure: (typeof card.failures)[number]) => {
+        const [opened] = await codec.decode([failure.applicationFailureInfo!.details!.payloads![0]!]);
+        return JSON.parse(Buffer.from(opened!.data!).toString()) as { vendorMessage?: string };
+      };
+      expect(await wordsOf(card.failures[0]!)).toMatchObject({ code: 'resource_missing', vendorMessage: `No such PaymentMethod: '${paymentToken}'` });
+      const rejection = address.failures.find((f) => f.message === 'the carrier rejected the address (invalid_address)')!;
+      expect(await wordsOf(rejection)).toEqual({ vendorMessage: 'Postal code "INVALID" is not deliverable' });
     } finally {
       await connection.close();
     }

@@ -42,7 +42,7 @@ describe('the carrier simulator adapter', () => {
     const carrier = simCarrier(client('carrier'));
     const orderId = newReference();
     const base = { orderId, shipmentId: `${orderId}-s1`, warehouse: 'wh-east', parcels: lines };
-    expect(await carrier.createLabel({ ...base, key: `${orderId}:a`, shipTo: { ...shipTo, postalCode: 'INVALID' } })).toEqual({ outcome: 'address_rejected', message: expect.any(String) });
+    expect(await carrier.createLabel({ ...base, key: `${orderId}:a`, shipTo: { ...shipTo, postalCode: 'INVALID' } })).toEqual({ outcome: 'address_rejected', message: expect.any(String), code: 'invalid_address' });
 
     await sim.post('/_sim/carrier/behavior', { scope: orderId, outage: true });
     expect(await errorOf(() => carrier.createLabel({ ...base, key: `${orderId}:b`, shipTo }))).toBeInstanceOf(VendorUnavailable);

@@ -56,7 +56,7 @@ export function smtpNotifications(options: SmtpOptions): NotificationsPort {
         });
         response = info.response;
       } catch (err) {
-        throw classify(err, message.to);
+        throw classify(err);
       }
       await recordSend(options.db, { key: message.key, messageId, response });
       return { status: 'sent', messageId };
@@ -77,9 +77,12 @@ interface SmtpError {
  * errors and timeouts. A 5xx to MAIL FROM or DATA is the sender's or the message's problem, not the customer's;
  * it is retried like a transient one and, once the step's attempts are spent, shows in the order's timeline.
  */
-function classify(err: unknown, to: string): Error {
+function classify(err: unknown): Error {
   const e = err as SmtpError;
-  if (e.command === 'RCPT TO' && (e.responseCode ?? 0) >= 500) return new RecipientRejected(`the mail server refused ${to}: ${e.message}`);
-  if (e.code === 'EENVELOPE' && e.command === 'API' && /recipient/i.test(e.message)) return new RecipientRejected(`cannot send to ${JSON.stringify(to)}: ${e.message}`);
-  return new NotificationsUnavailable(`mail server unavailable (${e.code ?? 'error'}${e.command ? ` at ${e.command}` : ''}): ${e.message}`);
+  // The messages say which command and reply code, never the address or the server's text (which quotes the
+  // address back, "550 5.1.1 <ada@…>: no such user"): those go to the encrypted details as vendorMessage.
+  const reply = e.responseCode ? `, reply ${e.responseCode}` : '';
+  if (e.command === 'RCPT TO' && (e.responseCode ?? 0) >= 500) return new RecipientRejected(`the mail server refused the recipient (at RCPT TO${reply})`, e.message);
+  if (e.code === 'EENVELOPE' && e.command === 'API' && /recipient/i.test(e.message)) return new RecipientRejected('the recipient is not an address mail can be sent to', e.message);
+  return new NotificationsUnavailable(`mail server unavailable (${e.code ?? 'error'}${e.command ? ` at ${e.command}` : ''}${reply})`, e.message);
 }

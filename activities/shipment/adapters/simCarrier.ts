@@ -13,7 +13,7 @@ export function simCarrier(client: VendorClient): CarrierPort {
           request.key,
         ),
       );
-      if (res.status === 422) return { outcome: 'address_rejected', message: res.body.error?.message ?? '' };
+      if (res.status === 422) return { outcome: 'address_rejected', message: res.body.error?.message ?? '', code: res.body.error?.code };
       if (res.status !== 201 && res.status !== 200) throw refused('carrier', res);
       return { outcome: 'created', labelId: res.body.id, trackingNumber: res.body.trackingNumber };
     },

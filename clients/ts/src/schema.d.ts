@@ -1978,7 +1978,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -1989,7 +1989,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2169,7 +2169,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -2180,7 +2180,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2300,7 +2300,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -2311,7 +2311,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2506,7 +2506,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -2517,7 +2517,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2712,7 +2712,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -2723,7 +2723,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2832,7 +2832,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -2843,7 +2843,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -2962,7 +2962,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -2973,7 +2973,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3131,7 +3131,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -3142,7 +3142,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3242,7 +3242,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -3253,7 +3253,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3353,7 +3353,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -3364,7 +3364,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3483,7 +3483,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -3494,7 +3494,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3649,7 +3649,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -3660,7 +3660,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3815,7 +3815,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -3826,7 +3826,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3852,7 +3852,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -3863,7 +3863,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3923,7 +3923,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -3934,7 +3934,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4073,7 +4073,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -4084,7 +4084,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4148,7 +4148,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -4159,7 +4159,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4259,7 +4259,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -4270,7 +4270,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4469,7 +4469,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -4480,7 +4480,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4601,7 +4601,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -4612,7 +4612,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4735,7 +4735,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -4746,7 +4746,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4869,7 +4869,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -4880,7 +4880,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5021,7 +5021,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -5032,7 +5032,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5170,7 +5170,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -5181,7 +5181,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5302,7 +5302,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -5313,7 +5313,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5391,7 +5391,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -5402,7 +5402,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5430,7 +5430,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -5441,7 +5441,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5467,7 +5467,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description An unexpected failure on our side (500), never caused by input: a POST /orders can be retried with the same Idempotency-Key. */
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
             default: {
                 headers: {
                     [name: string]: unknown;
@@ -5478,7 +5478,7 @@ export interface operations {
                      *       "type": "about:blank",
                      *       "title": "Internal error",
                      *       "status": 500,
-                     *       "detail": "something went wrong on our side; the request can be retried with the same Idempotency-Key"
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
