@@ -71,6 +71,8 @@ export async function runWalks(env: WalkEnv, options: WalkRunOptions): Promise<W
           return true;
         }
         env.log(`${note}\n  ${outcome.violations.map((v) => `${v.invariant}: ${v.detail}`).join('\n  ')}`);
+        // At once, before any shrinking: a run cut short (a test's timeout, Ctrl-C) still says what failed.
+        if (firstFailure === undefined) env.log(`  failing walk (lane ${lane}, seed ${seed}): ${fc.stringify(spec)}\n    ${commands.map(String).join(', ')}`);
         firstFailure ??= walkNo;
         anyFailure = true;
         throw new Error(outcome.violations.map((v) => `${v.invariant}: ${v.detail}`).join('; '));

@@ -65,6 +65,7 @@ test('20 random walks over split, parked, cancelled and recorded orders keep eve
     log: (line) => console.log(`[walk] ${line}`),
   };
   const seed = Number(process.env.WALK_SEED ?? Date.now() % 100_000);
+  env.log(`seed ${seed} (WALK_SEED=${seed} replays these walks)`);
   const summary = await runWalks(env, { walks: 20, seed, lanes: 4, shrinkWalks: 5, maxCommands: 10 });
   const report = summary.failures.map((f) => describeFailure(f, 'npm run chaos --')).join('\n');
   expect(summary.walks).toBeGreaterThanOrEqual(20);
