@@ -108,7 +108,8 @@ export async function checkScope(db: Database, books: VendorBooks, scope: Invari
       );
       const note = last?.detail?.note ? `: ${String(last.detail.note)}` : '';
       if (order.status === 'needs_attention' && !order.reason && !note) violate('a parked order says why', `${id} is parked with no reason`);
-      violate('every accepted order ends', `${id} is still ${order.status}${note}`);
+      const recent = await db.execute<{ type: string }>(sql`select type from order_events where order_id = ${id} order by at desc, id desc limit 8`);
+      violate('every accepted order ends', `${id} is still ${order.status}${note} (its last events: ${recent.map((r) => r.type).reverse().join(' → ') || 'none'})`);
     }
   }
 
