@@ -46,6 +46,16 @@ export async function updateSaga<T>(
         { retryAfterSeconds: 5 },
       );
     }
+    if (grpcCode(err) === 9) {
+      // FAILED_PRECONDITION: Temporal takes no update while the saga's last workflow task failed (a bug or a payload
+      // it cannot read; it retries, and stays stuck until fixed): the caller is told the truth, not a 500.
+      throw new Problem(
+        503,
+        'Saga cannot answer',
+        `the order's saga cannot take the ${answers.what} now: its workflow task is failing (operators see it in the Temporal Web UI); nothing was changed; send it again later`,
+        { retryAfterSeconds: 30 },
+      );
+    }
     throw err;
   }
 }
