@@ -71,6 +71,19 @@ async function lockFirstReserve(db: Database, request: Request): Promise<void> {
 const BUCKETS = 32;
 class BucketsTaken extends Error {}
 
+/**
+ * A row that `FOR UPDATE` locked and then found changed and no longer matching (read committed's re-check) stays
+ * locked until the transaction ends, so a reserver can hold a bucket it does not use while it waits for another: two
+ * such reservers can deadlock. Postgres detects it and aborts one (40P01, seen once in CI's sell-out); that one retries,
+ * as any bucket scheme in production would have to.
+ */
+function isDeadlock(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; depth++, e = e.cause) {
+    if ((e as { code?: unknown }).code === '40P01') return true;
+  }
+  return false;
+}
+
 async function prepareBuckets(db: Database, sku: string, levels: { warehouse: string; onHand: number }[]): Promise<void> {
   await db.execute(sql`create table if not exists bench_stock_buckets (sku text not null, warehouse text not null, bucket int not null, on_hand int not null, reserved int not null default 0, primary key (sku, warehouse, bucket), check (reserved <= on_hand))`);
   for (const { warehouse, onHand } of levels) {
@@ -110,12 +123,28 @@ async function bucketReserve(db: Database, request: Request): Promise<void> {
       await appendOrderEvent(tx, { orderId: request.orderId, type: 'inventory.reserved', detail: { picks }, dedupeKey: `${request.orderId}:inventory.reserved` });
       return true;
     }).catch((err: unknown) => {
-      if (err instanceof BucketsTaken) return false;
+      if (err instanceof BucketsTaken || isDeadlock(err)) return false;
       throw err;
     });
     if (done) return;
   }
   throw new OutOfStock('stock was taken by concurrent orders');
+}
+
+/** A failure with its causes: drizzle wraps the server's own error (a deadlock, a too-many-clients) in `cause`. */
+function describeFailure(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err, depth = 0; e !== undefined && depth < 4; depth++) {
+    if (e instanceof Error) {
+      const code = (e as { code?: unknown }).code;
+      parts.push(`${depth === 0 ? (e.stack ?? e.message) : e.message}${code ? ` [${String(code)}]` : ''}`);
+      e = e.cause;
+    } else {
+      parts.push(String(e));
+      break;
+    }
+  }
+  return parts.join('\n  caused by: ');
 }
 
 interface Implementation {
@@ -341,7 +370,7 @@ export async function flashSale(databaseUrl: string, runId: string, plan: FlashP
       );
       const seconds = round((performance.now() - started) / 1000)!;
       await pool.close();
-      if (failures.length > 0) throw new Error(`sell-out ${name}: ${failures.length} reservations failed, the first: ${String((failures[0] as Error)?.stack ?? failures[0])}`);
+      if (failures.length > 0) throw new Error(`sell-out ${name}: ${failures.length} reservations failed, the first: ${describeFailure(failures[0])}`);
       const after = await held(implementation, sku);
       const sellout: FlashSellout = {
         implementation: name,
