@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { nodeCommand, spawnChild, type ChildCommand } from './spawn';
 
 /**
@@ -10,6 +11,8 @@ export class ManagedProcess {
   private child?: ChildProcess;
   private output = '';
   kills = 0;
+  /** When set, every line the child writes, over all its incarnations, is appended here (a long run's evidence). */
+  logFile?: string;
 
   constructor(
     readonly name: string,
@@ -39,6 +42,7 @@ export class ManagedProcess {
 
   async start(): Promise<void> {
     this.output = '';
+    if (this.logFile) appendFileSync(this.logFile, `--- ${this.name} started ${new Date().toISOString()}\n`);
     const child = spawnChild(this.command);
     // One exit hook per process, for whichever child is current (a listener per restart would pile up).
     if (!this.child) process.on('exit', () => this.child?.kill('SIGKILL'));
@@ -49,6 +53,7 @@ export class ManagedProcess {
       let ready = false;
       const onData = (chunk: Buffer) => {
         this.output = (this.output + chunk.toString()).slice(-20_000);
+        if (this.logFile) appendFileSync(this.logFile, chunk);
         if (!ready && seen(this.output)) {
           ready = true;
           clearTimeout(timer);

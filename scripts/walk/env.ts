@@ -17,6 +17,8 @@ export interface WalkEnv {
   runId: string;
   /** SIGKILL the worker and start it again (shared by concurrent walks: one kill at a time). */
   killWorker(): Promise<'killed' | 'skipped'>;
+  /** What Temporal says of an order's saga (scripts/walk/sagaDiagnosis.ts), for an order that does not end. */
+  describeSaga?(orderId: string): Promise<string>;
   log(line: string): void;
 }
 

@@ -5,6 +5,7 @@ import { PlaceOrders } from './commands';
 import { http, sleep, type WalkEnv } from './env';
 import type { WalkSpec } from './spec';
 import { World, type WalkModel } from './world';
+import { isTerminalStatus } from '../../workflows/order/contract';
 
 export interface WalkOutcome {
   violations: Violation[];
@@ -51,6 +52,9 @@ export async function runWalk(env: WalkEnv, spec: WalkSpec, commands: Iterable<f
     erpChanges: world.erpChanges,
     quietAfterReconciliation: reconciled === 200,
   });
+  if (env.describeSaga) {
+    for (const v of violations.filter((x) => x.invariant === 'every accepted order ends')) v.detail += `; ${await env.describeSaga(v.detail.split(' ')[0]!)}`;
+  }
   violations.push(...(await unsentConfirmations(env, world.placedIds())));
   if (reconciled !== 200) violations.push({ invariant: 'a reconciliation on a quiet system succeeds', detail: `POST /admin/reconcile answered ${reconciled}` });
   if (partial[0]!.n > 0) outcomes['completed with a cancelled shipment'] = partial[0]!.n;
@@ -63,9 +67,17 @@ async function settle(world: World, spec: WalkSpec): Promise<number> {
   const deadline = Date.now() + 120_000;
   const lastResolve = new Map<string, number>();
   let resolved = 0;
+  // Halfway, what Temporal says of each order still open, printed at once: a run cut short by its timeout says why.
+  let described = false;
   while (Date.now() < deadline) {
     const statuses = await world.statuses();
     if (await world.allEnded()) break;
+    if (!described && world.env.describeSaga && deadline - Date.now() < 60_000) {
+      described = true;
+      for (const [id, status] of statuses) {
+        if (status !== 'needs_attention' && !isTerminalStatus(status)) world.env.log(`${world.walkId}: ${id} still ${status} after 60 s: ${await world.env.describeSaga(id)}`);
+      }
+    }
     for (const [o, id] of world.orderIds.entries()) {
       if (!id || statuses.get(id) !== 'needs_attention') continue;
       // A resolve may meet the saga before it parks again: ask again after a while.

@@ -11,7 +11,12 @@ import { WALK_SAGA_POLICY, WALK_VENDOR_TIMEOUT_MS } from '../../scripts/walk/pol
 import { describeFailure, runWalks } from '../../scripts/walk/runner';
 import { workerKiller } from '../../scripts/walk/workerKiller';
 import { startOwnApi } from '../support/ownApi';
-import { testDb } from '../support/stack';
+import { temporalClient, testDb } from '../support/stack';
+import { describeSaga } from '../../scripts/walk/sagaDiagnosis';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
 import { CHECKOUT_TOKEN, STAFF_TOKEN, TEST_API_ENV, WMS_WEBHOOK_SECRET } from '../support/testPolicy';
 
 /**
@@ -23,6 +28,20 @@ let worker: ManagedProcess;
 let api: RunningApi;
 // A Mailpit of the walks' own: its chaos is server-wide, and the run's Mailpit serves other files meanwhile.
 let mailpit: RunningMailpit;
+const workerLog = path.join(tmpdir(), `hotpath-walk-worker-${process.pid}.log`);
+
+/** The worker's error and warning lines about these orders (or, failing that, its last errors), for a failure message. */
+function workerErrors(orderIds: string[]): string {
+  let text = '';
+  try {
+    text = readFileSync(workerLog, 'utf8');
+  } catch {
+    return '(no worker log)';
+  }
+  const lines = text.split('\n').filter((l) => /"level":(40|50|60)|\b(error|warn)\b/i.test(l));
+  const about = lines.filter((l) => orderIds.some((id) => l.includes(id)));
+  return (about.length > 0 ? about : lines).slice(-15).map((l) => l.slice(0, 600)).join('\n');
+}
 
 beforeAll(async () => {
   mailpit = await startMailpit({ chaos: true, maxMessages: 0 });
@@ -40,6 +59,8 @@ beforeAll(async () => {
     WORKER_BACKGROUND_DUTIES: 'false',
     WORKER_METRICS_PORT: String(await freePort()),
   }, 'worker polling');
+  // The worker's whole output, over every restart a walk's kill causes: a failed walk quotes its errors.
+  worker.logFile = workerLog;
   await worker.start();
   api = await startOwnApi({ taskQueue, policy: WALK_SAGA_POLICY });
 });
@@ -62,12 +83,17 @@ test('20 random walks over split, parked, cancelled and recorded orders keep eve
     webhookSecret: WMS_WEBHOOK_SECRET,
     runId: `${process.pid}${Date.now().toString(36)}`,
     killWorker: workerKiller(worker, () => {}),
+    describeSaga: async (orderId) => {
+      const [row] = await testDb().execute<{ workflow_id: string | null }>(sql`select workflow_id from orders where id = ${orderId}`);
+      return row?.workflow_id ? describeSaga(await temporalClient(), row.workflow_id) : 'no saga started';
+    },
     log: (line) => console.log(`[walk] ${line}`),
   };
   const seed = Number(process.env.WALK_SEED ?? Date.now() % 100_000);
   env.log(`seed ${seed} (WALK_SEED=${seed} replays these walks)`);
   const summary = await runWalks(env, { walks: 20, seed, lanes: 4, shrinkWalks: 5, maxCommands: 10 });
-  const report = summary.failures.map((f) => describeFailure(f, 'npm run chaos --')).join('\n');
+  const unended = [...new Set(summary.failures.flatMap((f) => [...JSON.stringify(f).matchAll(/ord_[a-z0-9]+/g)].map((m) => m[0])))];
+  const report = summary.failures.map((f) => describeFailure(f, 'npm run chaos --')).join('\n') + (summary.failures.length > 0 ? `\nworker errors (${workerLog}):\n${workerErrors(unended)}` : '');
   expect(summary.walks).toBeGreaterThanOrEqual(20);
   expect(summary.commands, 'the walks ran commands').toBeGreaterThan(20);
   expect(summary.failures, report).toEqual([]);
