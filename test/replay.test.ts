@@ -14,7 +14,7 @@ const ENCRYPTED_ENCODING = Buffer.from('binary/encrypted').toString('base64');
 
 /** Guards determinism: every committed history must replay on the current workflow code without a non-determinism error. */
 describe('committed workflow histories replay on the current code', () => {
-  it('covers the representative runs: happy, decline, out of stock, staff cancel, vendor failure; per shipment: two shipments, partial cancel, ERP reversal, a park begun during a resume; a retention run', () => {
+  it('covers the representative runs of each order saga type (happy, decline, out of stock, staff cancel, vendor failure; per shipment: two shipments, partial cancel, ERP reversal, a park begun during a resume; the third type also kept parcels, a lost cancel answer, the shipped callback, the authorization deadline); a retention run', () => {
     expect(histories).toEqual(
       expect.arrayContaining([
         'happy.json',
@@ -28,6 +28,20 @@ describe('committed workflow histories replay on the current code', () => {
         'v2-erp-answer-lost-then-cancelled.json',
         'v2-park-during-resume.json',
         'retention-run.json',
+        // The third type, on which new orders start: the same representative runs, and the paths its rules added.
+        'v3-happy.json',
+        'v3-payment-declined.json',
+        'v3-out-of-stock.json',
+        'v3-staff-cancel.json',
+        'v3-vendor-outage-parked.json',
+        'v3-two-shipments.json',
+        'v3-partial-cancel-after-handoff.json',
+        'v3-erp-answer-lost-then-cancelled.json',
+        'v3-park-during-resume.json',
+        'v3-shipped-parcel-kept.json',
+        'v3-cancel-answer-lost.json',
+        'v3-shipped-callback.json',
+        'v3-capture-before-lapse.json',
       ]),
     );
   });

@@ -1,3 +1,3 @@
-export { orderWorkflow, orderWorkflowV2 } from './order';
+export { orderWorkflow, orderWorkflowV2, orderWorkflowV3 } from './order';
 export { reconciliationWorkflow } from './inventory';
 export { retentionWorkflow } from './retention';

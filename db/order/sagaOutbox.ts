@@ -3,7 +3,7 @@ import { and, asc, eq, isNull, lt, sql } from 'drizzle-orm';
 import { sagaStarts } from '../../lib/metrics';
 import type { Database } from '../client';
 import { orderLines, orders } from '../schema';
-import type { OrderInput, SagaPolicy } from '../../workflows/order/contract';
+import { ORDER_WORKFLOW_TYPE, type OrderInput, type SagaPolicy } from '../../workflows/order/contract';
 
 /**
  * The order outbox: an order row is committed first, then its saga is started (by the API right after the
@@ -25,7 +25,7 @@ export interface SagaStarter {
 export async function startOrderSaga(db: Database, starter: SagaStarter, workflowId: string, input: OrderInput): Promise<void> {
   try {
     await starter.client.withDeadline(Date.now() + (starter.startTimeoutMs ?? 2_000), () =>
-      starter.client.workflow.start('orderWorkflowV2', {
+      starter.client.workflow.start(ORDER_WORKFLOW_TYPE, {
         workflowId,
         taskQueue: starter.taskQueue,
         // An order's saga runs once: a late second start (the dispatcher after a crash) must not run a finished

@@ -51,7 +51,7 @@ describe('the system of record stays true', () => {
     expect(await stockOf(sku)).toEqual({ 'wh-east': { onHand: 3, reserved: 0 } });
     await expectMoneyBalanced(orderId);
     await expectStockBalanced([sku]);
-    await recordFixture(orderId, 'v2-erp-answer-lost-then-cancelled');
+    await recordFixture(orderId, 'erp-answer-lost-then-cancelled');
   });
 
   it('the same order given up by a human (resolve: compensate) is credited too', async () => {

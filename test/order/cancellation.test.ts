@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectMoneyBalanced, expectStockBalanced, stockOf, vendorArtifacts } from '../support/invariants';
 import { orderStateQuery } from '../../workflows/order/contract';
-import { api, newSku, nextOrder, orderRequest, placeOrder, sim, simUrl, temporalClient, waitForStatus } from '../support/stack';
+import { api, newSku, nextOrder, orderRequest, placeOrder, sim, simUrl, temporalClient, waitForStatus, recordFixture } from '../support/stack';
 import { OTHER_CHECKOUT_TOKEN, PAYLOAD_KEYS, STAFF_TOKEN, WMS_WEBHOOK_SECRET } from '../support/testPolicy';
 import { dataConverterFor } from '../../lib/codec/dataConverter';
 import { SIGNATURE_HEADER, signPayload } from '../../lib/shipment/wmsSignature';
@@ -30,6 +30,7 @@ describe('support staff cancel an order', () => {
 
     const order = await waitForStatus(orderId);
     expect(order).toMatchObject({ status: 'cancelled', reason: 'cancelled_by_staff' });
+    await recordFixture(orderId, 'staff-cancel');
     expect(order.payment).toMatchObject({ authorizedCents: 2400, voidedCents: 2400, capturedCents: 0 });
     const compensating = order.history.find((e: { status: string }) => e.status === 'compensating');
     expect(compensating.detail).toMatchObject({ reason: 'cancelled_by_staff', cancelledBy: 'support-alice', cancelReason: 'customer changed their mind' });

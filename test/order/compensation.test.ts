@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { paymentIntentsOf, expectMoneyBalanced, expectStockBalanced, stockOf, vendorArtifacts } from '../support/invariants';
-import { api, newSku, nextOrder, orderRequest, placeOrder, sim, simUrl, waitForStatus } from '../support/stack';
+import { api, newSku, nextOrder, orderRequest, placeOrder, sim, simUrl, waitForStatus, recordFixture } from '../support/stack';
 import { STAFF_TOKEN } from '../support/testPolicy';
 
 /** Injects a fault into one vendor for one order only, so tests running side by side do not disturb each other. */
@@ -23,6 +23,7 @@ describe('the saga undoes what it did when a step fails', () => {
     const placed = await placeOrder(orderRequest({ lines: [{ sku, quantity: 3, unitPriceCents: 1000 }] }));
     const order = await waitForStatus(placed.body.orderId);
     expect(order).toMatchObject({ status: 'rejected', reason: 'out_of_stock' });
+    await recordFixture(order.orderId, 'out-of-stock');
     expect(order.payment).toMatchObject({ authorizedCents: 3000, voidedCents: 3000, capturedCents: 0 });
     await expectMoneyBalanced(order.orderId);
     expect(await stockOf(sku)).toEqual({ 'wh-east': { onHand: 1, reserved: 0 }, 'wh-west': { onHand: 0, reserved: 0 } });
@@ -33,6 +34,7 @@ describe('the saga undoes what it did when a step fails', () => {
     const placed = await placeOrder(orderRequest({ paymentToken: 'tok_chargeDeclined', lines: [{ sku, quantity: 2, unitPriceCents: 700 }] }));
     const order = await waitForStatus(placed.body.orderId);
     expect(order).toMatchObject({ status: 'rejected', reason: 'payment_declined' });
+    await recordFixture(order.orderId, 'payment-declined');
     expect(order.history.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['inventory.reserved', 'inventory.released']));
     expect(await stockOf(sku)).toEqual({ 'wh-east': { onHand: 5, reserved: 0 } });
     await expectMoneyBalanced(order.orderId);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stockOf } from '../support/invariants';
-import { newIdempotencyKey, newSku, orderRequest, sim, typedClient, waitForStatus } from '../support/stack';
+import { newIdempotencyKey, newSku, orderRequest, sim, typedClient, waitForStatus, recordFixture } from '../support/stack';
 
 describe('an order placed over HTTP', () => {
   it('completes with a tracking number, a captured payment and a record in the ERP', async () => {
@@ -17,6 +17,7 @@ describe('an order placed over HTTP', () => {
     await waitForStatus(placed.data!.orderId);
     const order = (await client.GET('/orders/{id}', { params: { path: { id: placed.data!.orderId } } })).data!;
     expect(order.status).toBe('completed');
+    await recordFixture(order.orderId, 'happy');
     expect(order.shipments).toHaveLength(1);
     expect(order.shipments[0]).toMatchObject({ warehouse: 'wh-east', trackingNumber: expect.stringMatching(/^1Z/), wmsTaskId: expect.stringMatching(/^task_/) });
     expect(order.payment).toMatchObject({ authorizedCents: 3000, capturedCents: 3000, voidedCents: 0, refundedCents: 0 });

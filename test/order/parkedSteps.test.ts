@@ -3,7 +3,7 @@ import { orderIdFor } from '../../api/order/placeOrder';
 import type { RunningApi } from '../../api/server';
 import { clientOf, startOwnApi } from '../support/ownApi';
 import { expectMoneyBalanced, stockOf, vendorArtifacts } from '../support/invariants';
-import { newIdempotencyKey, newSku, orderRequest, sim, simUrl } from '../support/stack';
+import { newIdempotencyKey, newSku, orderRequest, sim, simUrl, recordFixture } from '../support/stack';
 import { STAFF_TOKEN } from '../support/testPolicy';
 
 /** An API whose orders park a step that exhausts its retries instead of failing the order. */
@@ -39,6 +39,7 @@ describe('a step past its retry budget, with the park policy', () => {
     const order = await statusOf(orderId, ['completed', 'failed']);
     expect(order.status).toBe('completed');
     expect((await vendorArtifacts(orderId)).labels).toHaveLength(1);
+    await recordFixture(orderId, 'vendor-outage-parked');
     expect(await stockOf(sku)).toEqual({ 'wh-east': { onHand: 3, reserved: 0 } });
     expect((await resolve(orderId, 'retry')).status).toBe(409);
     await expectMoneyBalanced(orderId);

@@ -166,7 +166,7 @@ describe('decisions on parked orders', () => {
     expect(await stockOf(sku)).toEqual({ 'wh-east': { onHand: 0, reserved: 0 }, 'wh-west': { onHand: 0, reserved: 0 } });
     await expectMoneyBalanced(orderId);
     await expectStockBalanced([sku]);
-    await recordFixture(orderId, 'v2-park-during-resume');
+    await recordFixture(orderId, 'park-during-resume');
   });
 
   it('resolve of an order that is not parked, or whose saga has ended, is a 409 that says so, never a 500', { timeout: 90_000 }, async () => {

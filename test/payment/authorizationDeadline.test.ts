@@ -76,6 +76,6 @@ describe('an authorization that would lapse while one shipment is parked and the
     expect((await erpRecords(orderId)).filter((r) => r.type === 'erp_order').map((r) => r.shipments.map((s) => s.shipmentId))).toEqual([[east]]);
     expect(await stockOf(sku)).toEqual({ 'wh-east': { onHand: 0, reserved: 0 }, 'wh-west': { onHand: 1, reserved: 0 } });
     await expectStockBalanced([sku]);
-    await recordFixture(orderId, 'v2-capture-before-lapse');
+    await recordFixture(orderId, 'capture-before-lapse');
   });
 });

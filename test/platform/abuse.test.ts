@@ -328,7 +328,7 @@ describe('payloads in clear', () => {
     const stopWorker = await startOwnWorker(queue);
     const connection = await Connection.connect({ address: inject('temporalAddress') });
     const keyless = new Client({ connection });
-    const handle = await keyless.workflow.start('orderWorkflowV2', { taskQueue: queue, workflowId: `plaintext-${process.pid}-${Date.now()}`, args: [{ orderId: 'ord_forged', lines: [] }] });
+    const handle = await keyless.workflow.start('orderWorkflowV3', { taskQueue: queue, workflowId: `plaintext-${process.pid}-${Date.now()}`, args: [{ orderId: 'ord_forged', lines: [] }] });
     try {
       const events = async () => (await handle.fetchHistory()).events ?? [];
       const taskFailure = async () => (await events()).find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes?.failure?.message;

@@ -47,7 +47,7 @@ describe('Prometheus /metrics', () => {
     expect([...after.keys()].some((k) => k.includes(orderId))).toBe(false);
     // The Temporal SDK's own worker metrics come along in the same scrape.
     expect([...after.keys()].some((k) => k.startsWith('temporal_worker_task_slots_available'))).toBe(true);
-    const completedWorkflows = [...after].filter(([k]) => k.startsWith('temporal_workflow_completed_total') && k.includes('workflow_type="orderWorkflowV2"'));
+    const completedWorkflows = [...after].filter(([k]) => k.startsWith('temporal_workflow_completed_total') && k.includes('workflow_type="orderWorkflowV3"'));
     expect(completedWorkflows.reduce((n, [, v]) => n + v, 0)).toBeGreaterThanOrEqual(1);
   });
 

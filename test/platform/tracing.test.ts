@@ -77,7 +77,7 @@ describe('OpenTelemetry tracing', () => {
         },
         { timeout: 20_000, interval: 250 },
       )
-      .toEqual(expect.arrayContaining(['POST /orders', 'StartWorkflow:orderWorkflowV2', 'RunWorkflow:orderWorkflowV2', 'RunActivity:reserveInventory', 'RunActivity:authorizePayment', 'RunActivity:capturePayment', 'RunActivity:recordOrderInErp']));
+      .toEqual(expect.arrayContaining(['POST /orders', 'StartWorkflow:orderWorkflowV3', 'RunWorkflow:orderWorkflowV3', 'RunActivity:reserveInventory', 'RunActivity:authorizePayment', 'RunActivity:capturePayment', 'RunActivity:recordOrderInErp']));
 
     const inTrace = collector.spans.filter((s) => s.traceId === traceId);
     // The API's span continues the caller's: its parent is the span named in the traceparent header.

@@ -38,7 +38,7 @@ describe('a staff cancel whose warehouse answer is lost', () => {
     expect(records.filter((r) => r.type === 'erp_order').length).toBe(records.filter((r) => r.type === 'erp_credit').length);
     // One question, asked again as itself: no refusal was ever recorded.
     expect(order.history.map((e: { type: string }) => e.type)).not.toContain('wms.cancel_refused');
-    await recordFixture(orderId, 'v2-cancel-answer-lost');
+    await recordFixture(orderId, 'cancel-answer-lost');
   });
 
   it('the WMS was down (nothing done), then refuses once it answers: the parcel ships, is paid for and recorded', { timeout: 120_000 }, async () => {
@@ -66,6 +66,6 @@ describe('a staff cancel whose warehouse answer is lost', () => {
     await expectMoneyBalanced(orderId);
     expect((await erpRecords(orderId)).map((r) => r.type)).toEqual(['erp_order']);
     expect((await vendorArtifacts(orderId)).tasks.map((t: { status: string }) => t.status)).toEqual(['accepted']);
-    await recordFixture(orderId, 'v2-cancel-asked-briefly');
+    await recordFixture(orderId, 'cancel-asked-briefly');
   });
 });

@@ -87,7 +87,7 @@ describe('a parcel the warehouse keeps while the saga fails is paid for, and the
     // Known shipped, east is kept without asking the warehouse to let it go (it would only refuse); west never reached it.
     expect(await sagaAsksToCancel(orderId)).toBe(0);
     expect(order.history.map((e: { type: string }) => e.type)).not.toContain('wms.cancel_refused');
-    await recordFixture(orderId, 'v2-shipped-parcel-kept');
+    await recordFixture(orderId, 'shipped-parcel-kept');
   });
 
   it('picking under way (the warehouse refuses to let go): kept and paid for the same way', { timeout: 120_000 }, async () => {

@@ -57,7 +57,7 @@ describe('every shipment settles on its own', () => {
       { sku, quantity: 1, unitPriceCents: 700 },
     ]);
     await expectMoneyBalanced(orderId);
-    await recordFixture(orderId, 'v2-two-shipments');
+    await recordFixture(orderId, 'two-shipments');
   });
 
   it('a staff cancel after the handoff cancels what the WMS confirms, the rest ships, and only what ships is captured', async () => {
@@ -101,7 +101,7 @@ describe('every shipment settles on its own', () => {
     expect(text.match(/1Z[0-9A-Z]+/g)).toEqual([order.shipments[1].trackingNumber]);
     await expectMoneyBalanced(orderId);
     await expectStockBalanced([sku]);
-    await recordFixture(orderId, 'v2-partial-cancel-after-handoff');
+    await recordFixture(orderId, 'partial-cancel-after-handoff');
   });
 
   it('staff may name shipments; one cancelled after the capture is refunded its share, and the ERP records the other', async () => {

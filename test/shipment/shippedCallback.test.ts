@@ -33,7 +33,7 @@ describe("the WMS's shipped callback reaches the order's saga", () => {
     expect(order.payment).toMatchObject({ capturedCents: 1500, refundedCents: 0 });
     expect(order.shipments[0].status).toBe('shipped');
     await expectMoneyBalanced(orderId);
-    await recordFixture(orderId, 'v2-shipped-callback');
+    await recordFixture(orderId, 'shipped-callback');
   });
 
   it('a repeated or foreign callback changes nothing: another task id is not this shipment', { timeout: 120_000 }, async () => {

@@ -146,7 +146,8 @@ export async function finishRetryingParks(orderId: string, timeoutMs = 60_000) {
 
 /**
  * With RECORD_FIXTURES=1, saves a finished order's workflow history as a replay fixture
- * (test/fixtures/histories/<name>.json, sealed with the test key); otherwise does nothing.
+ * (test/fixtures/histories/v<N>-<name>.json for a saga of type orderWorkflowV<N>, sealed with the test key), so a
+ * frozen type's fixtures are never overwritten by a newer type's run; otherwise does nothing.
  */
 export async function recordFixture(orderId: string, name: string): Promise<void> {
   await recordWorkflowFixture(`order-${orderId}`, name);
@@ -158,5 +159,8 @@ export async function recordWorkflowFixture(workflowId: string, name: string): P
   const { historyToJSON } = await import('@temporalio/common/lib/proto-utils');
   const { writeFile } = await import('node:fs/promises');
   const history = await (await temporalClient()).workflow.getHandle(workflowId).fetchHistory();
-  await writeFile(new URL(`../fixtures/histories/${name}.json`, import.meta.url), historyToJSON(history));
+  const type = history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? '';
+  const version = /^orderWorkflowV(\d+)$/.exec(type)?.[1];
+  const file = version ? `v${version}-${name.replace(/^v\d+-/, '')}` : name;
+  await writeFile(new URL(`../fixtures/histories/${file}.json`, import.meta.url), historyToJSON(history));
 }

@@ -7,7 +7,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { OrderActivities } from '../../activities';
-import { orderWorkflowV2 } from '../../workflows';
+import { orderWorkflowV3 } from '../../workflows';
 import type { Hold } from '../../workflows/inventory/contract';
 import type { OrderInput, OrderState, OrderStatus } from '../../workflows/order/contract';
 import type { ShipmentPlan } from '../../workflows/shipment/contract';
@@ -124,7 +124,7 @@ export function orderInput(overrides: Partial<OrderInput> = {}): OrderInput {
 }
 
 export interface LiveRun {
-  handle: WorkflowHandleWithFirstExecutionRunId<typeof orderWorkflowV2>;
+  handle: WorkflowHandleWithFirstExecutionRunId<typeof orderWorkflowV3>;
   calls: Call[];
   /** Resolves once the workflow's state matches (polled through the orderState query). */
   waitForState(predicate: (state: OrderState) => boolean, what: string): Promise<OrderState>;
@@ -223,7 +223,7 @@ export async function runOrder(stubs: Stubs = {}, input: OrderInput = orderInput
   if (!env || !taskQueue) throw new Error('call useWorkflowHarness() in the test file');
   const calls: Call[] = [];
   orders.set(input.orderId, { stubs: { ...happyStubs(options), ...stubs }, calls });
-  const handle = await env.client.workflow.start(orderWorkflowV2, { taskQueue, workflowId: `order-${input.orderId}`, args: [input] });
+  const handle = await env.client.workflow.start(orderWorkflowV3, { taskQueue, workflowId: `order-${input.orderId}`, args: [input] });
   let last: OrderState | undefined;
   const waitForState = (predicate: (state: OrderState) => boolean, what: string) =>
     poll(

@@ -176,6 +176,13 @@ export const RESOLVE_REFUSALS = {
   parcelShipped: 'ParcelShipped',
 } as const;
 
+/**
+ * The workflow type new orders start (workflows/order/orderWorkflow.ts). Orders of the older types (orderWorkflow,
+ * orderWorkflowV2) finish on their frozen code. Deploy workers before the API: a worker that does not know this
+ * type fails its workflow tasks until one that does picks them up.
+ */
+export const ORDER_WORKFLOW_TYPE = 'orderWorkflowV3';
+
 export const orderStateQuery = defineQuery<OrderState>('orderState');
 /** Staff cancellation: accepted, or rejected with the reason it cannot be cancelled any more. */
 export const cancelOrderUpdate = defineUpdate<CancelResult, [CancelRequest]>('cancelOrder');

@@ -1,4 +1,5 @@
 /** The order context's workflows (for workflows/index.ts, the worker's workflow bundle). */
-export { orderWorkflowV2 } from './orderWorkflow';
-// Frozen: orders started before orderWorkflowV2 finish on the code they started with.
+export { orderWorkflowV3 } from './orderWorkflow';
+// Frozen: orders started before orderWorkflowV3 finish on the code they started with (docs/versioning.md).
+export { orderWorkflowV2 } from './v2/orderWorkflow';
 export { orderWorkflow } from './v1/orderWorkflow';

@@ -61,8 +61,10 @@ export class OrderProgress {
   /** What the resume being carried out follows: a decision, or a wait made moot. */
   private resumingWith?: ResolveRequest | 'interrupted';
 
-  constructor(orderId: string) {
+  /** `parksHaveIdentity`: a saga type born with PARKS_HAVE_IDENTITY (orderWorkflowV3) has it from the start, unpatched. */
+  constructor(orderId: string, rules: { parksHaveIdentity?: boolean } = {}) {
     this.state = { orderId, status: 'received', steps: [], labels: [], tasks: [], capturedCents: 0, shipments: [] };
+    if (rules.parksHaveIdentity) this.identity = true;
   }
 
   get status(): OrderStatus {

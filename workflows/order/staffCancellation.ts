@@ -21,6 +21,8 @@ export interface StaffCancellationDeps {
   closing: () => boolean;
   /** The saga failed and is undoing the order: its outcome is that failure, whatever a cancel would say. */
   failing: () => boolean;
+  /** A saga type born with WHOLE_CANCEL_PARTLY_REFUSED (orderWorkflowV3) has it unpatched. */
+  wholeCancelPartlyRefused?: boolean;
 }
 
 type Who = { by: string; reason: string };
@@ -94,7 +96,7 @@ export class StaffCancellations {
       }
       // The whole order is cancelled only if every shipment was: after a partial refusal, later cancels stay open
       // and a later failure is that failure, not a staff cancel (WHOLE_CANCEL_PARTLY_REFUSED).
-      if (!request.shipmentIds && (refused.length === 0 || !patched(WHOLE_CANCEL_PARTLY_REFUSED))) progress.state.cancellation = who;
+      if (!request.shipmentIds && (refused.length === 0 || !(this.deps.wholeCancelPartlyRefused || patched(WHOLE_CANCEL_PARTLY_REFUSED)))) progress.state.cancellation = who;
       this.epoch += 1;
       progress.stepDone('cancellation accepted', { ...who, cancelled, refused });
       // Nothing left to ship: the order as a whole is being undone.
