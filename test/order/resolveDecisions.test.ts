@@ -215,6 +215,38 @@ describe('decisions on parked orders', () => {
     }
   });
 
+  it('an order of the frozen second type still running finishes on it: parked, resolved by the update, completed', { timeout: 90_000 }, async () => {
+    // As for the first type below: the order is committed through an API whose saga never runs, and its saga is
+    // started as orderWorkflowV2, as an order placed before orderWorkflowV3 runs on after the deploy.
+    const silent = await startOwnApi({ taskQueue: `nobody-polls-${process.pid}-${Date.now()}` });
+    const sku = await newSku({ 'wh-east': 2 });
+    const { key, orderId } = nextOrder();
+    const request = orderRequest({ lines: [{ sku, quantity: 1, unitPriceCents: 900 }] });
+    const client = await temporalClient();
+    try {
+      await carrier(orderId, { outage: true });
+      expect((await clientOf(silent).call('/orders', request, { 'idempotency-key': key })).status).toBe(202);
+      const started = client.workflow.getHandle(`order-${orderId}`);
+      await expect.poll(async () => started.describe().then(() => true, () => false), { timeout: 10_000 }).toBe(true);
+      expect((await started.describe()).type).toBe('orderWorkflowV3');
+      await started.terminate('test: the order runs on the frozen second type instead');
+    } finally {
+      await silent.close();
+    }
+    await client.workflow.start('orderWorkflowV2', {
+      taskQueue: inject('taskQueue'),
+      workflowId: `order-${orderId}`,
+      args: [{ orderId, customerId: request.customerId, email: request.email, currency: request.currency, totalCents: 900, lines: request.lines, shippingAddress: request.shippingAddress, paymentToken: request.paymentToken, policy: { ...TEST_SAGA_POLICY, onStepExhausted: 'park' } }],
+    });
+    await statusOf(orderId, ['needs_attention']);
+    await carrierBack(orderId);
+    const answer = await resolve(orderId, 'retry');
+    expect(answer).toMatchObject({ status: 202, body: { orderId, action: 'retry', by: 'support-alice', parks: [expect.objectContaining({ parkId: 'park-1' })] } });
+    expect(await statusOf(orderId, ['completed', 'failed', 'cancelled'])).toMatchObject({ status: 'completed' });
+    expect((await client.workflow.getHandle(`order-${orderId}`).describe()).type).toBe('orderWorkflowV2');
+    await expectMoneyBalanced(orderId);
+  });
+
   it('an order of the first saga type (no update handler) still running is resolved through its signal', { timeout: 90_000 }, async () => {
     // The order is committed through an API whose saga never runs (no worker on its queue); that saga is ended
     // and the order's saga started as the frozen first type, as an order placed before orderWorkflowV2 runs on.

@@ -13,7 +13,7 @@ import { workerKiller } from '../../scripts/walk/workerKiller';
 import { startOwnApi } from '../support/ownApi';
 import { temporalClient, testDb } from '../support/stack';
 import { describeSaga } from '../../scripts/walk/sagaDiagnosis';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -65,10 +65,14 @@ beforeAll(async () => {
   api = await startOwnApi({ taskQueue, policy: WALK_SAGA_POLICY });
 });
 
+// Kept only when a walk failed (its errors are quoted in the failure): a green run leaves nothing in the temp dir.
+let keepWorkerLog = false;
+
 afterAll(async () => {
   await api?.close();
   await worker?.stop();
   await mailpit?.stop();
+  if (!keepWorkerLog) rmSync(workerLog, { force: true });
 });
 
 test('20 random walks over split, parked, cancelled and recorded orders keep every invariant', async () => {
@@ -94,6 +98,7 @@ test('20 random walks over split, parked, cancelled and recorded orders keep eve
   const summary = await runWalks(env, { walks: 20, seed, lanes: 4, shrinkWalks: 5, maxCommands: 10 });
   const unended = [...new Set(summary.failures.flatMap((f) => [...JSON.stringify(f).matchAll(/ord_[a-z0-9]+/g)].map((m) => m[0])))];
   const report = summary.failures.map((f) => describeFailure(f, 'npm run chaos --')).join('\n') + (summary.failures.length > 0 ? `\nworker errors (${workerLog}):\n${workerErrors(unended)}` : '');
+  keepWorkerLog = summary.failures.length > 0;
   expect(summary.walks).toBeGreaterThanOrEqual(20);
   expect(summary.commands, 'the walks ran commands').toBeGreaterThan(20);
   expect(summary.failures, report).toEqual([]);
