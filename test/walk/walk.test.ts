@@ -65,8 +65,8 @@ beforeAll(async () => {
   api = await startOwnApi({ taskQueue, policy: WALK_SAGA_POLICY });
 });
 
-// Kept only when a walk failed (its errors are quoted in the failure): a green run leaves nothing in the temp dir.
-let keepWorkerLog = false;
+// Kept unless every walk passed (a failure quotes its errors; a run cut short by its timeout leaves it for a look).
+let keepWorkerLog = true;
 
 afterAll(async () => {
   await api?.close();
@@ -98,8 +98,8 @@ test('20 random walks over split, parked, cancelled and recorded orders keep eve
   const summary = await runWalks(env, { walks: 20, seed, lanes: 4, shrinkWalks: 5, maxCommands: 10 });
   const unended = [...new Set(summary.failures.flatMap((f) => [...JSON.stringify(f).matchAll(/ord_[a-z0-9]+/g)].map((m) => m[0])))];
   const report = summary.failures.map((f) => describeFailure(f, 'npm run chaos --')).join('\n') + (summary.failures.length > 0 ? `\nworker errors (${workerLog}):\n${workerErrors(unended)}` : '');
-  keepWorkerLog = summary.failures.length > 0;
   expect(summary.walks).toBeGreaterThanOrEqual(20);
   expect(summary.commands, 'the walks ran commands').toBeGreaterThan(20);
   expect(summary.failures, report).toEqual([]);
+  keepWorkerLog = false;
 }, 300_000);
