@@ -94,7 +94,7 @@ test('20 random walks over split, parked, cancelled and recorded orders keep eve
     log: (line) => console.log(`[walk] ${line}`),
   };
   const seed = Number(process.env.WALK_SEED ?? Date.now() % 100_000);
-  env.log(`seed ${seed} (WALK_SEED=${seed} replays these walks)`);
+  env.log(`seed ${seed} (WALK_SEED=${seed} replays these walks); the worker's output: ${workerLog}`);
   const summary = await runWalks(env, { walks: 20, seed, lanes: 4, shrinkWalks: 5, maxCommands: 10 });
   const unended = [...new Set(summary.failures.flatMap((f) => [...JSON.stringify(f).matchAll(/ord_[a-z0-9]+/g)].map((m) => m[0])))];
   const report = summary.failures.map((f) => describeFailure(f, 'npm run chaos --')).join('\n') + (summary.failures.length > 0 ? `\nworker errors (${workerLog}):\n${workerErrors(unended)}` : '');
