@@ -243,6 +243,8 @@ export async function flashSale(databaseUrl: string, runId: string, plan: FlashP
   const cap = plan.maxConnections ?? 150;
   const implementations = Object.entries(IMPLEMENTATIONS).filter(([name]) => !plan.implementations || plan.implementations.includes(name));
   const { db, close } = openDatabase(databaseUrl, { max: 3 });
+  // Each sell-out: one order per unit, and one refused attempt per reserver.
+  const selloutOrders = implementations.length * (plan.selloutUnits + maxConcurrency);
   try {
     // Shipments and events reference their order: create the order rows up front so only reservations are timed.
     // Ids of the API's shape (the database refuses others), owned by no credential; the saga marked as started, so
@@ -251,9 +253,18 @@ export async function flashSale(databaseUrl: string, runId: string, plan: FlashP
     await db.execute(sql`
       insert into orders (id, idempotency_key, owner, request_hash, customer_id, email, currency, total_cents, shipping_address, payment_token, status, workflow_id, workflow_started_at)
       select ${prefix} || g, ${prefix} || g, 'bench-fixtures', '', 'bench', 'bench@example.com', 'USD', 100, '{}'::jsonb, 'tok_visa', 'processing', 'none', now()
-      from generate_series(0, ${plan.preparedOrders - 1}) g`);
-    let next = 0;
-    const nextOrder = () => (next < plan.preparedOrders ? `${prefix}${next++}` : undefined);
+      from generate_series(0, ${plan.preparedOrders + selloutOrders - 1}) g`);
+    // The timed runs share the first preparedOrders, an equal slice each, so a fast run never starves a later one;
+    // each sell-out has its own after them.
+    const perRun = Math.floor(plan.preparedOrders / (plan.concurrencies.length * implementations.length));
+    let runsStarted = 0;
+    const ordersOfNextRun = () => {
+      const first = perRun * runsStarted++;
+      let taken = 0;
+      return () => (taken < perRun ? `${prefix}${first + taken++}` : undefined);
+    };
+    let nextSellout = plan.preparedOrders;
+    const nextSelloutOrder = () => (nextSellout < plan.preparedOrders + selloutOrders ? `${prefix}${nextSellout++}` : undefined);
 
     const stockRows = async (implementation: Implementation, sku: string) =>
       implementation.stockOf ? implementation.stockOf(db, sku) : db.select({ warehouse: stock.warehouse, onHand: stock.onHand, reserved: stock.reserved }).from(stock).where(eq(stock.sku, sku));
@@ -283,6 +294,7 @@ export async function flashSale(databaseUrl: string, runId: string, plan: FlashP
         const pool = openDatabase(databaseUrl, { max: poolMax, applicationName });
         const coalescer = name === 'hotpath-reserve' ? reservationCoalescer(pool.db) : undefined;
         const latencies: number[] = [];
+        const nextOrder = ordersOfNextRun();
         let exhausted = false;
         const sampled = connectionSampler(db, applicationName);
         const started = performance.now();
@@ -354,7 +366,7 @@ export async function flashSale(databaseUrl: string, runId: string, plan: FlashP
       await Promise.all(
         Array.from({ length: maxConcurrency }, async () => {
           for (;;) {
-            const orderId = nextOrder();
+            const orderId = nextSelloutOrder();
             if (!orderId) return;
             try {
               await implementation.reserve(pool.db, { orderId, lines: [{ sku, quantity: 1 }], shipTo, holdTtlMs: 900_000, policy: nearestSingleWarehouseFirst });
@@ -371,6 +383,8 @@ export async function flashSale(databaseUrl: string, runId: string, plan: FlashP
       const seconds = round((performance.now() - started) / 1000)!;
       await pool.close();
       if (failures.length > 0) throw new Error(`sell-out ${name}: ${failures.length} reservations failed, the first: ${describeFailure(failures[0])}`);
+      // A sell-out that did not sell out proves nothing about overselling: a harness failure, not a result.
+      if (ok + refused < plan.selloutUnits + maxConcurrency) throw new Error(`sell-out ${name}: only ${ok} reserved and ${refused} refused of ${plan.selloutUnits} units and ${maxConcurrency} reservers (ran out of prepared orders)`);
       const after = await held(implementation, sku);
       const sellout: FlashSellout = {
         implementation: name,

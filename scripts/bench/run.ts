@@ -52,7 +52,7 @@ const FULL: Plan = {
   // Fine steps at the low end: on a 2-core machine with everything on it the knee is below 10 sagas/s.
   throughput: { stepRates: [2, 4, 6, 8, 10, 15, 20, 30, 40, 60, 80, 100, 120], stepSeconds: 15, sustainSeconds: 60, drainCapSeconds: 90 },
   overhead: { warmupSeconds: 5, seconds: 30, drainCapSeconds: 60 },
-  flash: { concurrencies: [1, 4, 16, 64, 256], seconds: 5, selloutUnits: 500, preparedOrders: 150_000 },
+  flash: { concurrencies: [1, 4, 16, 64, 256], seconds: 5, selloutUnits: 500, preparedOrders: 400_000 },
   maxSeconds: 40 * 60,
 };
 
@@ -61,7 +61,7 @@ const SMOKE: Plan = {
   breakdown: { rate: 50, warmupSeconds: 1, seconds: 3, workerPausedVariant: false },
   throughput: { stepRates: [5, 10], stepSeconds: 3, sustainSeconds: 5, drainCapSeconds: 20 },
   overhead: { warmupSeconds: 1, seconds: 3, drainCapSeconds: 20 },
-  flash: { concurrencies: [16], seconds: 2, selloutUnits: 100, preparedOrders: 6_000 },
+  flash: { concurrencies: [16], seconds: 2, selloutUnits: 100, preparedOrders: 25_000 },
   maxSeconds: 240,
 };
 

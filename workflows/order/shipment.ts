@@ -1,6 +1,6 @@
 import { CancellationScope, condition } from '@temporalio/workflow';
 import { Saga } from '../saga';
-import type { ShipmentPlan, ShipmentState, ShipmentStatus } from '../shipment/contract';
+import { shipmentAfter, type ShipmentEvent, type ShipmentPlan, type ShipmentState, type ShipmentStatus } from '../shipment/contract';
 
 /** Why a shipment is being given up: a person (by, reason), its hold's expiry, or the order's failure. */
 export interface ShipmentCancellation {
@@ -53,6 +53,17 @@ export class Shipment {
 
   set status(status: ShipmentStatus) {
     this.state.status = status;
+  }
+
+  /**
+   * Moves the shipment along its lifecycle table (workflows/shipment/lifecycle.ts). A pair the table calls
+   * impossible keeps the status and answers false.
+   */
+  apply(event: ShipmentEvent): boolean {
+    const next = shipmentAfter(this.status, event);
+    if (next === undefined) return false;
+    this.status = next;
+    return true;
   }
 
   get isHandedOff(): boolean {

@@ -121,10 +121,10 @@ export class StaffCancellations {
           return `the warehouse did not answer (${answer.reason}): it is asked again until it does, and the shipment is cancelled if it agrees`;
         }
         if (!answer.confirmed) {
-          if (answer.reason === 'already_shipped') shipment.status = 'shipped';
+          if (answer.reason === 'already_shipped') shipment.apply('shipped_reported');
           return answer.reason === 'already_shipped' ? 'already shipped' : `the warehouse refused: ${answer.reason}`;
         }
-        shipment.status = 'wms_cancelled';
+        shipment.apply('cancel_confirmed');
       }
       shipment.accept({ kind: 'staff', ...who });
       return undefined;
@@ -145,12 +145,12 @@ export class StaffCancellations {
         const answer = await this.deps.askUntilAnswered(shipment.id);
         if (answer.confirmed) {
           if (!shipment.isLive) return;
-          shipment.status = 'wms_cancelled';
+          shipment.apply('cancel_confirmed');
           shipment.accept({ kind: 'staff', ...who });
           this.epoch += 1;
           progress.stepDone('cancellation accepted', { ...who, cancelled: [shipment.id], refused: [] });
         } else {
-          if (answer.reason === 'already_shipped') shipment.status = 'shipped';
+          if (answer.reason === 'already_shipped') shipment.apply('shipped_reported');
           progress.stepDone('cancellation refused', { ...who, shipmentId: shipment.id, reason: answer.reason });
         }
       })

@@ -3,6 +3,7 @@
  * outside the shipment context imports this file only; the order saga's per-shipment handle is
  * workflows/order/shipment.ts.
  */
+import type { ShipmentStatus } from './lifecycle';
 
 /** A shipment's units with the prices they were sold at (one SKU may sit on two lines at different prices). */
 export interface PricedLine {
@@ -20,13 +21,7 @@ export interface ShipmentPlan {
   pricedLines?: PricedLine[];
 }
 
-/**
- * A shipment's life, extending the statuses the first saga type wrote: `cancelled` is the end of a shipment
- * that was given up (units back, label and WMS task cancelled, its share never kept); `label_cancelled` and
- * `wms_cancelled` are steps on the way there.
- */
-export const SHIPMENT_STATUSES = ['allocated', 'labelled', 'handed_off', 'shipped', 'wms_cancelled', 'label_cancelled', 'cancelled'] as const;
-export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
+export { SHIPMENT_STATUSES, type ShipmentStatus } from './lifecycle';
 
 export interface Label {
   shipmentId: string;
@@ -51,3 +46,6 @@ export interface ShipmentState {
   /** Why it was cancelled or why its cancellation was refused. */
   note?: string;
 }
+
+/** How a shipment's status moves inside the saga: the table, every (status, event) pair decided (lifecycle.ts). */
+export { SHIPMENT_EVENTS, SHIPMENT_LIFECYCLE, shipmentAfter, type ShipmentEvent, type Transition } from './lifecycle';

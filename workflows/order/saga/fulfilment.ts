@@ -31,7 +31,7 @@ async function fulfilShipment(saga: OrderSaga, shipment: Shipment): Promise<void
         run: () => persevere(saga, 'create label', () => shipment.interruptible(() => act.createLabel.executeWithOptions({ summary: stepSummary.label(plan) }, [{ orderId, shipment: plan, shipTo: order.shippingAddress }])), { moot }),
         undo: () => undo.cancelLabel.executeWithOptions({ summary: stepSummary.cancelLabel(plan.shipmentId) }, [{ orderId, shipmentId: plan.shipmentId }]),
       });
-      shipment.status = 'labelled';
+      shipment.apply('label_created');
       shipment.state.trackingNumber = label.trackingNumber;
       progress.state.labels.push(label);
       return true;
@@ -57,7 +57,7 @@ async function fulfilShipment(saga: OrderSaga, shipment: Shipment): Promise<void
           ),
         undo: () => undo.cancelWarehouseTask.executeWithOptions({ summary: stepSummary.cancelWarehouseTask(plan.shipmentId) }, [{ orderId, shipmentId: plan.shipmentId }]),
       });
-      shipment.status = 'handed_off';
+      shipment.apply('handed_off');
       shipment.state.taskId = task.taskId;
       // The WMS may have reported the parcel shipped before the handoff's answer reached the saga.
       markShipped(saga, shipment);

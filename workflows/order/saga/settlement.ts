@@ -66,7 +66,7 @@ const undoShipment = (saga: OrderSaga, shipment: Shipment): string =>
           saga.compensations.undone,
         );
         if (release.length > 0) return [...describeFailures(failed), ...describeFailures(release)];
-        shipment.status = 'cancelled';
+        shipment.apply('units_released');
       }
       return describeFailures(failed);
     }),

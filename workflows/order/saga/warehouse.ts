@@ -13,9 +13,10 @@ export const askToCancel = (saga: OrderSaga, shipmentId: string, proxy: Activity
 
 /** The WMS reported the parcel shipped: applied once the saga knows the shipment handed off (and only once). */
 export function markShipped(saga: OrderSaga, shipment: Shipment): void {
-  if (!saga.shippedByWarehouse.has(shipment.id) || !shipment.isHandedOff || shipment.status === 'shipped') return;
-  shipment.status = 'shipped';
-  saga.progress.stepDone('shipment shipped', { shipmentId: shipment.id });
+  if (!saga.shippedByWarehouse.has(shipment.id)) return;
+  // Before the handoff the table keeps the status (applied again at the handoff); once shipped, nothing changes.
+  const before = shipment.status;
+  if (shipment.apply('shipped_reported') && shipment.status !== before) saga.progress.stepDone('shipment shipped', { shipmentId: shipment.id });
 }
 
 /**
@@ -26,7 +27,7 @@ export function markShipped(saga: OrderSaga, shipment: Shipment): void {
 export async function warehouseKeeps(saga: OrderSaga, shipment: Shipment): Promise<boolean> {
   const { progress } = saga;
   if (saga.shippedByWarehouse.has(shipment.id)) {
-    shipment.status = 'shipped';
+    shipment.apply('shipped_reported');
     shipment.state.note = 'shipped (the WMS reported it) when the order failed: it is paid for';
     progress.stepDone('shipment kept by the warehouse', { shipmentId: shipment.id, reason: 'already_shipped' });
     return true;
@@ -34,10 +35,10 @@ export async function warehouseKeeps(saga: OrderSaga, shipment: Shipment): Promi
   const answer = await askToCancel(saga, shipment.id).catch(() => undefined);
   if (!answer) return false;
   if (answer.confirmed) {
-    shipment.status = 'wms_cancelled';
+    shipment.apply('cancel_confirmed');
     return false;
   }
-  if (answer.reason === 'already_shipped') shipment.status = 'shipped';
+  if (answer.reason === 'already_shipped') shipment.apply('shipped_reported');
   shipment.state.note = `kept by the warehouse (${answer.reason}) when the order failed: it is paid for`;
   progress.stepDone('shipment kept by the warehouse', { shipmentId: shipment.id, reason: answer.reason });
   return true;
