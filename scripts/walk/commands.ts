@@ -252,6 +252,34 @@ export class Resolve implements Command {
   toString = () => `resolve(${this.order}, ${this.action})`;
 }
 
+/**
+ * Two people decide on the same park at once (issue 21, defect 5): once it is parked, two resolves are sent
+ * together. Neither may be a 500; an accepted decision names the parks it answers, and two never answer the same
+ * park (each park has its own identity; the second decision on a decided park is a 409 that names the first).
+ */
+export class DecideTwice implements Command {
+  constructor(
+    readonly order: number,
+    readonly first: 'retry' | 'compensate',
+    readonly second: 'retry' | 'compensate',
+  ) {}
+  check = (m: Readonly<WalkModel>) => m.placed.size > 0;
+  async run(m: WalkModel, w: World) {
+    await new WaitFor(this.order, 'needs_attention').run(m, w);
+    const id = w.orderIdAt(this.order);
+    if (!id) return;
+    const decide = (action: string) => http(`${w.env.apiUrl}/orders/${id}/resolve`, { body: { action }, token: w.env.staffToken });
+    const answers = await Promise.all([decide(this.first), decide(this.second)]);
+    for (const res of answers) expectNoServerError('POST /orders/:id/resolve', res);
+    const accepted = answers.filter((r) => r.status === 202).map((r) => ((r.body?.parks ?? []) as { parkId: string }[]).map((p) => p.parkId));
+    // A decision the saga accepted answers a park it names (a 202 naming none was acted on by nothing).
+    if (accepted.some((parks) => parks.length === 0)) throw new Error(`a decision on ${id} was accepted for no park: ${JSON.stringify(answers.map((a) => a.body))}`);
+    const both = accepted.length === 2 ? accepted[0]!.filter((p) => accepted[1]!.includes(p)) : [];
+    if (both.length > 0) throw new Error(`two decisions taken at once both answered ${both.join(', ')} of ${id}`);
+  }
+  toString = () => `decideTwice(${this.order}, ${this.first}, ${this.second})`;
+}
+
 /** A reconciliation of the walk's SKUs, on demand, whatever is in flight. */
 export class Reconcile implements Command {
   check = () => true;
@@ -335,6 +363,7 @@ export function commandArbitrary(): fc.Arbitrary<Command> {
       { weight: 1, arbitrary: fc.tuple(order, fc.constantFrom<MailFaultKind>('refuseAll', 'refuseHalf', 'bounce')).map(([o, k]) => new MailFault(o, k)) },
       { weight: 1, arbitrary: fc.tuple(fc.constantFrom<System>(...SYSTEMS), order).map(([v, o]) => new Heal(v, o)) },
       { weight: 1, arbitrary: fc.tuple(order, fc.constantFrom<'retry' | 'compensate'>('retry', 'compensate')).map(([o, a]) => new Resolve(o, a)) },
+      { weight: 1, arbitrary: fc.tuple(order, fc.constantFrom<'retry' | 'compensate'>('retry', 'compensate'), fc.constantFrom<'retry' | 'compensate'>('retry', 'compensate')).map(([o, a, b]) => new DecideTwice(o, a, b)) },
       { weight: 1, arbitrary: fc.constant(new Reconcile()) },
       { weight: 1, arbitrary: fc.tuple(order, fc.constantFrom<'carrier' | 'wms' | 'erp'>('carrier', 'wms', 'erp')).map(([o, v]) => new ReconcileWhileParked(o, v)) },
       { weight: 1, arbitrary: fc.tuple(fc.nat(2), fc.nat(2), fc.oneof(fc.integer({ min: 1, max: 10 }), fc.integer({ min: -3, max: -1 }))).map(([k, wh, d]) => new ErpStockChange(k, wh, d)) },
