@@ -91,33 +91,46 @@ export async function startTemporalDevServer(options: DevServerOptions = {}): Pr
     return { address: env.address, uiUrl: options.ui ? `http://localhost:${options.uiPort}` : undefined, stop: () => env.teardown() };
   }
 
-  const uiPort = options.uiPort ?? (await freePort());
-  const args = devServerArgs({ ...options, port, uiPort });
+  // A port found free may be taken by someone else before the server binds it, and the server picks ports of its
+  // own for its internal services: a start that exits before serving is tried again on fresh ports (never when the
+  // caller named the ports).
+  const attempts = options.port === undefined && options.uiPort === undefined ? 3 : 1;
+  for (let attempt = 1; ; attempt++) {
+    const serverPort = attempt === 1 ? port : await freePort();
+    const uiPort = options.uiPort ?? (await freePort());
+    try {
+      return await spawnDevServer(cli.path, devServerArgs({ ...options, port: serverPort, uiPort }), `127.0.0.1:${serverPort}`, options.ui ? `http://localhost:${uiPort}` : undefined);
+    } catch (err) {
+      if (!(err instanceof ExitedBeforeServing) || attempt >= attempts) throw err;
+      log(`temporal dev server exited before serving (${err.message.slice(0, 200)}); trying again on other ports`);
+    }
+  }
+}
+
+class ExitedBeforeServing extends Error {}
+
+async function spawnDevServer(command: string, args: string[], address: string, uiUrl: string | undefined): Promise<RunningTemporal> {
   // Under a death signal: the server dies with this process even when it is SIGKILLed.
-  const child = spawnChild({ command: cli.path, args, env: process.env, dieWith: 'pdeathsig' });
-  child.stdout?.resume();
+  const child = spawnChild({ command, args, env: process.env, dieWith: 'pdeathsig' });
   // Whatever way this process ends (a second Ctrl-C, another library's exit hook), the server must not outlive it.
   const orphanGuard = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   };
   process.on('exit', orphanGuard);
   child.once('exit', () => process.off('exit', orphanGuard));
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-  const address = `127.0.0.1:${port}`;
-  await waitUntilServing(address, child, () => stderr);
-  return {
-    address,
-    uiUrl: options.ui ? `http://localhost:${uiPort}` : undefined,
-    pid: child.pid,
-    stop: () => stopChild(child),
-  };
+  // The CLI writes its fatal errors to either stream: keep the tail of both for the failure message.
+  let output = '';
+  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  await waitUntilServing(address, child, () => output);
+  return { address, uiUrl, pid: child.pid, stop: () => stopChild(child) };
 }
 
 async function waitUntilServing(address: string, child: ChildProcess, stderr: () => string): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`temporal dev server exited with ${child.exitCode}: ${stderr()}`);
+    if (child.exitCode !== null) throw new ExitedBeforeServing(`temporal dev server exited with ${child.exitCode}: ${stderr()}`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {

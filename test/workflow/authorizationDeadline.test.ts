@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { resolveParkedOrderUpdate, type OrderState } from '../../workflows/order/contract';
-import { COMPENSATIONS, failure, orderInput, runOrder, useWorkflowHarness, type FinishedRun } from './harness';
+import { COMPENSATIONS, failure, gate, orderInput, runOrder, useWorkflowHarness, type FinishedRun } from './harness';
 
 /**
  * Issue 21, defect 4: an authorization lapses during a long park while goods are out. One shipment is handed off,
@@ -150,5 +150,58 @@ describe.concurrent('an authorization that would lapse during a long park, with 
     expect(order).toEqual(['own', 'handoff']);
     expect(run.done(COMPENSATIONS)).toEqual([]);
     expect(run.calls.filter((c) => c.name === 'recordOrderInErp').map((c) => c.input.shipmentIds)).toEqual([[s1, s2]]);
+  });
+
+  it('the order fails while its early capture is still at the gateway: the failure waits for that answer, then refunds it; no money is taken after the refund', { timeout: 60_000 }, async () => {
+    const input = orderInput({ lines: TWO_LINES, policy: { onStepExhausted: 'park' } });
+    const [s1, s2] = [`${input.orderId}-s1`, `${input.orderId}-s2`];
+    const card = gateway('approved');
+    // The gateway is slow to answer the early capture: it answers once the test opens the gate.
+    const slowCapture = gate();
+    const money: string[] = [];
+    const run = await runOrder(
+      {
+        ...card.stubs,
+        createLabel: async (l) => {
+          if (l.shipment.shipmentId === s2) throw failure.unavailable('carrier');
+          return { shipmentId: l.shipment.shipmentId, labelId: `lbl_${l.shipment.shipmentId}`, trackingNumber: `1Z${l.shipment.shipmentId.toUpperCase()}` };
+        },
+        capturePayment: async (c: { authorizationId: string; amountCents: number }) => {
+          await slowCapture.opened;
+          money.push(`captured ${c.amountCents}`);
+          return c.amountCents;
+        },
+        refundShipment: async (r: { amountCents: number }) => {
+          money.push(`refunded ${r.amountCents}`);
+          return { refundedCents: r.amountCents };
+        },
+        refundPayment: async () => {
+          money.push('refunded whatever was taken (nothing known)');
+          return { refundedCents: 0 };
+        },
+        // The warehouse lets s1 go: nothing ships, so nothing may stay captured.
+        requestShipmentCancellation: async () => ({ confirmed: true }),
+      },
+      input,
+      async ({ handle, waitForState, waitForCall }) => {
+        await waitForState((st) => st.status === 'needs_attention', 's2 parked');
+        await waitForCall('capturePayment');
+        // Staff give s2 up while the capture of s1's share is still at the gateway: the order fails.
+        await handle.executeUpdate(resolveParkedOrderUpdate, { args: [{ action: 'compensate', by: 'ops-bob' }] });
+        // Long enough for the undo to run, well within the capture attempt's 3 s: the answer is late, not lost.
+        await new Promise((r) => setTimeout(r, 1_200));
+        slowCapture.open();
+        await waitForState((st) => ENDED.includes(st.status), 'the order ends');
+      },
+      TWO_WAREHOUSES,
+    );
+    // The capture's answer, when it came, was heard: s1's share is refunded after it, by its own refund.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(run.state).toMatchObject({ status: 'failed', reason: 'vendor_unavailable' });
+    expect(money).toEqual(['captured 2500', 'refunded 2500']);
+    expect(run.state.shipments!.map((sh) => [sh.shipmentId, sh.capturedCents, sh.refundedCents])).toEqual([
+      [s1, 2_500, 2_500],
+      [s2, 0, 0],
+    ]);
   });
 });

@@ -1,7 +1,8 @@
-import { CancellationScope, condition, sleep, TemporalFailure } from '@temporalio/workflow';
+import { CancellationScope, condition, patched, sleep, TemporalFailure } from '@temporalio/workflow';
 import type { Authorization } from '../../payment/contract';
 import { failureMessage, isBusinessFailure } from '../failures';
 import { capture } from './capture';
+import { FAILURE_WAITS_FOR_EARLY_CAPTURE } from './patches';
 import type { OrderSaga } from './orderSaga';
 
 /**
@@ -49,9 +50,13 @@ async function captureBeforeLapse(saga: OrderSaga): Promise<void> {
           progress.stepDone('capture before the authorization lapses failed', { error: failureMessage(err) });
           return;
         }
+        // The order failed meanwhile: it undoes what this attempt may have taken (the capture's own undo), so no
+        // further attempt (FAILURE_WAITS_FOR_EARLY_CAPTURE).
+        if (saga.failure !== undefined && patched(FAILURE_WAITS_FOR_EARLY_CAPTURE)) return;
         // The gateway stays down: ask again under the same key (a capture's answer may have been lost).
         progress.stepDone('capture before the authorization lapses: the gateway did not answer, asking again', { error: failureMessage(err) });
         await sleep(saga.policy.maximumIntervalMs);
+        if (saga.failure !== undefined && patched(FAILURE_WAITS_FOR_EARLY_CAPTURE)) return;
       }
     }
   } finally {

@@ -1,7 +1,8 @@
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import { failureMessage, outcomeOf } from '../failures';
 import { beginCompensating, allCancelledOutcome } from './compensating';
 import { finalOutcome } from './decisions';
+import { FAILURE_WAITS_FOR_EARLY_CAPTURE } from './patches';
 import type { OrderSaga } from './orderSaga';
 import { settle } from './settlement';
 import { warehouseKeeps } from './warehouse';
@@ -18,6 +19,8 @@ export function sagaFailed(saga: OrderSaga, err: unknown): void {
  * non-cancellable.
  */
 export async function undoAfterFailure(saga: OrderSaga): Promise<void> {
+  // The early capture may still be at the gateway: its answer comes first, so the refunds below know what it took.
+  if (saga.money.capturing && patched(FAILURE_WAITS_FOR_EARLY_CAPTURE)) await condition(() => !saga.money.capturing);
   await beginCompensating(saga, saga.failure!, failureMessage(saga.failedWith));
   const askFirst = saga.shipments.some((s) => s.isLive && s.isHandedOff);
   if (askFirst) await condition(() => saga.cancellations.inFlight === 0);
