@@ -447,7 +447,8 @@ try {
   if (inDb!.n !== allAccepted.length) violations.push({ invariant: 'no accepted order is lost', detail: `${allAccepted.length - inDb!.n} accepted orders are not in the database` });
   if (allOpen!.n > 0) violations.push({ invariant: 'every accepted order ends', detail: `${allOpen!.n} orders of the run never ended` });
 
-  const commit = execSync('git rev-parse --short HEAD', { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+  const dirty = execSync('git status --porcelain', { cwd: REPO_ROOT, encoding: 'utf8' }).trim() !== '';
+  const commit = `${execSync('git rev-parse --short HEAD', { cwd: REPO_ROOT, encoding: 'utf8' }).trim()}${dirty ? ' plus uncommitted changes' : ''}`;
   const result = {
     at: new Date().toISOString(),
     commit,
