@@ -56,7 +56,7 @@ interface Claimed {
 export function attemptOutcome(outcome: AttemptOutcome): 'delivered' | 'rejected' | 'unreachable' | 'refused' {
   if (outcome.delivered) return 'delivered';
   if (outcome.status !== null) return 'rejected';
-  return outcome.error?.startsWith('refused:') ? 'refused' : 'unreachable';
+  return outcome.refused ? 'refused' : 'unreachable';
 }
 
 /** What a disabled endpoint's deliveries wait in: out of the claim query's index, until the endpoint is enabled again. */
