@@ -15,7 +15,7 @@
  */
 import { execSync } from 'node:child_process';
 import { cpus, hostname } from 'node:os';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -166,7 +166,7 @@ const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(so
 
 if (values.render) {
   const result = JSON.parse(await readFile(path.resolve(values.render), 'utf8')) as Result;
-  await writeBlock(renderScaleOut(result));
+  await writeBlock(renderScaleOut(result, await otherRuns(result.at)));
   console.log(`rendered the scale-out section of docs/benchmarks.md from ${values.render}`);
   process.exit(0);
 }
@@ -471,7 +471,7 @@ try {
     seconds: Math.round((Date.now() - t0) / 1000),
   };
   console.log(JSON.stringify(result, null, 2));
-  const block = renderScaleOut(result);
+  const block = renderScaleOut(result, await otherRuns(result.at));
   console.log(block);
   if (values.write) {
     await mkdir(path.join(REPO_ROOT, 'bench-results/scaleout'), { recursive: true });
@@ -514,7 +514,15 @@ type Result = {
   seconds: number;
 };
 
-function renderScaleOut(r: Result): string {
+/** The other runs' result files (bench-results/scaleout/*.json), oldest first, for the section's line of earlier runs. */
+async function otherRuns(except: string): Promise<Result[]> {
+  const dir = path.join(REPO_ROOT, 'bench-results/scaleout');
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).sort();
+  const runs = await Promise.all(files.map(async (f) => JSON.parse(await readFile(path.join(dir, f), 'utf8')) as Result));
+  return runs.filter((r) => r.at !== except);
+}
+
+function renderScaleOut(r: Result, earlier: Result[] = []): string {
   const L: string[] = [];
   const { oneWorker: a, threeWorkers: b } = r.throughput;
   const share = (v: number | null) => (v === null ? 'n/a' : `${Math.round(v * 100)} %`);
@@ -558,6 +566,12 @@ function renderScaleOut(r: Result): string {
     `Who ran the kill phase's ${ks.historiesRead} sagas (a task of it, and how many of those also ran on another worker): ${Object.entries(ks.perWorker).map(([name, w]) => `${name} ${w.sagasTouched} (${w.sagasShared} shared)`).join(', ')}; ${ks.sagasOnSeveralWorkers} sagas had tasks on more than one worker.${killed && k.killed ? ` The killed ${k.killed.worker} ran a task of ${killed.ranOnIt} sagas: ${killed.endedBeforeKill} had ended before it died; of the ${killed.openAtKill} still open then, **${killed.openAtKillThenOnAnotherWorker} went on on another worker** (Temporal gives a dead worker's workflow tasks to the live ones once its sticky queue's schedule-to-start, 5 s, runs out, and retries its activities in flight after their start-to-close timeout, 5 s).` : ''}`,
     '',
   );
+  if (earlier.length > 0) {
+    L.push(
+      `Other runs (their result files are beside this one): ${earlier.map((e) => `${e.at.slice(0, 16).replace('T', ' ')} (${e.commit}, seed ${e.seed}): ${e.throughput.oneWorker.sagasPerSecond} sagas/s with one worker, ${e.throughput.threeWorkers.sagasPerSecond} with three; kill with ${e.kill.killed?.openOrdersAtKill ?? '?'} orders open, ${e.kill.orders.accepted - e.kill.stillOpenAfterDrain} of ${e.kill.orders.accepted} ended, ${e.violations} violations`).join('; ')}.`,
+      '',
+    );
+  }
   L.push(`Result file: \`bench-results/scaleout/${r.at.replace(/[:.]/g, '-')}.json\`.`, SCALE_OUT_END);
   return L.join('\n');
 }
