@@ -83,6 +83,9 @@ const schema = z.object({
   /** Where a worker serves Prometheus /metrics (0: off), on WORKER_METRICS_HOST (default loopback only). */
   WORKER_METRICS_PORT: z.coerce.number().int().nonnegative().default(9464),
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Where the dispatcher (`npm run dispatcher`) serves Prometheus /metrics (0: off), on DISPATCHER_METRICS_HOST (default loopback only). */
+  DISPATCHER_METRICS_PORT: z.coerce.number().int().nonnegative().default(9463),
+  DISPATCHER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** Where the API serves Prometheus /metrics (0: off): never on the public API_PORT; loopback unless API_METRICS_HOST says otherwise. */
   API_METRICS_PORT: z.coerce.number().int().nonnegative().default(9465),
   API_METRICS_HOST: z.string().min(1).default('127.0.0.1'),

@@ -133,3 +133,35 @@ export const retentionLastRun = new Gauge({
   name: 'hotpath_retention_last_run_timestamp_seconds',
   help: 'When this process finished its last retention run (Unix seconds).',
 });
+
+// Webhook delivery, observed by the process that delivers (the dispatcher, or a worker with background duties).
+
+export const webhookAttempts = new Counter({
+  name: 'hotpath_webhook_delivery_attempts_total',
+  help: 'Webhook delivery attempts by outcome: delivered (answered 2xx), rejected (answered another status), unreachable (no answer in time, or no connection), refused (a forbidden target).',
+  labelNames: ['outcome'] as const,
+});
+
+export const webhookAttemptDuration = new Histogram({
+  name: 'hotpath_webhook_attempt_duration_seconds',
+  help: 'Duration of one webhook delivery attempt (connect, send, the answer), by outcome.',
+  labelNames: ['outcome'] as const,
+  buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+});
+
+export const webhookDeliveriesFinished = new Counter({
+  name: 'hotpath_webhook_deliveries_finished_total',
+  help: 'Webhook deliveries that ended, by state: delivered, or failed (every attempt of WEBHOOK_RETRY_SCHEDULE failed; the endpoint is disabled).',
+  labelNames: ['state'] as const,
+});
+
+export const webhookClaims = new Counter({
+  name: 'hotpath_webhook_claims_total',
+  help: 'Due webhook deliveries this process picked to attempt, by result: claimed (leased to it), lost (another dispatcher claimed it first, or its endpoint was disabled meanwhile).',
+  labelNames: ['result'] as const,
+});
+
+export const webhookClaimsLapsed = new Counter({
+  name: 'hotpath_webhook_claims_lapsed_total',
+  help: 'Webhook attempts whose answer came after their claim had lapsed (WEBHOOK_TIMEOUT_MS + 30 s) and been retaken: the answer is not recorded, the new claim decides.',
+});

@@ -80,7 +80,7 @@ function planStack(): StackPlan {
 
 /** A port already taken stops the start-up at once, naming the process that holds it (not "temporal keeps dying" later). */
 async function portsAreFree(plan: StackPlan): Promise<void> {
-  const conflicts = await portConflicts(plannedPorts(plan, loadConfig().API_METRICS_PORT));
+  const conflicts = await portConflicts(plannedPorts(plan, loadConfig().API_METRICS_PORT, loadConfig().DISPATCHER_METRICS_PORT));
   if (conflicts.length > 0) throw new Error(`${conflicts.length === 1 ? 'a port is' : 'ports are'} taken:\n  ${conflicts.join('\n  ')}`);
 }
 
@@ -131,7 +131,7 @@ Hotpath is up in ${((Date.now() - started) / 1000).toFixed(1)} s${seeded ? ` (se
   API              ${api}
   Support console  ${api}/console   (sign in with dev-staff-token; the Web UI's codec then
                    decodes payloads once "Include cross-origin credentials" is on in its codec settings)
-  Metrics          ${config.API_METRICS_PORT ? `http://127.0.0.1:${config.API_METRICS_PORT}/metrics` : 'API metrics off (API_METRICS_PORT=0)'}; workers on 127.0.0.1:${plan.workerMetricsPortBase}${plan.workers > 1 ? `–${plan.workerMetricsPortBase + plan.workers - 1}` : ''}/metrics
+  Metrics          ${config.API_METRICS_PORT ? `http://127.0.0.1:${config.API_METRICS_PORT}/metrics` : 'API metrics off (API_METRICS_PORT=0)'}; workers on 127.0.0.1:${plan.workerMetricsPortBase}${plan.workers > 1 ? `–${plan.workerMetricsPortBase + plan.workers - 1}` : ''}/metrics${config.DISPATCHER_METRICS_PORT ? `; dispatcher on 127.0.0.1:${config.DISPATCHER_METRICS_PORT}/metrics` : ''}
   Temporal Web UI  ${temporalUiUrl(plan) ?? '(external cluster)'}
   Temporal         ${temporalAddress(plan)}
   Customer e-mail  ${mailpitUiUrl(plan) ? `${mailpitUiUrl(plan)}   (Mailpit's inbox; SMTP ${smtpUrl(plan)})` : smtpUrl(plan)}

@@ -7,6 +7,8 @@ export interface AttemptOutcome {
   status: number | null;
   error: string | null;
   durationMs: number;
+  /** Set when the attempt was refused before any request (a forbidden address or port): no endpoint was asked. */
+  refused?: boolean;
   /** The forbidden address a refused attempt resolved or connected to: for the operator's log, never recorded where a client reads. */
   refusedAddress?: string;
 }
@@ -73,7 +75,7 @@ export function webhookSender(options: SenderOptions) {
       const refusal = e instanceof ForbiddenTargetError ? e : e.cause instanceof ForbiddenTargetError ? e.cause : undefined;
       // A connect error names the address the name resolved to: the client reads the host name instead.
       const why = refusal ? `refused: ${refusal.message}` : withoutResolvedAddresses(`${e.code ?? e.name}: ${e.message}`, url);
-      return { delivered: false, status: null, error: why.slice(0, 500), durationMs: took(), ...(refusal?.address ? { refusedAddress: refusal.address } : {}) };
+      return { delivered: false, status: null, error: why.slice(0, 500), durationMs: took(), ...(refusal ? { refused: true } : {}), ...(refusal?.address ? { refusedAddress: refusal.address } : {}) };
     }
   }
 

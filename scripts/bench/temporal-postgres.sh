@@ -6,7 +6,8 @@
 # Run it in the background, then once per fresh database:
 #   temporal operator namespace create default --address 127.0.0.1:7233   # (if `default` is missing)
 #   TEMPORAL_ADDRESS=127.0.0.1:7233 npm run register-search-attributes
-# Env: TEMPORAL_PORT (7233), TEMPORAL_SHARDS (4), TEMPORAL_PG_HOST/PORT/USER/PASSWORD (127.0.0.1/5432/postgres/''),
+# Env: TEMPORAL_PORT (7233; at most 33067: the membership ports, PORT-300…, are stored in a smallint column and a
+#      larger one kills the server at start with "out of range for type smallint"), TEMPORAL_SHARDS (4), TEMPORAL_PG_HOST/PORT/USER/PASSWORD (127.0.0.1/5432/postgres/''),
 #      TEMPORAL_DB / TEMPORAL_VISIBILITY_DB (temporal_bench / temporal_bench_visibility),
 #      TEMPORAL_PG_RESET (1: drop and recreate both databases; 0: keep data, only update the schema),
 #      TEMPORAL_RUN_DIR (.data/temporal-postgres), TEMPORAL_LOG_LEVEL (warn).

@@ -163,7 +163,7 @@ export function applicationRoles(plan: StackPlan): ChildSpec[] {
 }
 
 /** Every port the roles will listen on, with the setting that moves it: checked before anything starts. */
-export function plannedPorts(plan: StackPlan, apiMetricsPort: number): { port: number; role: string; setting: string }[] {
+export function plannedPorts(plan: StackPlan, apiMetricsPort: number, dispatcherMetricsPort = 0): { port: number; role: string; setting: string }[] {
   return [
     ...('port' in plan.temporal
       ? [
@@ -181,6 +181,7 @@ export function plannedPorts(plan: StackPlan, apiMetricsPort: number): { port: n
     { port: plan.simPort, role: 'sim', setting: 'SIM_PORT' },
     { port: plan.apiPort, role: 'api', setting: 'API_PORT' },
     { port: apiMetricsPort, role: 'api metrics', setting: 'API_METRICS_PORT' },
+    ...(dispatcherMetricsPort ? [{ port: dispatcherMetricsPort, role: 'dispatcher metrics', setting: 'DISPATCHER_METRICS_PORT' }] : []),
     ...Array.from({ length: plan.workers }, (_, i) => ({ port: plan.workerMetricsPortBase + i, role: `worker-${i + 1} metrics`, setting: 'WORKER_METRICS_PORT' })),
   ];
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { loadConfig } from '../../lib/config';
 import { DEV_DYNAMIC_CONFIG, dynamicConfigArgs } from '../../lib/temporalServer';
 import { EVERYTHING_ON, containersOf, renderChart } from '../support/helm';
 
@@ -109,6 +110,18 @@ describe('docker-compose.yml', () => {
     expect(compose.services.dispatcher.deploy?.replicas ?? 1).toBe(1);
     expect(compose.services.dispatcher.environment).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233', DATABASE_URL: expect.stringContaining('@postgres:5432/') });
     expect(compose.services.worker.environment.WORKER_BACKGROUND_DUTIES).toBe('false');
+  });
+
+  it("gives each process's /metrics to the internal network only: exposed on the port the process listens on, never published", () => {
+    const code = loadConfig({});
+    const metrics = { api: ['API_METRICS_PORT', 'API_METRICS_HOST', code.API_METRICS_PORT], worker: ['WORKER_METRICS_PORT', 'WORKER_METRICS_HOST', code.WORKER_METRICS_PORT], dispatcher: ['DISPATCHER_METRICS_PORT', 'DISPATCHER_METRICS_HOST', code.DISPATCHER_METRICS_PORT] } as const;
+    for (const [name, [portVar, hostVar, port]] of Object.entries(metrics)) {
+      const service = compose.services[name];
+      expect(Number(service.environment[portVar]), name).toBe(port);
+      expect(service.environment[hostVar], name).toBe('0.0.0.0');
+      expect(service.expose, name).toEqual([String(port)]);
+      expect(service.ports ?? [], name).not.toContainEqual(expect.stringContaining(String(port)));
+    }
   });
 });
 

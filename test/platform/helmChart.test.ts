@@ -40,7 +40,7 @@ describe('the Helm chart (deploy/helm/hotpath)', () => {
   });
 
   it('renders the three processes, the hook Jobs and the budgets by default, and the autoscalers, the ServiceMonitor and the PrometheusRule only when asked', () => {
-    const core = { Deployment: 3, Service: 3, PodDisruptionBudget: 2, Job: 2 };
+    const core = { Deployment: 3, Service: 4, PodDisruptionBudget: 2, Job: 2 };
     expect(kindCounts(defaults)).toEqual(core);
     expect(kindCounts(everything)).toEqual({ ...core, HorizontalPodAutoscaler: 1, ScaledObject: 1, TriggerAuthentication: 1, ServiceMonitor: 1, PrometheusRule: 1 });
     for (const component of ['api', 'worker', 'dispatcher']) one(defaults, 'Deployment', component);
@@ -60,7 +60,10 @@ describe('the Helm chart (deploy/helm/hotpath)', () => {
       const worker = containersOf(one(objects, 'Deployment', 'worker'))[0];
       expect(worker.ports).toEqual([{ name: 'metrics', containerPort: code.WORKER_METRICS_PORT }]);
       expect(plainEnv(one(objects, 'Deployment', 'worker'))).toMatchObject({ WORKER_METRICS_PORT: String(code.WORKER_METRICS_PORT), WORKER_METRICS_HOST: '0.0.0.0' });
-      expect(containersOf(one(objects, 'Deployment', 'dispatcher'))[0].ports).toBeUndefined();
+      const dispatcher = containersOf(one(objects, 'Deployment', 'dispatcher'))[0];
+      expect(dispatcher.ports).toEqual([{ name: 'metrics', containerPort: code.DISPATCHER_METRICS_PORT }]);
+      expect(plainEnv(one(objects, 'Deployment', 'dispatcher'))).toMatchObject({ DISPATCHER_METRICS_PORT: String(code.DISPATCHER_METRICS_PORT), DISPATCHER_METRICS_HOST: '0.0.0.0' });
+      expect(dispatcher.livenessProbe.httpGet).toEqual({ path: '/metrics', port: 'metrics' });
     }
   });
 
@@ -110,7 +113,7 @@ describe('the Helm chart (deploy/helm/hotpath)', () => {
   });
 
   it('keeps the metrics ports out of every public Service (no LoadBalancer or NodePort carries them)', () => {
-    const metricsPorts = [code.API_METRICS_PORT, code.WORKER_METRICS_PORT];
+    const metricsPorts = [code.API_METRICS_PORT, code.WORKER_METRICS_PORT, code.DISPATCHER_METRICS_PORT];
     const publicServices = byKind(everything, 'Service').filter((s) => ['LoadBalancer', 'NodePort'].includes(s.spec.type));
     expect(publicServices.map((s) => s.metadata.name)).toEqual(['hp-hotpath-api']);
     for (const s of [...publicServices, ...byKind(defaults, 'Service').filter((x) => x.metadata.name === 'hp-hotpath-api')]) {
@@ -167,10 +170,10 @@ describe('the Helm chart (deploy/helm/hotpath)', () => {
     expect(api.spec).not.toHaveProperty('replicas');
   });
 
-  it('scrapes both metrics ports through the ServiceMonitor, and only them', () => {
+  it('scrapes the three metrics ports (API, worker, dispatcher) through the ServiceMonitor, and only them', () => {
     const monitor = byKind(everything, 'ServiceMonitor')[0]!;
     const selected = byKind(everything, 'Service').filter((s) => Object.entries(monitor.spec.selector.matchLabels).every(([k, v]) => s.metadata.labels?.[k] === v));
-    expect(selected.map((s) => s.spec.ports.map((p: any) => p.port)).flat().sort()).toEqual([code.WORKER_METRICS_PORT, code.API_METRICS_PORT].sort());
+    expect(selected.map((s) => s.spec.ports.map((p: any) => p.port)).flat().sort()).toEqual([code.WORKER_METRICS_PORT, code.API_METRICS_PORT, code.DISPATCHER_METRICS_PORT].sort());
     for (const endpoint of monitor.spec.endpoints) expect(selected.every((s) => s.spec.ports.some((p: any) => p.name === endpoint.port))).toBe(true);
     for (const s of selected) {
       const pods = byKind(everything, 'Deployment').filter((d) => Object.entries(s.spec.selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v));

@@ -22,7 +22,7 @@ export async function scrape(url: string): Promise<Scrape> {
 }
 
 /**
- * Real scrapes of the two metrics ports production has, after each process did its work: the run's API (its
+ * Real scrapes of two of the three metrics ports production has (the dispatcher's: test/support/dispatcherProcess.ts), after each process did its work: the run's API (its
  * /metrics; in the test stack the in-process worker's metrics come along, as under `npm start`) after an order
  * through it, and a worker as its own OS process (worker/main.ts, its WORKER_METRICS_PORT) after it ran one saga.
  * That worker polls a task queue of its own, fed by an API of this test's, so the saga (and the SDK's

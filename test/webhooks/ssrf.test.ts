@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookSender } from '../../lib/webhooks/sender';
+import { attemptOutcome } from '../../worker/webhooks/delivery';
 import type { Resolver } from '../../lib/webhooks/safeTarget';
 import { eq } from 'drizzle-orm';
 import { orders, webhookDeliveries, webhookEvents, webhookSubscriptions } from '../../db/schema';
@@ -85,8 +86,9 @@ describe('webhook targets: private, loopback and link-local addresses are refuse
     expect(outcome.error).toMatch(why);
     // What is recorded (lastError, the log) names no address the hostile DNS answered.
     expect(outcome.error).not.toMatch(/127\.0\.0\.1 *,|169\.254\.169\.254,|resolves to [0-9a-f:.]+,/);
-    // The operator's log still learns which address was refused.
+    // The operator's log still learns which address was refused; the dispatcher's metrics count it as refused.
     expect(outcome.refusedAddress).toEqual(expect.any(String));
+    expect(attemptOutcome(outcome)).toBe('refused');
     expect(hits).toEqual([]);
   });
 
@@ -105,6 +107,8 @@ describe('webhook targets: private, loopback and link-local addresses are refuse
     await new Promise<void>((r) => closed.close(() => r()));
     const outcome = await allowing.send(`http://hooks.shop.example:${closedPort}/gone`, {}, '{}');
     expect(outcome.error).toBe(`ECONNREFUSED: connect ECONNREFUSED hooks.shop.example:${closedPort}`);
+    // No endpoint answered, but nothing was refused by policy either.
+    expect(attemptOutcome(outcome)).toBe('unreachable');
   });
 
   it('a port outside WEBHOOK_ALLOWED_PORTS is refused at delivery too, before any connection (endpoints made before the policy)', async () => {
@@ -113,12 +117,15 @@ describe('webhook targets: private, loopback and link-local addresses are refuse
     const outcome = await withPolicy.send(`http://hooks.shop.example:${port}/p`, {}, '{}');
     await withPolicy.close();
     expect(outcome).toMatchObject({ delivered: false, status: null, error: `refused: port ${port} is not one webhooks may use (allowed: 80, 443, ${port + 1}-65535)` });
+    expect(attemptOutcome(outcome)).toBe('refused');
     expect(hits).toEqual([]);
   });
 
   it('the same names reach the server when private targets are allowed (the refusal is the check, not the DNS)', async () => {
     hits = [];
-    expect(await allowing.send(`http://hooks.shop.example:${port}/h`, {}, '{}')).toMatchObject({ delivered: true, status: 200 });
+    const outcome = await allowing.send(`http://hooks.shop.example:${port}/h`, {}, '{}');
+    expect(outcome).toMatchObject({ delivered: true, status: 200 });
+    expect(attemptOutcome(outcome)).toBe('delivered');
     expect(hits).toEqual(['/h']);
   });
 });

@@ -5,7 +5,8 @@ import type { DeliveryAttempt } from '../../db/schema';
 import { signedHeaders } from '../../lib/webhooks/signing';
 import type { AttemptOutcome, WebhookSender } from '../../lib/webhooks/sender';
 import { DeliverySlots, targetHost, type SlotKey } from './slots';
-import { webhookDeliveryLag } from '../../lib/metrics';
+import { webhookAttemptDuration, webhookAttempts, webhookClaims, webhookClaimsLapsed, webhookDeliveriesFinished, webhookDeliveryLag } from '../../lib/metrics';
+import { trackDeliveryLoop } from './metrics';
 
 export interface WebhookDeliveryOptions {
   sender: WebhookSender;
@@ -49,6 +50,13 @@ interface Claimed {
   previous_secret: string | null;
   /** The slots the attempt holds. */
   key: SlotKey;
+}
+
+/** An attempt's outcome as hotpath_webhook_delivery_attempts_total counts it. */
+export function attemptOutcome(outcome: AttemptOutcome): 'delivered' | 'rejected' | 'unreachable' | 'refused' {
+  if (outcome.delivered) return 'delivered';
+  if (outcome.status !== null) return 'rejected';
+  return outcome.refused ? 'refused' : 'unreachable';
 }
 
 /** What a disabled endpoint's deliveries wait in: out of the claim query's index, until the endpoint is enabled again. */
@@ -176,6 +184,8 @@ export function runWebhookDelivery(db: Database, options: WebhookDeliveryOptions
     }
     // Another dispatcher took (or an owner disabled) some of them since: their slots go back.
     const byId = new Map(rows.map((r) => [Number(r.id), r]));
+    webhookClaims.inc({ result: 'claimed' }, rows.length);
+    if (picked.length > rows.length) webhookClaims.inc({ result: 'lost' }, picked.length - rows.length);
     const claimed: Claimed[] = [];
     for (const p of picked) {
       const row = byId.get(p.id);
@@ -222,7 +232,11 @@ export function runWebhookDelivery(db: Database, options: WebhookDeliveryOptions
       }
     });
     // Once per delivery, after its commit: a lapsed claim's late recording (nothing updated) is not counted again.
-    if (outcome.delivered && recorded) webhookDeliveryLag.observe(recorded.lag_seconds);
+    if (!recorded) webhookClaimsLapsed.inc();
+    else if (outcome.delivered) {
+      webhookDeliveryLag.observe(recorded.lag_seconds);
+      webhookDeliveriesFinished.inc({ state: 'delivered' });
+    } else if (state === 'failed') webhookDeliveriesFinished.inc({ state: 'failed' });
   }
 
   async function attempt(delivery: Claimed): Promise<void> {
@@ -230,6 +244,9 @@ export function runWebhookDelivery(db: Database, options: WebhookDeliveryOptions
     const body = JSON.stringify(delivery.payload);
     const secrets = [delivery.secret, ...(delivery.previous_secret ? [delivery.previous_secret] : [])];
     const outcome = await options.sender.send(delivery.url, signedHeaders(secrets, delivery.message_id, at, body), body);
+    const kind = attemptOutcome(outcome);
+    webhookAttempts.inc({ outcome: kind });
+    webhookAttemptDuration.observe({ outcome: kind }, outcome.durationMs / 1000);
     // The address is the operator's to see (the delivery log, which the client reads, names only the host).
     if (outcome.refusedAddress) options.log.warn({ subscriptionId: delivery.subscription_id, deliveryId: delivery.id, address: outcome.refusedAddress, error: outcome.error }, 'webhook target refused');
     await record(delivery, outcome, at);
@@ -269,11 +286,13 @@ export function runWebhookDelivery(db: Database, options: WebhookDeliveryOptions
     if (!ticking) current = tick();
   };
   const timer = setInterval(pass, options.pollIntervalMs);
+  const untrack = trackDeliveryLoop({ db, inFlight: () => attempts.size, log: options.log });
   pass();
   return {
     stop: async () => {
       stopped = true;
       clearInterval(timer);
+      untrack();
       await current;
       await Promise.allSettled([...attempts]);
     },
