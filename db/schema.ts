@@ -451,10 +451,15 @@ export const returnLines = pgTable(
     refundedCents: integer('refunded_cents').notNull().default(0),
     // Set in the transaction that moved the stock (restocked resellable units, written off damaged ones).
     stockSettledAt: timestamp('stock_settled_at', { withTimezone: true }),
+    // Set once the ERP's credit for the line's return and shipment is recorded: until then, units restocked here
+    // are not yet on hand in the ERP's books, and a reconciliation counts them in flight.
+    erpCreditedAt: timestamp('erp_credited_at', { withTimezone: true }),
   },
   (t) => [
     primaryKey({ columns: [t.returnId, t.lineNo, t.shipmentId] }),
     index('return_lines_order_idx').on(t.orderId, t.lineNo),
+    // The reconciler's work queue: lines restocked here whose ERP credit is not recorded yet (only those are in it).
+    index('return_lines_restocked_uncredited_idx').on(t.stockSettledAt).where(sql`${t.stockSettledAt} is not null and ${t.erpCreditedAt} is null`),
     check('return_lines_quantity_positive', sql`${t.quantity} > 0`),
   ],
 );

@@ -68,7 +68,11 @@ export function erpRouter(state: SimState): Router {
       .list()
       .filter((o) => Date.parse(o.createdAt) >= sinceMs)
       .map((o) => ({ reference: o.reference, recordedAt: o.createdAt, net: netUnits(o, erpCredits.list(o.reference)) }));
-    return ok(200, { stock: state.stock.rows(), orders, asOf: isoAt(state.now()) });
+    const returnCredits = erpCredits
+      .list()
+      .filter((c) => c.returnId !== undefined && Date.parse(c.createdAt) >= sinceMs)
+      .map((c) => ({ reference: c.reference, returnId: c.returnId!, shipmentId: c.shipmentId }));
+    return ok(200, { stock: state.stock.rows(), orders, returnCredits, asOf: isoAt(state.now()) });
   };
 
   router.post('/credits', routes.write(postCredit));

@@ -59,6 +59,8 @@ export interface ErpSnapshot {
   stock: ErpStockRow[];
   /** Net units (recorded minus restocking credits) of each order the ERP recorded since the watermark. */
   orders: { reference: string; net: { sku: string; warehouse: string; quantity: number }[] }[];
+  /** The return credits (one per return and shipment) the ERP recorded since the same watermark. */
+  returnCredits?: { reference: string; returnId: string; shipmentId: string }[];
 }
 
 export interface ErpPort {

@@ -155,7 +155,12 @@ export function returnActivities({ db, carrier, wms, erp }: ActivityDeps) {
         ...((l.resellable ?? 0) > 0 ? [{ sku: l.sku, quantity: l.resellable!, unitPriceCents: l.unitPriceCents, restock: true }] : []),
         ...((l.damaged ?? 0) > 0 ? [{ sku: l.sku, quantity: l.damaged!, unitPriceCents: l.unitPriceCents, restock: false }] : []),
       ]);
-      if (credited.length === 0) return { creditId: null };
+      const markCredited = (tx: Parameters<Parameters<typeof db.transaction>[0]>[0]) =>
+        tx.update(returnLines).set({ erpCreditedAt: sql`now()` }).where(and(eq(returnLines.returnId, input.returnId), eq(returnLines.shipmentId, input.shipmentId), isNull(returnLines.erpCreditedAt)));
+      if (credited.length === 0) {
+        await db.transaction(async (tx) => void (await markCredited(tx)));
+        return { creditId: null };
+      }
       const { creditId } = await viaPort(() =>
         erp.creditShipment({
           key,
@@ -169,7 +174,10 @@ export function returnActivities({ db, carrier, wms, erp }: ActivityDeps) {
           restock: false,
         }),
       );
-      await appendOrderEvent(db, { orderId: input.orderId, type: 'erp.credited', detail: { creditId, shipmentId: input.shipmentId, returnId: input.returnId, reason: 'returned' }, dedupeKey: key });
+      await db.transaction(async (tx) => {
+        await appendOrderEvent(tx, { orderId: input.orderId, type: 'erp.credited', detail: { creditId, shipmentId: input.shipmentId, returnId: input.returnId, reason: 'returned' }, dedupeKey: key });
+        await markCredited(tx);
+      });
       return { creditId };
     },
   };

@@ -70,7 +70,8 @@ export async function requestReturn(deps: ReturnDeps, orderId: string, viewer: V
       const { status, detail, ...extra } = plan.refusal;
       throw new Problem(status, status === 409 ? 'More than can be returned' : 'Unknown line', detail, extra);
     }
-    const expiresAt = new Date(Date.now() + deps.returnReceiptWindowMs);
+    // The window runs from the request, in the database's clock like created_at.
+    const expiresAt = sql`now() + make_interval(secs => ${deps.returnReceiptWindowMs / 1000})`;
     const [row] = await tx
       .insert(returns)
       .values({

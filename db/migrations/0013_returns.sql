@@ -12,6 +12,7 @@ CREATE TABLE "return_lines" (
 	"missing" integer,
 	"refunded_cents" integer DEFAULT 0 NOT NULL,
 	"stock_settled_at" timestamp with time zone,
+	"erp_credited_at" timestamp with time zone,
 	CONSTRAINT "return_lines_return_id_line_no_shipment_id_pk" PRIMARY KEY("return_id","line_no","shipment_id"),
 	CONSTRAINT "return_lines_quantity_positive" CHECK ("return_lines"."quantity" > 0)
 );
@@ -41,4 +42,5 @@ CREATE TABLE "returns" (
 ALTER TABLE "return_lines" ADD CONSTRAINT "return_lines_return_id_returns_id_fk" FOREIGN KEY ("return_id") REFERENCES "public"."returns"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "returns" ADD CONSTRAINT "returns_order_id_orders_id_fk" FOREIGN KEY ("order_id") REFERENCES "public"."orders"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "return_lines_order_idx" ON "return_lines" USING btree ("order_id","line_no");--> statement-breakpoint
+CREATE INDEX "return_lines_restocked_uncredited_idx" ON "return_lines" USING btree ("stock_settled_at") WHERE "return_lines"."stock_settled_at" is not null and "return_lines"."erp_credited_at" is null;--> statement-breakpoint
 CREATE INDEX "returns_order_idx" ON "returns" USING btree ("order_id","created_at");
