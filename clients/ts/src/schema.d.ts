@@ -1513,10 +1513,7 @@ export interface components {
          *     }
          */
         WmsShippedEvent: {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
+            /** @constant */
             event: "task.shipped";
             taskId: string;
             reference: string;
@@ -1540,10 +1537,7 @@ export interface components {
          *     }
          */
         WmsReturnReceivedEvent: {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
+            /** @constant */
             event: "return.received";
             returnId: string;
             reference: string;
