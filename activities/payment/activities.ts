@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, sql } from 'drizzle-orm';
 import { appendOrderEvent } from '../../db/events';
-import { orderEvents, payments, returnLines, returns, shipments } from '../../db/schema';
-import { stepKey, stepKeys, BUSINESS_FAILURES } from '../../workflows/order/contract';
+import { orderEvents, orders, payments, returnLines, returns, shipments } from '../../db/schema';
+import { isTerminalStatus, stepKey, stepKeys, BUSINESS_FAILURES } from '../../workflows/order/contract';
 import type { Authorization } from '../../workflows/payment/contract';
 import { capRefund, returnStepKeys } from '../../workflows/returns/contract';
 import type { ActivityDeps } from '../deps';
@@ -165,6 +165,12 @@ export function paymentActivities({ db, payments: gateway }: ActivityDeps) {
       const intent = await db.transaction(async (tx) => {
         const [done] = await tx.select({ detail: orderEvents.detail }).from(orderEvents).where(eq(orderEvents.dedupeKey, key));
         if (done) return { done: true as const, amountCents: Number(done.detail?.amountCents ?? 0), authorizationId: '' };
+        // A parcel can ship (and come back) before its order has captured: the refund waits for the order's
+        // settlement, so the cap is taken from the capture that will be, never from nothing yet.
+        const [order] = await tx.select({ status: orders.status }).from(orders).where(eq(orders.id, input.orderId));
+        if (order && !isTerminalStatus(order.status)) {
+          throw ApplicationFailure.retryable(`order ${input.orderId} is ${order.status}: the refund waits for its capture to settle`, 'OrderNotSettled');
+        }
         const [shipment] = await tx.select().from(shipments).where(and(eq(shipments.id, input.shipmentId), eq(shipments.orderId, input.orderId))).for('update');
         if (!shipment) throw ApplicationFailure.nonRetryable(`shipment ${input.shipmentId} is not in the database`, 'VendorContractViolation');
         const [intended] = await tx.select({ detail: orderEvents.detail }).from(orderEvents).where(eq(orderEvents.dedupeKey, `${key}:intent`));

@@ -2,8 +2,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { appendOrderEvent } from '../../db/events';
 import { enqueueWebhookEvent } from '../../db/webhooks/contract';
-import { orderEvents, returnLines, returns, stock } from '../../db/schema';
-import { BUSINESS_FAILURES } from '../../workflows/order/contract';
+import { orderEvents, orders, returnLines, returns, stock } from '../../db/schema';
+import { BUSINESS_FAILURES, isTerminalStatus } from '../../workflows/order/contract';
 import { returnStepKeys, returnWorkflowId, type ReceivedLine, type ReturnInput, type ReturnReceived, type ReturnStatus } from '../../workflows/returns/contract';
 import type { ActivityDeps } from '../deps';
 import { vendorWords, viaPort } from '../vendorErrors';
@@ -161,6 +161,9 @@ export function returnActivities({ db, carrier, wms, erp }: ActivityDeps) {
         await db.transaction(async (tx) => void (await markCredited(tx)));
         return { creditId: null };
       }
+      // The order's own ERP record comes at its settlement: a return of a parcel that shipped before it waits for it.
+      const [order] = await db.select({ status: orders.status }).from(orders).where(eq(orders.id, input.orderId));
+      if (order && !isTerminalStatus(order.status)) throw ApplicationFailure.retryable(`order ${input.orderId} is ${order.status}: its ERP record comes first`, 'OrderNotSettled');
       const { creditId } = await viaPort(() =>
         erp.creditShipment({
           key,

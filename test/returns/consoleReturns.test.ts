@@ -69,9 +69,10 @@ describe('returns in the support console, in Chromium at 1400 px', () => {
 
     // The page fits at 1400 px: neither table runs past its card.
     const overflow = await page.evaluate(() => {
-      const card = document.querySelector('#order') as HTMLElement;
-      const inner = card.getBoundingClientRect().right;
-      return ['#shipments', '#returns', '#timeline'].map((id) => ({ id, over: Math.round((document.querySelector(id) as HTMLElement).getBoundingClientRect().right - inner) }));
+      // In the page: the browser's document (the test's tsconfig has no DOM types).
+      const doc = (globalThis as unknown as { document: { querySelector(s: string): { getBoundingClientRect(): { right: number } } } }).document;
+      const inner = doc.querySelector('#order').getBoundingClientRect().right;
+      return ['#shipments', '#returns', '#timeline'].map((id) => ({ id, over: Math.round(doc.querySelector(id).getBoundingClientRect().right - inner) }));
     });
     for (const { id, over } of overflow) expect(over, `${id} runs ${over} px past its card`).toBeLessThanOrEqual(0);
     // Details read as words: no JSON in the timeline.

@@ -7,7 +7,7 @@ import { ManagedProcess } from '../../lib/childProcess/managed';
 import type { WalkEnv } from '../../scripts/walk/env';
 import { MailChaos } from '../../scripts/walk/mailChaos';
 import { startMailpit, type RunningMailpit } from '../../lib/mailpit';
-import { WALK_SAGA_POLICY, WALK_VENDOR_TIMEOUT_MS } from '../../scripts/walk/policy';
+import { WALK_RETURN_RECEIPT_WINDOW, WALK_SAGA_POLICY, WALK_VENDOR_TIMEOUT_MS } from '../../scripts/walk/policy';
 import { describeFailure, runWalks } from '../../scripts/walk/runner';
 import { workerKiller } from '../../scripts/walk/workerKiller';
 import { startOwnApi } from '../support/ownApi';
@@ -41,7 +41,7 @@ beforeAll(async () => {
     WORKER_METRICS_PORT: String(await freePort()),
   }, 'worker polling');
   await worker.start();
-  api = await startOwnApi({ taskQueue, policy: WALK_SAGA_POLICY });
+  api = await startOwnApi({ taskQueue, policy: WALK_SAGA_POLICY, env: { RETURN_RECEIPT_WINDOW: WALK_RETURN_RECEIPT_WINDOW } });
 });
 
 afterAll(async () => {
@@ -50,7 +50,7 @@ afterAll(async () => {
   await mailpit?.stop();
 });
 
-test('20 random walks over split, parked, cancelled and recorded orders keep every invariant', async () => {
+test('20 random walks over split, parked, cancelled, recorded and returned orders keep every invariant', async () => {
   const env: WalkEnv = {
     apiUrl: api.url,
     simUrl: inject('simUrl'),
@@ -68,6 +68,7 @@ test('20 random walks over split, parked, cancelled and recorded orders keep eve
   env.log(`seed ${seed} (WALK_SEED=${seed} replays these walks)`);
   const summary = await runWalks(env, { walks: 20, seed, lanes: 4, shrinkWalks: 5, maxCommands: 10 });
   const report = summary.failures.map((f) => describeFailure(f, 'npm run chaos --')).join('\n');
+  env.log(`outcomes: ${JSON.stringify(summary.outcomes)}`);
   expect(summary.walks).toBeGreaterThanOrEqual(20);
   expect(summary.commands, 'the walks ran commands').toBeGreaterThan(20);
   expect(summary.failures, report).toEqual([]);
