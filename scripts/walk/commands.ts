@@ -295,7 +295,8 @@ export class ReceiveReturn implements Command {
   check = () => true;
   async run(_m: WalkModel, w: World) {
     if (w.returns.length === 0) return;
-    const { returnId } = w.returns[this.n % w.returns.length]!;
+    // Counted from the latest return back (0: the latest), so a count mostly meets a return on its way.
+    const { returnId } = w.returns[w.returns.length - 1 - (this.n % w.returns.length)]!;
     const lines = await w.env.db.execute<{ sku: string; quantity: number }>(sql`select sku, sum(quantity)::int as quantity from return_lines where return_id = ${returnId} group by sku order by sku`);
     let damaged = this.damaged;
     let missing = this.missing;
@@ -423,7 +424,7 @@ export function commandArbitrary(): fc.Arbitrary<Command> {
       { weight: 1, arbitrary: order.map((o) => new LapseAuthorization(o)) },
       { weight: 2, arbitrary: fc.tuple(order, shipment, fc.integer({ min: 1, max: 3 })).map(([o, s, n]) => new Ship(o, s, n)) },
       { weight: 2, arbitrary: fc.tuple(order, fc.nat(2), fc.integer({ min: 1, max: 3 }), fc.boolean()).map(([o, l, q, staff]) => new RequestReturn(o, l, q, staff)) },
-      { weight: 2, arbitrary: fc.tuple(fc.nat(3), fc.nat(2), fc.nat(1)).map(([n, d, miss]) => new ReceiveReturn(n, d, miss)) },
+      { weight: 3, arbitrary: fc.tuple(fc.nat(3), fc.nat(2), fc.nat(1)).map(([n, d, miss]) => new ReceiveReturn(n, d, miss)) },
       { weight: 1, arbitrary: fc.nat(3).map((n) => new CancelReturn(n)) },
       { weight: 3, arbitrary: fc.tuple(system, order, fc.option(shipment, { nil: null }), fc.constantFrom<FaultKind>('outage', 'lostAnswers', 'someLostAnswers', 'failNext2', 'hang')).map(([v, o, s, k]) => new Fault(v, o, s, k)) },
       { weight: 1, arbitrary: fc.tuple(order, fc.constantFrom<MailFaultKind>('refuseAll', 'refuseHalf', 'bounce')).map(([o, k]) => new MailFault(o, k)) },
