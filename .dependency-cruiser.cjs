@@ -7,7 +7,7 @@
  * simulators are exempt from the contract rule (not from the circle rule).
  */
 const LAYERS = '(?:workflows|activities|api|worker|db|lib)';
-const CONTEXTS = '(?:order|shipment|payment|inventory|erp|notifications|webhooks|retention)';
+const CONTEXTS = '(?:order|shipment|payment|inventory|erp|notifications|webhooks|retention|returns)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

@@ -5,6 +5,7 @@ import { notificationActivities } from './notifications';
 import { orderRecordActivities } from './order';
 import { paymentActivities } from './payment';
 import { retentionActivities } from './retention';
+import { returnActivities } from './returns';
 import { carrierActivities, warehouseActivities } from './shipment';
 
 export type { ActivityDeps } from './deps';
@@ -21,6 +22,7 @@ export function createOrderActivities(deps: ActivityDeps) {
     ...orderRecordActivities(deps),
     ...reconciliationActivities(deps),
     ...retentionActivities(deps),
+    ...returnActivities(deps),
   };
 }
 

@@ -4,6 +4,7 @@ import { orderRoutes } from './order';
 import { wmsWebhookRoutes } from './shipment';
 import { stripeWebhookRoutes } from './payment';
 import { inventoryRoutes } from './inventory';
+import { returnRoutes } from './returns';
 import { webhookSubscriptionRoutes, type WebhookSubscriptionDeps } from './webhooks';
 import { adminRoutes } from './admin/routes';
 import { codecRoutes } from './codec/routes';
@@ -41,6 +42,8 @@ export interface AppDeps extends PlaceOrderDeps {
   /** Express `trust proxy` (TRUST_PROXY): which X-Forwarded-For names the client address. */
   trustProxy?: string;
   codec?: PayloadCodec;
+  /** How long a return waits for the warehouse's receipt (RETURN_RECEIPT_WINDOW, in ms; 30 days when absent). */
+  returnReceiptWindowMs?: number;
   /** How long a cancel waits for the saga's answer before a 503 (CANCEL_ANSWER_TIMEOUT_MS). */
   cancelAnswerWithinMs?: number;
   codecCorsOrigins?: string[];
@@ -86,6 +89,7 @@ export function createApp(deps: AppDeps): express.Express {
   // Staff console: the page and sign-in.
   app.use(consoleRoutes({ credentials: deps.credentials, sessions, guard, failureWindowMs }));
   app.use(orderRoutes(deps));
+  app.use(returnRoutes({ ...deps, returnReceiptWindowMs: deps.returnReceiptWindowMs ?? 30 * 86_400_000 }));
   app.use(codecRoutes(deps.codec, deps.credentials, deps.codecCorsOrigins ?? []));
   app.use(wmsWebhookRoutes(deps.db, deps.wmsWebhookSecret, undefined, { client: deps.saga.client, log: deps.log }));
   app.use(stripeWebhookRoutes({ db: deps.db, client: deps.saga.client, secret: deps.stripeWebhookSecret, log: deps.log }));

@@ -67,6 +67,7 @@ export async function startApi(
     authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
     trustProxy: config.TRUST_PROXY,
     cancelAnswerWithinMs: config.CANCEL_ANSWER_TIMEOUT_MS,
+    returnReceiptWindowMs: config.RETURN_RECEIPT_WINDOW,
     legacyOrderOwner: await settleLegacyOrderOwner(database.db, config.LEGACY_ORDER_OWNER, checkoutNames(credentials)),
     codec: dataConverter?.payloadCodecs?.[0],
     codecCorsOrigins: config.CODEC_CORS_ORIGINS.split(',').map((o) => o.trim()),

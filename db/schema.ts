@@ -388,3 +388,78 @@ export const retentionRuns = pgTable('retention_runs', {
   orderEventsDeleted: integer('order_events_deleted').notNull().default(0),
   ordersRedacted: integer('orders_redacted').notNull().default(0),
 });
+
+/**
+ * One return of (part of) a shipped order (the returns context): requested through POST /orders/:id/returns, run
+ * by its own workflow (`return-<id>`). `status` mirrors the workflow's; the money and the stock it moved are in
+ * `return_lines` and the order's books (shipments' refunded shares, the stock table).
+ */
+export const returns = pgTable(
+  'returns',
+  {
+    id: text('id').primaryKey(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id),
+    // The credential that asked (a checkout principal or staff) and its Idempotency-Key: the return id is derived
+    // from (order, principal, key), so a repeat names the same return by construction.
+    requestedBy: text('requested_by').notNull(),
+    idempotencyKey: text('idempotency_key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    reason: text('reason').notNull(),
+    resolution: text('resolution').$type<'refund' | 'exchange'>().notNull(),
+    status: text('status').notNull(),
+    // The workflow's transition number behind `status`: a late write of an older transition never wins.
+    statusSeq: integer('status_seq').notNull().default(0),
+    workflowId: text('workflow_id').notNull(),
+    // Null until the workflow is known to have started.
+    workflowStartedAt: timestamp('workflow_started_at', { withTimezone: true }),
+    // The return labels (one per warehouse the units go back to), once the carrier made them.
+    labels: jsonb('labels').$type<{ warehouse: string; labelId: string; trackingNumber: string }[]>().notNull().default([]),
+    refundedCents: integer('refunded_cents').notNull().default(0),
+    receivedAt: timestamp('received_at', { withTimezone: true }),
+    // When the receipt window closes (RETURN_RECEIPT_WINDOW after the request).
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    cancelledBy: text('cancelled_by'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('returns_order_idx').on(t.orderId, t.createdAt), check('returns_id_shape', sql`${t.id} ~ '^ret_[a-z0-9]{1,40}$'`)],
+);
+
+/**
+ * A return's units of one order line that left in one shipment, and what the warehouse made of them: resellable
+ * units are restocked at the shipment's warehouse, damaged ones written off, the rest missing.
+ */
+export const returnLines = pgTable(
+  'return_lines',
+  {
+    returnId: text('return_id')
+      .notNull()
+      .references(() => returns.id),
+    orderId: text('order_id').notNull(),
+    lineNo: integer('line_no').notNull(),
+    shipmentId: text('shipment_id').notNull(),
+    warehouse: text('warehouse').notNull(),
+    sku: text('sku').notNull(),
+    quantity: integer('quantity').notNull(),
+    unitPriceCents: integer('unit_price_cents').notNull(),
+    // Null until the receipt.
+    resellable: integer('resellable'),
+    damaged: integer('damaged'),
+    missing: integer('missing'),
+    refundedCents: integer('refunded_cents').notNull().default(0),
+    // Set in the transaction that moved the stock (restocked resellable units, written off damaged ones).
+    stockSettledAt: timestamp('stock_settled_at', { withTimezone: true }),
+    // Set once the ERP's credit for the line's return and shipment is recorded: until then, units restocked here
+    // are not yet on hand in the ERP's books, and a reconciliation counts them in flight.
+    erpCreditedAt: timestamp('erp_credited_at', { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.returnId, t.lineNo, t.shipmentId] }),
+    index('return_lines_order_idx').on(t.orderId, t.lineNo),
+    // The reconciler's work queue: lines restocked here whose ERP credit is not recorded yet (only those are in it).
+    index('return_lines_restocked_uncredited_idx').on(t.stockSettledAt).where(sql`${t.stockSettledAt} is not null and ${t.erpCreditedAt} is null`),
+    check('return_lines_quantity_positive', sql`${t.quantity} > 0`),
+  ],
+);

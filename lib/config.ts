@@ -179,6 +179,21 @@ const schema = z.object({
         return z.NEVER;
       }
     }),
+  /**
+   * How long a return waits for the warehouse's receipt before it expires (its return label cancelled): a duration
+   * (`30d`, `12h`, `45s`; docs/returns.md). Fixed per return when it is requested.
+   */
+  RETURN_RECEIPT_WINDOW: z
+    .string()
+    .default('30d')
+    .transform((raw, ctx) => {
+      try {
+        return parseDurationMs(raw, 'RETURN_RECEIPT_WINDOW');
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
   /** Days after an order ended that its events (its timeline) are deleted; the order row stays. */
   ORDER_RETENTION_DAYS: z.coerce.number().positive().default(400),
   /** Days after an order ended that the customer's name, e-mail and street address are redacted from it. */

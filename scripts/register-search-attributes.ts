@@ -1,5 +1,5 @@
 /**
- * Registers Hotpath's custom search attributes (OrderStatus, CustomerId) on a real Temporal cluster.
+ * Registers Hotpath's custom search attributes (OrderStatus, CustomerId, ReturnStatus, OrderId) on a real Temporal cluster.
  * The dev server gets them from `--search-attribute` at start; a self-hosted cluster needs this once:
  *   TEMPORAL_ADDRESS=temporal:7233 TEMPORAL_NAMESPACE=default npm run register-search-attributes
  * (Temporal Cloud: add them in the Cloud UI or with `tcld namespace search-attributes add`.)

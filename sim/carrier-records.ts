@@ -18,6 +18,10 @@ export type Address = z.infer<typeof addressSchema>;
 
 export interface Label extends SimRecord {
   type: 'label';
+  /** An outbound parcel's label, or a return label (the customer sends the parcel back to `warehouse`). */
+  kind?: 'outbound' | 'return';
+  /** A return label's return (absent on outbound labels). */
+  returnId?: string;
   shipmentId: string;
   warehouse: string;
   shipTo: Address;

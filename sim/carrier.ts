@@ -15,6 +15,15 @@ const createLabelSchema = z.object({
   parcels: z.array(lineItemSchema).min(1),
 });
 
+/** A return label: the customer (`shipFrom`) sends the parcel back to the warehouse it left. */
+const createReturnLabelSchema = z.object({
+  reference: nonEmpty,
+  returnId: nonEmpty,
+  warehouse: nonEmpty,
+  shipFrom: addressSchema,
+  parcels: z.array(lineItemSchema).min(1),
+});
+
 const cancelLabelSchema = z.object({ reference: nonEmpty, labelKey: nonEmpty });
 
 function addressProblem(address: Address): string | undefined {
@@ -55,6 +64,35 @@ export function carrierRouter(state: SimState): Router {
     return ok(201, { id, trackingNumber, carrier, status });
   };
 
+  // Addressed like an outbound label: cancelled by its Idempotency-Key through POST /labels/cancel.
+  const createReturnLabel = (req: Request, idempotencyKey: string): VendorResult => {
+    const input = parseInput(createReturnLabelSchema, req.body);
+    if (labels.isTombstoned(idempotencyKey)) {
+      throw new VendorError(409, 'label_cancelled', `Label ${idempotencyKey} was cancelled before it arrived`);
+    }
+    const problem = addressProblem(input.shipFrom);
+    if (problem) throw new VendorError(422, 'invalid_address', problem);
+    const label = labels.add({
+      type: 'label',
+      kind: 'return',
+      returnId: input.returnId,
+      id: newId('lbl'),
+      reference: input.reference,
+      idempotencyKey,
+      createdAt: isoAt(state.now()),
+      shipmentId: input.returnId,
+      warehouse: input.warehouse,
+      shipTo: input.shipFrom,
+      parcels: input.parcels,
+      trackingNumber: newTrackingNumber(),
+      carrier: 'SIMPOST',
+      status: 'created',
+      cancelledAt: null,
+    });
+    const { id, trackingNumber, carrier, status } = label;
+    return ok(201, { id, trackingNumber, carrier, status, kind: 'return' });
+  };
+
   // Addressed by the label's Idempotency-Key, like payment voids.
   const cancelLabel = (req: Request, idempotencyKey: string): VendorResult => {
     const input = parseInput(cancelLabelSchema, req.body);
@@ -79,6 +117,7 @@ export function carrierRouter(state: SimState): Router {
   };
 
   router.post('/labels', routes.write(createLabel));
+  router.post('/return-labels', routes.write(createReturnLabel));
   router.post('/labels/cancel', routes.write(cancelLabel));
   router.get('/labels/:id', routes.read(getLabel));
   return router;

@@ -66,7 +66,7 @@ function recordsOf(state: SimState, system: SystemName, reference: string | unde
     case 'carrier':
       return state.labels.records(reference);
     case 'wms':
-      return state.tasks.records(reference);
+      return [...state.tasks.records(reference), ...state.expectedReturns.records(reference)];
     case 'erp':
       return [...state.erpOrders.records(reference), ...state.erpCredits.records(reference)];
     case 'notifications':

@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { answer, isoAt, ok, parseInput, queryParam, VendorError, type VendorResult } from './http';
 import { newId } from './ids';
-import { creditSchema, orderLineSchema, recordOrderSchema, type ErpCredit, type ErpOrder } from './erp-records';
+import { creditSchema, recordOrderSchema, restocks, type ErpCredit, type ErpOrder } from './erp-records';
 import { nonEmpty } from './schemas';
 import type { SimState } from './state';
 import { vendorRoutes } from './vendor-route';
@@ -46,11 +46,14 @@ export function erpRouter(state: SimState): Router {
     if (!order) throw new VendorError(409, 'not_recorded', `Order ${input.reference} is not recorded: there is nothing to credit`);
     const recorded = order.shipments.find((s) => s.shipmentId === input.shipmentId);
     if (!recorded) throw new VendorError(409, 'not_recorded', `Shipment ${input.shipmentId} is not part of ${order.id}`);
-    const existing = erpCredits.list(input.reference).find((c) => c.shipmentId === input.shipmentId);
-    if (existing) throw new VendorError(409, 'already_credited', `Shipment ${input.shipmentId} is credited as ${existing.id}`, { id: existing.id });
+    const existing = erpCredits.list(input.reference).find((c) => c.shipmentId === input.shipmentId && c.returnId === input.returnId);
+    if (existing) {
+      const what = input.returnId ? `Return ${input.returnId} of shipment ${input.shipmentId}` : `Shipment ${input.shipmentId}`;
+      throw new VendorError(409, 'already_credited', `${what} is credited as ${existing.id}`, { id: existing.id });
+    }
     const credit = erpCredits.add({ type: 'erp_credit', id: newId('crd'), idempotencyKey, createdAt: isoAt(state.now()), erpOrderId: order.id, ...input });
-    if (credit.restock) for (const line of credit.lines) state.stock.receive(line.sku, credit.warehouse, line.quantity);
-    return ok(201, { id: credit.id, reference: credit.reference, shipmentId: credit.shipmentId });
+    for (const line of credit.lines) if (restocks(credit, line)) state.stock.receive(line.sku, credit.warehouse, line.quantity);
+    return ok(201, { id: credit.id, reference: credit.reference, shipmentId: credit.shipmentId, ...(credit.returnId ? { returnId: credit.returnId } : {}) });
   };
 
   /**
@@ -65,7 +68,11 @@ export function erpRouter(state: SimState): Router {
       .list()
       .filter((o) => Date.parse(o.createdAt) >= sinceMs)
       .map((o) => ({ reference: o.reference, recordedAt: o.createdAt, net: netUnits(o, erpCredits.list(o.reference)) }));
-    return ok(200, { stock: state.stock.rows(), orders, asOf: isoAt(state.now()) });
+    const returnCredits = erpCredits
+      .list()
+      .filter((c) => c.returnId !== undefined && Date.parse(c.createdAt) >= sinceMs)
+      .map((c) => ({ reference: c.reference, returnId: c.returnId!, shipmentId: c.shipmentId }));
+    return ok(200, { stock: state.stock.rows(), orders, returnCredits, asOf: isoAt(state.now()) });
   };
 
   router.post('/credits', routes.write(postCredit));
@@ -124,6 +131,6 @@ function netUnits(order: ErpOrder, credits: readonly ErpCredit[]): { sku: string
     net.set(key, row);
   };
   for (const shipment of order.shipments) for (const line of shipment.lines) add(line.sku, shipment.warehouse, line.quantity);
-  for (const credit of credits) if (credit.restock) for (const line of credit.lines) add(line.sku, credit.warehouse, -line.quantity);
+  for (const credit of credits) for (const line of credit.lines) if (restocks(credit, line)) add(line.sku, credit.warehouse, -line.quantity);
   return [...net.values()];
 }

@@ -8,7 +8,7 @@ import { IdempotencyStore } from './idempotency';
 import { KeyedRecords } from './keyed-records';
 import type { Message } from './notifications-records';
 import type { SimPaymentIntent } from './stripe/objects';
-import type { Task } from './wms-records';
+import type { ExpectedReturn, Task } from './wms-records';
 import { CancellationPolicy } from './wms-cancellations';
 
 export interface SimOptions {
@@ -53,6 +53,8 @@ export interface SimState {
   paymentRules: Map<string, PaymentRules>;
   labels: KeyedRecords<Label>;
   tasks: KeyedRecords<Task>;
+  /** Returns the WMS expects (POST /wms/returns), counted through `POST /_sim/wms/returns/:returnId/receive`. */
+  expectedReturns: KeyedRecords<ExpectedReturn>;
   cancellations: CancellationPolicy;
   stock: StockBook;
   erpOrders: KeyedRecords<ErpOrder>;
@@ -76,6 +78,7 @@ export function createSimState(options: SimOptions = {}): SimState {
     paymentRules: new Map(),
     labels: new KeyedRecords(),
     tasks: new KeyedRecords(),
+    expectedReturns: new KeyedRecords(),
     cancellations: new CancellationPolicy(),
     stock: new StockBook(options.initialStock ?? DEMO_STOCK),
     erpOrders: new KeyedRecords(),

@@ -13,3 +13,15 @@ export interface Task extends SimRecord {
   cancelledAt: string | null;
   shippedAt: string | null;
 }
+
+/** A return the WMS was told to expect (Hotpath's return workflow), until its parcel is counted or it is cancelled. */
+export interface ExpectedReturn extends SimRecord {
+  type: 'expected_return';
+  returnId: string;
+  lines: { sku: string; quantity: number; warehouse: string }[];
+  status: 'expected' | 'cancelled' | 'received';
+  cancelledAt: string | null;
+  receivedAt: string | null;
+  /** What the warehouse counted, per SKU and condition. */
+  received: { sku: string; quantity: number; condition: 'resellable' | 'damaged' }[] | null;
+}

@@ -33,14 +33,17 @@ export interface RecordOrderRequest {
 }
 
 export interface CreditRequest {
-  /** stepKeys.erpCredit(orderId, shipmentId). */
+  /** stepKeys.erpCredit(orderId, shipmentId), or returnStepKeys.erpCredit(returnId, shipmentId) for a return. */
   key: string;
   orderId: string;
   shipmentId: string;
+  /** A return's credit: one per return and shipment (a cancellation's credit has none: one per shipment). */
+  returnId?: string;
   warehouse: string;
-  reason: 'cancelled' | 'refunded';
+  reason: 'cancelled' | 'refunded' | 'returned';
   amountCents: number;
-  lines: ErpLine[];
+  /** A line's own `restock` wins over the credit's (a return restocks resellable units, not damaged ones). */
+  lines: (ErpLine & { restock?: boolean })[];
   /** Put the units back on hand in the ERP's books (a cancelled parcel never left). */
   restock: boolean;
 }
@@ -56,6 +59,8 @@ export interface ErpSnapshot {
   stock: ErpStockRow[];
   /** Net units (recorded minus restocking credits) of each order the ERP recorded since the watermark. */
   orders: { reference: string; net: { sku: string; warehouse: string; quantity: number }[] }[];
+  /** The return credits (one per return and shipment) the ERP recorded since the same watermark. */
+  returnCredits?: { reference: string; returnId: string; shipmentId: string }[];
 }
 
 export interface ErpPort {

@@ -26,6 +26,11 @@ interface Books {
   committed: Map<string, Map<string, number>>;
   /** ERP references whose recorded units count in flight: orders that had not ended as of the read. */
   counted: Set<string>;
+  /**
+   * Units a return restocked here whose ERP credit was not recorded as of the read, per `<returnId>:<shipmentId>`:
+   * on hand here, not yet in the ERP's books, unless the ERP's answer lists that credit.
+   */
+  restocked: Map<string, Map<string, number>>;
 }
 
 /** A correction as computed, before the holds it may not take from are known. */
@@ -83,8 +88,14 @@ async function readBooksThenErp(db: Database, erp: ErpPort, skus: string[] | und
   return db.transaction(
     async (tx) => {
       const local = await tx.execute<{ kind: 'since' | 'stock' | 'committed'; sku: string | null; warehouse: string | null; units: number; order_id: string | null; since: Date | string | null }>(sql`
-        with live as (select id, created_at from orders where status not in ${terminalStatusList()})
-        select 'since' as kind, null as sku, null as warehouse, 0 as units, null as order_id, coalesce(min(created_at), now()) as since from live
+        with live as (select id, created_at from orders where status not in ${terminalStatusList()}),
+          uncredited as (select return_id, shipment_id, sku, warehouse, resellable, stock_settled_at from return_lines where stock_settled_at is not null and erp_credited_at is null)
+        select 'since' as kind, null as sku, null as warehouse, 0 as units, null as order_id,
+          coalesce(least((select min(created_at) from live), (select min(stock_settled_at) from uncredited)), now()) as since
+        union all
+        select 'restocked', u.sku, u.warehouse, sum(u.resellable)::int, u.return_id || ':' || u.shipment_id, null
+          from uncredited u where u.resellable > 0 ${skus ? sql`and u.sku in ${skus}` : sql``}
+          group by u.sku, u.warehouse, u.return_id, u.shipment_id
         union all
         select 'stock', s.sku, s.warehouse, s.on_hand, null, null from stock s ${skus ? sql`where s.sku in ${skus}` : sql``}
         union all
@@ -108,9 +119,13 @@ async function readBooksThenErp(db: Database, erp: ErpPort, skus: string[] | und
 
 /** Hotpath's books as they are now (one statement), for the ERP's orders in `snapshot`. */
 async function readLocal(tx: Tx, snapshot: ErpSnapshot, skus: string[] | undefined): Promise<Books> {
-  const local = await tx.execute<{ kind: 'stock' | 'committed' | 'live'; sku: string | null; warehouse: string | null; units: number; order_id: string | null }>(sql`
+  const local = await tx.execute<{ kind: 'stock' | 'committed' | 'live' | 'restocked'; sku: string | null; warehouse: string | null; units: number; order_id: string | null }>(sql`
     with live as (select id from orders where status not in ${terminalStatusList()})
     select 'stock' as kind, s.sku, s.warehouse, s.on_hand as units, null as order_id from stock s ${skus ? sql`where s.sku in ${skus}` : sql``}
+    union all
+    select 'restocked', l.sku, l.warehouse, sum(l.resellable)::int, l.return_id || ':' || l.shipment_id
+      from return_lines l where l.stock_settled_at is not null and l.erp_credited_at is null and l.resellable > 0 ${skus ? sql`and l.sku in ${skus}` : sql``}
+      group by l.sku, l.warehouse, l.return_id, l.shipment_id
     union all
     select 'committed', r.sku, r.warehouse, sum(r.quantity)::int, r.order_id
       from reservations r join live on live.id = r.order_id
@@ -124,9 +139,15 @@ async function readLocal(tx: Tx, snapshot: ErpSnapshot, skus: string[] | undefin
 }
 
 function booksOf(rows: readonly { kind: string; sku: string | null; warehouse: string | null; units: number; order_id: string | null }[]): Books {
-  const books: Books = { onHand: new Map(), committed: new Map(), counted: new Set() };
+  const books: Books = { onHand: new Map(), committed: new Map(), counted: new Set(), restocked: new Map() };
   for (const row of rows) {
     if (row.kind === 'stock') books.onHand.set(keyOf(row.sku!, row.warehouse!), row.units);
+    if (row.kind === 'restocked') {
+      const perReturn = books.restocked.get(row.order_id!) ?? new Map<string, number>();
+      perReturn.set(keyOf(row.sku!, row.warehouse!), row.units);
+      books.restocked.set(row.order_id!, perReturn);
+      continue;
+    }
     if (row.kind !== 'committed') continue;
     const perOrder = books.committed.get(row.order_id!) ?? new Map<string, number>();
     perOrder.set(keyOf(row.sku!, row.warehouse!), row.units);
@@ -149,6 +170,13 @@ function driftOf(books: Books, snapshot: ErpSnapshot, skus: string[] | undefined
     const here = books.committed.get(orderId) ?? new Map<string, number>();
     const there = erpNet.get(orderId) ?? new Map<string, number>();
     for (const key of new Set([...here.keys(), ...there.keys()])) inFlight.set(key, (inFlight.get(key) ?? 0) + (here.get(key) ?? 0) - (there.get(key) ?? 0));
+  }
+  // Units a return restocked here before its ERP credit: on hand here and not yet in the ERP's (negative in flight),
+  // unless the ERP's answer already has the credit (then both books have them).
+  const creditedAtErp = new Set((snapshot.returnCredits ?? []).map((c) => `${c.returnId}:${c.shipmentId}`));
+  for (const [returnShipment, units] of books.restocked) {
+    if (creditedAtErp.has(returnShipment)) continue;
+    for (const [key, quantity] of units) inFlight.set(key, (inFlight.get(key) ?? 0) - quantity);
   }
   const drift = new Map<string, Drift>();
   for (const row of snapshot.stock) {

@@ -24,6 +24,21 @@ export function renderMessage(message: Pick<CustomerMessage, 'template' | 'data'
       ].join('\n'),
     };
   }
+  if (message.template === 'return_label' || message.template === 'return_refunded' || message.template === 'return_expired') {
+    const returnId = String(message.data.returnId ?? '');
+    const money = typeof message.data.refundedCents === 'number' ? `${(message.data.refundedCents / 100).toFixed(2)} ${String(message.data.currency ?? '')}`.trim() : '';
+    const lines =
+      message.template === 'return_label'
+        ? [`Your return ${returnId} of order ${orderId} is accepted.`, '', 'Send the parcel with this return label (tracking numbers):', ...trackingNumbers.map((t) => `  - ${t}`)]
+        : message.template === 'return_refunded'
+          ? [`We received your return ${returnId} of order ${orderId}.`, '', `Refunded: ${money}.`]
+          : [`Your return ${returnId} of order ${orderId} has expired: we did not receive the parcel in time, and its label is cancelled.`];
+    return {
+      subject: message.template === 'return_label' ? `Return ${returnId}: your label` : message.template === 'return_refunded' ? `Return ${returnId} refunded` : `Return ${returnId} expired`,
+      text: [...lines, '', 'Hotpath', ''].join('\n'),
+      html: lines.filter((l) => l !== '').map((l) => `<p>${escapeHtml(l)}</p>`).join('\n'),
+    };
+  }
   // A template without its own wording still tells the customer which order it is about.
   return {
     subject: `About your order ${orderId}`,

@@ -1,9 +1,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, sql } from 'drizzle-orm';
 import { appendOrderEvent } from '../../db/events';
-import { orderEvents, payments, shipments } from '../../db/schema';
-import { stepKey, stepKeys, BUSINESS_FAILURES } from '../../workflows/order/contract';
+import { orderEvents, orders, payments, returnLines, returns, shipments } from '../../db/schema';
+import { isTerminalStatus, stepKey, stepKeys, BUSINESS_FAILURES } from '../../workflows/order/contract';
 import type { Authorization } from '../../workflows/payment/contract';
+import { capRefund, returnStepKeys } from '../../workflows/returns/contract';
 import type { ActivityDeps } from '../deps';
 import { vendorWords } from '../vendorErrors';
 import { PaymentGatewayRefused, PaymentGatewayUnavailable, type PaymentGateway, type PaymentSnapshot } from './port';
@@ -152,6 +153,66 @@ export function paymentActivities({ db, payments: gateway }: ActivityDeps) {
       return { refundedCents: refund.amountCents };
     },
 
+    /**
+     * Refunds a return's received units of one shipment (returns context), on the authorization that paid that
+     * shipment, under the return's own key: never more than the shipment's captured minus refunded. The amount is
+     * fixed once, in the transaction that locks the shipment's row (`payment.refund_intended`, keyed like the
+     * refund): a refund whose answer was lost is asked again for the same amount under the same key, never assumed
+     * refused, and a concurrent return of the same shipment sees this one's money as spoken for.
+     */
+    async refundReturnedUnits(input: { orderId: string; returnId: string; shipmentId: string; amountCents: number }): Promise<{ refundedCents: number; cappedFromCents?: number }> {
+      const key = returnStepKeys.refund(input.returnId, input.shipmentId);
+      const intent = await db.transaction(async (tx) => {
+        const [done] = await tx.select({ detail: orderEvents.detail }).from(orderEvents).where(eq(orderEvents.dedupeKey, key));
+        if (done) return { done: true as const, amountCents: Number(done.detail?.amountCents ?? 0), authorizationId: '' };
+        // A parcel can ship (and come back) before its order has captured: the refund waits for the order's
+        // settlement, so the cap is taken from the capture that will be, never from nothing yet.
+        const [order] = await tx.select({ status: orders.status }).from(orders).where(eq(orders.id, input.orderId));
+        if (order && !isTerminalStatus(order.status)) {
+          throw ApplicationFailure.retryable(`order ${input.orderId} is ${order.status}: the refund waits for its capture to settle`, 'OrderNotSettled');
+        }
+        const [shipment] = await tx.select().from(shipments).where(and(eq(shipments.id, input.shipmentId), eq(shipments.orderId, input.orderId))).for('update');
+        if (!shipment) throw ApplicationFailure.nonRetryable(`shipment ${input.shipmentId} is not in the database`, 'VendorContractViolation');
+        const [intended] = await tx.select({ detail: orderEvents.detail }).from(orderEvents).where(eq(orderEvents.dedupeKey, `${key}:intent`));
+        if (intended) return { done: false as const, amountCents: Number(intended.detail!.amountCents), authorizationId: String(intended.detail!.authorizationId) };
+        // Other refunds of this shipment decided and not yet answered count as refunded already.
+        const [pending] = await tx.execute<{ cents: number }>(sql`
+          select coalesce(sum((i.detail->>'amountCents')::int), 0)::int as cents from order_events i
+          where i.order_id = ${input.orderId} and i.type = 'payment.refund_intended' and i.detail->>'shipmentId' = ${input.shipmentId}
+            and not exists (select 1 from order_events r where r.dedupe_key = i.detail->>'refundKey')`);
+        const amountCents = capRefund(input.amountCents, { capturedCents: shipment.capturedCents, refundedCents: shipment.refundedCents + (pending?.cents ?? 0) });
+        const authorizationId = await authorizationOfShipment(tx, input.orderId, input.shipmentId);
+        await appendOrderEvent(tx, {
+          orderId: input.orderId,
+          type: 'payment.refund_intended',
+          detail: { returnId: input.returnId, shipmentId: input.shipmentId, amountCents, wantedCents: input.amountCents, authorizationId, refundKey: key },
+          dedupeKey: `${key}:intent`,
+        });
+        return { done: false as const, amountCents, authorizationId };
+      });
+      if (intent.done) return { refundedCents: intent.amountCents };
+      const capped = intent.amountCents < input.amountCents ? { cappedFromCents: input.amountCents } : {};
+      if (intent.amountCents <= 0) {
+        await appendOrderEvent(db, { orderId: input.orderId, type: 'return.refund_skipped', detail: { returnId: input.returnId, shipmentId: input.shipmentId, amountCents: 0, wantedCents: input.amountCents, why: 'nothing of the shipment is left to refund' }, dedupeKey: key });
+        return { refundedCents: 0, ...capped };
+      }
+      const refund = await call(() => gateway.refund({ orderId: input.orderId, paymentId: intent.authorizationId, amountCents: intent.amountCents, idempotencyKey: key, shipmentId: input.shipmentId }));
+      await recordOnce(
+        input.orderId,
+        'payment.refunded',
+        key,
+        { refundedCents: refund.amountCents },
+        { authorizationId: intent.authorizationId, shipmentId: input.shipmentId, returnId: input.returnId, refundId: refund.refundId, amountCents: refund.amountCents },
+        undefined,
+        async (tx) => {
+          await addToShipments(tx, input.orderId, [{ shipmentId: input.shipmentId, amountCents: refund.amountCents }], 'refundedCents');
+          await tx.update(returns).set({ refundedCents: sql`${returns.refundedCents} + ${refund.amountCents}`, updatedAt: sql`now()` }).where(eq(returns.id, input.returnId));
+          await spreadOverLines(tx, input.returnId, input.shipmentId, refund.amountCents);
+        },
+      );
+      return { refundedCents: refund.amountCents, ...capped };
+    },
+
     /** Compensation of a capture: refunds what was captured and not yet refunded; nothing if the capture never happened. */
     async refundPayment(input: { orderId: string; authorizationId: string }): Promise<{ refundedCents: number }> {
       const payment = await call(() => gateway.get(input.authorizationId));
@@ -187,5 +248,31 @@ async function addToShipments(tx: Tx, orderId: string, shares: readonly Shipment
       .update(shipments)
       .set({ [column]: sql`${shipments[column]} + ${share.amountCents}`, updatedAt: sql`now()` })
       .where(and(eq(shipments.id, share.shipmentId), eq(shipments.orderId, orderId)));
+  }
+}
+
+/** The authorization that paid a shipment: the capture whose shares name it, else the order's authorization. */
+async function authorizationOfShipment(tx: Tx, orderId: string, shipmentId: string): Promise<string> {
+  const [captured] = await tx.execute<{ id: string }>(sql`
+    select e.detail->>'authorizationId' as id from order_events e
+    where e.order_id = ${orderId} and e.type = 'payment.captured'
+      and exists (select 1 from jsonb_array_elements(coalesce(e.detail->'shares', '[]'::jsonb)) s where s->>'shipmentId' = ${shipmentId})
+    order by e.id limit 1`);
+  if (captured?.id) return captured.id;
+  const [payment] = await tx.select({ id: payments.authorizationId }).from(payments).where(eq(payments.orderId, orderId));
+  if (!payment?.id) throw ApplicationFailure.nonRetryable(`order ${orderId} has no authorization that paid ${shipmentId}`, 'VendorContractViolation');
+  return payment.id;
+}
+
+/** A return's refund of one shipment, written on its lines in line order (each line at most its received units' worth). */
+async function spreadOverLines(tx: Tx, returnId: string, shipmentId: string, cents: number) {
+  const lines = await tx.select().from(returnLines).where(and(eq(returnLines.returnId, returnId), eq(returnLines.shipmentId, shipmentId))).orderBy(returnLines.lineNo);
+  let left = cents;
+  for (const line of lines) {
+    const worth = ((line.resellable ?? 0) + (line.damaged ?? 0)) * line.unitPriceCents;
+    const take = Math.min(left, worth);
+    if (take <= 0) continue;
+    await tx.update(returnLines).set({ refundedCents: take }).where(and(eq(returnLines.returnId, returnId), eq(returnLines.lineNo, line.lineNo), eq(returnLines.shipmentId, shipmentId)));
+    left -= take;
   }
 }

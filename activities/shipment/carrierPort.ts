@@ -36,7 +36,22 @@ export interface CancelLabelRequest {
 /** 'cancelled': the label is void now; 'nothing_to_cancel': no label was made under the key (or it was void already). */
 export type CancelLabelOutcome = { outcome: 'cancelled' } | { outcome: 'nothing_to_cancel'; status: string };
 
+/** A return label: the customer sends units back from `shipFrom` to `warehouse` (returns context). */
+export interface ReturnLabelRequest {
+  /** returnStepKeys.label(returnId, warehouse). */
+  key: string;
+  orderId: string;
+  returnId: string;
+  warehouse: string;
+  shipFrom: Address;
+  parcels: ShipmentPlan['lines'];
+}
+
+export type ReturnLabelOutcome = { outcome: 'created'; labelId: string; trackingNumber: string } | { outcome: 'address_rejected'; message: string; code?: string };
+
 export interface CarrierPort {
   createLabel(request: LabelRequest): Promise<LabelOutcome>;
+  /** A return label; cancelled like any label, by the key it was created under (`cancelLabel`). */
+  createReturnLabel(request: ReturnLabelRequest): Promise<ReturnLabelOutcome>;
   cancelLabel(request: CancelLabelRequest): Promise<CancelLabelOutcome>;
 }

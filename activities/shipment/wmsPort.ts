@@ -32,7 +32,28 @@ export type CancelTaskOutcome =
   /** The warehouse refuses for now (picking started, already shipped): an answer, not a failure. */
   | { outcome: 'refused'; reason: string };
 
+/** A return the warehouse is to expect (returns context): its units and the warehouse each goes back to. */
+export interface ExpectReturnRequest {
+  /** returnStepKeys.expect(returnId). */
+  key: string;
+  orderId: string;
+  returnId: string;
+  lines: { sku: string; quantity: number; warehouse: string }[];
+}
+
+export interface CancelExpectedReturnRequest {
+  /** returnStepKeys.cancelExpectation(returnId). */
+  key: string;
+  orderId: string;
+  /** The key the expectation was made under. */
+  expectKey: string;
+}
+
+export type CancelExpectedReturnOutcome = { outcome: 'cancelled' } | { outcome: 'nothing_to_cancel'; status: string } | { outcome: 'refused'; reason: string };
+
 export interface WmsPort {
   createTask(request: TaskRequest): Promise<{ taskId: string }>;
   cancelTask(request: CancelTaskRequest): Promise<CancelTaskOutcome>;
+  expectReturn(request: ExpectReturnRequest): Promise<{ expectationId: string }>;
+  cancelExpectedReturn(request: CancelExpectedReturnRequest): Promise<CancelExpectedReturnOutcome>;
 }

@@ -7,7 +7,8 @@ import { inventoryQuerySchema } from '../inventory/contract';
 import { searchQuerySchema } from '../order/contract';
 import { cancelSchema, createOrderSchema, idempotencyKeySchema, resolveSchema } from '../validation';
 import { unexpectedFailure } from '../problem';
-import { shippedEvent } from '../shipment/contract';
+import { returnReceivedEvent, shippedEvent } from '../shipment/contract';
+import { cancelReturnSchema, createReturnSchema } from '../returns/contract';
 import {
   cancelAcceptedSchema,
   codecPayloadsSchema,
@@ -23,6 +24,9 @@ import {
   reconciliationRunSchema,
   reconciliationRunsSchema,
   resolveAcceptedSchema,
+  returnAcceptedSchema,
+  returnCancelledSchema,
+  returnViewSchema,
   webhookReceivedSchema,
   redeliveryAcceptedSchema,
   webhookDeliveryLogSchema,
@@ -112,6 +116,7 @@ export function openApiDocument() {
       },
       tags: [
         { name: 'Orders' },
+        { name: 'Returns' },
         { name: 'Inventory' },
         { name: 'Staff' },
         { name: 'Console' },
@@ -213,6 +218,79 @@ export function openApiDocument() {
                 title: 'Saga did not answer',
                 status: 503,
                 detail: "the order's saga did not answer within 30 s (its worker or Temporal may be down): the cancellation was not confirmed; read the order, and send it again if it still applies",
+              }),
+            },
+          }),
+        },
+        '/orders/{id}/returns': {
+          post: op({
+            tags: ['Returns'],
+            operationId: 'requestReturn',
+            summary: 'Request a return',
+            description:
+              "By the checkout credential that placed the order, or staff (404 for anyone else). Each line is named by its number (`line`) or by a SKU that sits on one line only (422 naming the lines otherwise); its quantity is checked against what shipped minus what is already returning or returned (409 with the numbers). Idempotent by Idempotency-Key per credential and order: the same key and body answer the same return, another body is a 409. The return's workflow then tells the WMS to expect it and gets a return label; `GET …/returns/{returnId}` follows it.",
+            security: staffOnly,
+            requestParams: {
+              path: orderIdParam,
+              header: consoleHeader.extend({ 'idempotency-key': idempotencyKeySchema.meta({ description: 'One per return attempt, 1–200 visible ASCII characters; send it once.', example: 'return-7f3a9c' }) }),
+            },
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: createReturnSchema.meta({ example: { lines: [{ line: 1, quantity: 1 }], reason: 'too small', resolution: 'refund' } }) } },
+            },
+            responses: {
+              '202': { ...json('Accepted (or the same return again for a repeated key); follow it at links.self.', returnAcceptedSchema), headers: z.object({ location: z.string() }) },
+              ...errors(400, 401, 403, 404, 413, 415, 429),
+              '409': problem('More than can be returned (`shipped`, `returning`, `requested`, `returnable` say the numbers), nothing shipped yet, or the Idempotency-Key was used with another body (`returnId`).', {
+                title: 'More than can be returned',
+                status: 409,
+                detail: 'lines[0].quantity: line 1 (TSHIRT-BLK-M) shipped 2, 1 returning or returned: at most 1 can be returned, not 2',
+                field: 'lines[0].quantity',
+                line: 1,
+                sku: 'TSHIRT-BLK-M',
+                shipped: 2,
+                returning: 1,
+                requested: 2,
+                returnable: 1,
+              }),
+              '422': problem('A line the order does not have, a SKU on several lines (`choices` names them), or an exchange (not available yet).', {
+                title: 'Unknown line',
+                status: 422,
+                detail: 'lines[0].sku: TSHIRT-BLK-M sits on lines 1 and 3: name the line by its number',
+                field: 'lines[0].sku',
+                choices: [1, 3],
+              }),
+            },
+          }),
+        },
+        '/orders/{id}/returns/{returnId}': {
+          get: op({
+            tags: ['Returns'],
+            operationId: 'getReturn',
+            summary: 'Read a return',
+            description: 'Its status, lines (what came back resellable, damaged, missing), money, labels and its timeline. Same access as the order.',
+            security: staffOnly,
+            requestParams: { path: orderIdParam.extend({ returnId: z.string().meta({ description: 'A return id (`ret_…`).', example: 'ret_9c1e0a7b3d5f2e4a6b8c0d1e' }) }) },
+            responses: { '200': json('The return.', returnViewSchema), ...errors(400, 401, 403, 404, 429) },
+          }),
+        },
+        '/orders/{id}/returns/{returnId}/cancel': {
+          post: op({
+            tags: ['Returns'],
+            operationId: 'cancelReturn',
+            summary: 'Cancel a return before its receipt',
+            description: "By the order's checkout credential or staff. The WMS is asked to stop expecting it, then the return label is cancelled. A return the warehouse has received is not cancelled (409).",
+            security: staffOnly,
+            requestParams: { path: orderIdParam.extend({ returnId: z.string() }), header: consoleHeader },
+            requestBody: { required: true, content: { 'application/json': { schema: cancelReturnSchema.meta({ id: 'CancelReturnRequest', example: { reason: 'customer kept it' } }) } } },
+            responses: {
+              '202': json('Cancelled: the return label and the expectation are being undone.', returnCancelledSchema),
+              ...errors(400, 401, 403, 404, 413, 415, 429),
+              '409': problem('Received or ended already.', { title: 'Cannot cancel', status: 409, detail: 'the return is already received', returnStatus: 'received' }),
+              '503': problem('The warehouse, or the return\'s workflow, did not answer in time: nothing was cancelled; send it again (`Retry-After`).', {
+                title: 'Warehouse did not answer',
+                status: 503,
+                detail: 'the warehouse could not be asked to stop expecting the return: nothing was cancelled; send the cancel again',
               }),
             },
           }),
@@ -471,17 +549,27 @@ export function openApiDocument() {
           post: op({
             tags: ['Webhooks'],
             operationId: 'wmsWebhook',
-            summary: 'WMS callback: a parcel shipped',
-            description: 'Signed (Hotpath-Signature); forged, tampered or older than 5 minutes: 401. Delivered at least once: a repeat changes nothing.',
+            summary: 'WMS callback: a parcel shipped, or a return was received',
+            description:
+              'Signed (Hotpath-Signature); forged, tampered or older than 5 minutes: 401. Delivered at least once: a repeat changes nothing. `task.shipped`: a parcel left the building; `return.received`: the warehouse counted a return, per SKU the units and their condition (resellable or damaged).',
             security: [{ wmsSignature: [] }],
             requestBody: {
               required: true,
               content: {
                 'application/json': {
-                  schema: shippedEvent.meta({
-                    id: 'WmsShippedEvent',
-                    example: { event: 'task.shipped', taskId: 'wms_1', reference: 'ord_3f5a0c1d9e8b7a6f5e4d3c2b', shipmentId: 'shp_1', trackingNumber: '1Z999', shippedAt: '2026-11-29T12:00:00Z' },
-                  }),
+                  // A plain union (`event` tells them apart): a discriminator object would be rewritten by the client's generator.
+                  schema: z
+                    .union([
+                      shippedEvent.meta({
+                        id: 'WmsShippedEvent',
+                        example: { event: 'task.shipped', taskId: 'wms_1', reference: 'ord_3f5a0c1d9e8b7a6f5e4d3c2b', shipmentId: 'shp_1', trackingNumber: '1Z999', shippedAt: '2026-11-29T12:00:00Z' },
+                      }),
+                      returnReceivedEvent.meta({
+                        id: 'WmsReturnReceivedEvent',
+                        example: { event: 'return.received', returnId: 'ret_9c1e0a7b3d5f2e4a6b8c0d1e', reference: 'ord_3f5a0c1d9e8b7a6f5e4d3c2b', lines: [{ sku: 'TSHIRT-BLK-M', quantity: 1, condition: 'resellable' }], receivedAt: '2026-12-04T12:00:00Z' },
+                      }),
+                    ])
+                    .meta({ id: 'WmsEvent' }),
                 },
               },
             },

@@ -1,6 +1,7 @@
 import 'zod-openapi';
 import { z } from 'zod';
 import { ORDER_STATUSES, TERMINAL_STATUSES } from '../../workflows/order/contract';
+import { RETURN_STATUSES } from '../../workflows/returns/contract';
 
 /**
  * The answers' shapes, in zod like the requests': the OpenAPI document is generated from both, and the tests
@@ -35,6 +36,16 @@ export const problemSchema = z
       .array(z.object({ shipmentId: z.string(), reason: z.string() }))
       .optional()
       .meta({ description: 'Shipments that could not be cancelled, and why (409 on cancel).' }),
+    returnId: z.string().optional().meta({ description: 'The return an Idempotency-Key was already used for (409).' }),
+    returnStatus: z.string().optional().meta({ description: "The return's status when that is why it was refused (409)." }),
+    field: z.string().optional().meta({ description: 'The field at fault (a return: `lines[0].quantity`, `lines[1].sku`, `resolution`).' }),
+    choices: z.array(z.int()).optional().meta({ description: 'The line numbers a SKU sits on, when it sits on more than one (422 on a return).' }),
+    line: z.int().optional().meta({ description: 'The order line a return asked too much of (409).' }),
+    sku: z.string().optional(),
+    shipped: z.int().optional().meta({ description: 'Units of the line shipped (409 on a return).' }),
+    returning: z.int().optional().meta({ description: 'Units of the line already returning or returned (409 on a return).' }),
+    requested: z.int().optional().meta({ description: 'Units the return asked for (409 on a return).' }),
+    returnable: z.int().optional().meta({ description: 'Units that can still be returned: shipped minus returning (409 on a return).' }),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details; every error is one.' });
 
@@ -52,6 +63,64 @@ export const orderPlacedSchema = z
 
 const shipmentStatus = z.enum(['allocated', 'labelled', 'handed_off', 'shipped', 'label_cancelled', 'wms_cancelled', 'cancelled']).meta({ id: 'ShipmentStatus' });
 
+const returnId = z.string().regex(/^ret_[a-z0-9]{1,40}$/).meta({ description: 'Derived from the order, the credential and the Idempotency-Key.', example: 'ret_9c1e0a7b3d5f2e4a6b8c0d1e' });
+const returnStatus = z
+  .enum(RETURN_STATUSES)
+  .meta({ id: 'ReturnStatus', description: "The return's state (docs/returns.md); refunded, expired, cancelled and failed are final." });
+
+const returnLineView = z
+  .object({
+    line: z.int().meta({ description: "The order line's number." }),
+    sku: z.string(),
+    quantity: z.int().meta({ description: 'Units returned from this line that left in this shipment.' }),
+    unitPriceCents: cents,
+    shipmentId: z.string().meta({ description: 'The shipment the units left in: its capture pays the refund, its warehouse takes them back.' }),
+    warehouse: z.string(),
+    resellable: z.int().nullable().meta({ description: 'Units the warehouse counted resellable (restocked); null until the receipt.' }),
+    damaged: z.int().nullable().meta({ description: 'Units counted damaged (written off, refunded); null until the receipt.' }),
+    missing: z.int().nullable().meta({ description: 'Units not in the parcel (not refunded); null until the receipt.' }),
+    refundedCents: cents,
+  })
+  .meta({ id: 'ReturnLine' });
+
+const returnFields = {
+  returnId,
+  status: returnStatus,
+  reason: z.string(),
+  resolution: z.enum(['refund', 'exchange']),
+  requestedBy: z.string().meta({ description: 'The credential that requested it (the checkout client or a staff member).' }),
+  lines: z.array(returnLineView),
+  amountCents: cents.meta({ description: "The returned units at their lines' prices." }),
+  refundedCents: cents.meta({ description: 'What was refunded: the received units, never more than their shipments captured.' }),
+  labels: z.array(z.object({ warehouse: z.string(), labelId: z.string(), trackingNumber: z.string() })).meta({ description: 'The return labels, one per warehouse the units go back to.' }),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+  expiresAt: isoTime.meta({ description: 'When the receipt window (RETURN_RECEIPT_WINDOW) closes.' }),
+  receivedAt: isoTime.nullable(),
+  cancelledBy: z.string().nullable(),
+};
+
+export const returnSummarySchema = z.object(returnFields).meta({ id: 'ReturnSummary' });
+
+export const returnViewSchema = z
+  .object({
+    ...returnFields,
+    orderId,
+    workflowId: z.string().meta({ description: "The return's workflow (`return-<returnId>`) in the Temporal Web UI." }),
+    timeline: z.array(z.object({ type: z.string().meta({ example: 'return.labelled' }), detail: z.record(z.string(), z.unknown()).nullable(), at: isoTime })),
+  })
+  .meta({ id: 'Return' });
+
+export const returnAcceptedSchema = z
+  .object({
+    returnId,
+    status: returnStatus,
+    links: z.object({ self: z.string(), cancel: z.string() }),
+  })
+  .meta({ id: 'ReturnAccepted', example: { returnId: 'ret_9c1e0a7b3d5f2e4a6b8c0d1e', status: 'requested', links: { self: '/orders/ord_3f5a0c1d9e8b7a6f5e4d3c2b/returns/ret_9c1e0a7b3d5f2e4a6b8c0d1e', cancel: '/orders/ord_3f5a0c1d9e8b7a6f5e4d3c2b/returns/ret_9c1e0a7b3d5f2e4a6b8c0d1e/cancel' } } });
+
+export const returnCancelledSchema = z.object({ returnId, status: returnStatus }).meta({ id: 'ReturnCancelAccepted' });
+
 export const orderViewSchema = z
   .object({
     orderId,
@@ -64,7 +133,7 @@ export const orderViewSchema = z
     createdAt: isoTime,
     updatedAt: isoTime,
     workflowId: z.string(),
-    lines: z.array(z.object({ sku: z.string(), quantity: z.int(), unitPriceCents: cents })),
+    lines: z.array(z.object({ line: z.int().optional().meta({ description: "The line's number, from 1 (a return names a line by it)." }), sku: z.string(), quantity: z.int(), unitPriceCents: cents })),
     shipments: z.array(
       z
         .object({
@@ -92,6 +161,7 @@ export const orderViewSchema = z
       .object({ shippedOrOpenCents: cents, capturedCents: cents, refundedCents: cents, cancelledCents: cents })
       .optional()
       .meta({ description: 'The money per state across shipments.' }),
+    returns: z.array(returnSummarySchema).optional().meta({ description: 'Its returns, oldest first, with their lines and money.' }),
     history: z.array(
       z.object({
         type: z.string().meta({ example: 'order.received' }),

@@ -2,6 +2,7 @@ import { asc, eq } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { orderEvents, orderLines, orders, payments, shipments } from '../../db/schema';
 import { mayAccess, ownerOf, type Viewer } from './ownership';
+import { returnsOfOrder } from '../returns/contract';
 
 /**
  * Everything support and the checkout service may read about one order; no payment token, ever. A checkout
@@ -11,11 +12,12 @@ export async function orderView(db: Database, orderId: string, access: { viewer?
   const [order] = await db.select().from(orders).where(eq(orders.id, orderId));
   if (!order) return undefined;
   if (access.viewer && !mayAccess(access.viewer, order.owner, access.legacyOwner)) return undefined;
-  const [lines, parcels, [payment], events] = await Promise.all([
+  const [lines, parcels, [payment], events, orderReturns] = await Promise.all([
     db.select().from(orderLines).where(eq(orderLines.orderId, orderId)).orderBy(asc(orderLines.lineNo)),
     db.select().from(shipments).where(eq(shipments.orderId, orderId)).orderBy(asc(shipments.id)),
     db.select().from(payments).where(eq(payments.orderId, orderId)),
     db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(asc(orderEvents.id)),
+    returnsOfOrder(db, orderId),
   ]);
   return {
     orderId: order.id,
@@ -28,7 +30,7 @@ export async function orderView(db: Database, orderId: string, access: { viewer?
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),
     workflowId: order.workflowId,
-    lines: lines.map((l) => ({ sku: l.sku, quantity: l.quantity, unitPriceCents: l.unitPriceCents })),
+    lines: lines.map((l) => ({ line: l.lineNo, sku: l.sku, quantity: l.quantity, unitPriceCents: l.unitPriceCents })),
     shipments: parcels.map((s) => ({
       shipmentId: s.id,
       warehouse: s.warehouse,
@@ -49,6 +51,8 @@ export async function orderView(db: Database, orderId: string, access: { viewer?
       voidedCents: payment?.voidedCents ?? 0,
       refundedCents: payment?.refundedCents ?? 0,
     },
+    // Its returns, oldest first, with their lines and money (each one's timeline: GET /orders/:id/returns/:returnId).
+    returns: orderReturns.map(({ workflowId: _w, ...r }) => r),
     history: events.map((e) => ({ type: e.type, status: e.status, detail: e.detail, at: e.at.toISOString() })),
   };
 }

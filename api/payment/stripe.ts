@@ -5,9 +5,10 @@ import type { Logger } from 'pino';
 import Stripe from 'stripe';
 import type { Database } from '../../db/client';
 import { appendOrderEvent } from '../../db/events';
-import { orderEvents, orders, payments } from '../../db/schema';
+import { orderEvents, orders, payments, returns } from '../../db/schema';
 import { paymentAlerts } from '../../lib/metrics';
 import { orderWorkflowId, paymentAlertSignal, type PaymentAlert, isTerminalStatus } from '../../workflows/order/contract';
+import { RETURN_WORKFLOW_PREFIX } from '../../workflows/returns/contract';
 import { Problem } from '../problem';
 import { ORDINARY_BODY, bodyBytes, rawBodyOf, strictJsonOf } from '../input/requestBody';
 
@@ -106,7 +107,7 @@ async function judge(db: Database, event: Stripe.Event, object: Record<string, u
   // Stripe names the request that caused an event. One of the saga's own steps (its idempotency keys are the
   // order's step keys) is explained by construction, even while its answer is still on the way to the books.
   const causedBy = event.request?.idempotency_key ?? null;
-  if (causedBy?.startsWith(`${orderWorkflowId(orderId)}:`)) {
+  if (causedBy?.startsWith(`${orderWorkflowId(orderId)}:`) || (await isReturnOf(db, causedBy, orderId))) {
     return { detail: { causedBy, ...(type === 'charge.refunded' ? { refundedAtStripeCents: Number(object.amount_refunded) } : { amountCents: Number(object.amount) }) } };
   }
   if (type === 'payment_intent.canceled') {
@@ -128,4 +129,12 @@ async function judge(db: Database, event: Stripe.Event, object: Record<string, u
   const detail = { refundedAtStripeCents: refundedAtStripe, refundedInBooksCents: refundedInBooks };
   if (refundedInBooks >= refundedAtStripe) return { detail };
   return { detail, alert: 'books_mismatch', why: `Stripe has refunded ${refundedAtStripe}, the books ${refundedInBooks}` };
+}
+
+/** A return's refund (its key is `return-<returnId>:refund:<shipment>`) is the order's own request when the return is the order's. */
+async function isReturnOf(db: Database, idempotencyKey: string | null, orderId: string): Promise<boolean> {
+  const returnId = idempotencyKey?.startsWith(RETURN_WORKFLOW_PREFIX) ? idempotencyKey.slice(RETURN_WORKFLOW_PREFIX.length).split(':')[0] : undefined;
+  if (!returnId) return false;
+  const [row] = await db.select({ orderId: returns.orderId }).from(returns).where(eq(returns.id, returnId));
+  return row?.orderId === orderId;
 }

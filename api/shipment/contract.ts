@@ -1,2 +1,2 @@
-/** The shipment context's contract in api/: the warehouse callback's body schema (the OpenAPI document describes it). */
-export { shippedEvent } from './wms';
+/** The shipment context's contract in api/: the warehouse callbacks' body schemas (the OpenAPI document describes it). */
+export { returnReceivedEvent, shippedEvent, wmsEvent } from './wms';

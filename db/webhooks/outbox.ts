@@ -11,7 +11,7 @@ import type { WebhookEventType, WebhookPayload } from '../../lib/webhooks/events
  */
 export async function enqueueWebhookEvent(
   tx: Executor,
-  event: { orderId: string; type: WebhookEventType; status: string; reason?: string | null; shipmentId?: string },
+  event: { orderId: string; type: WebhookEventType; status: string; reason?: string | null; shipmentId?: string; returnId?: string },
 ): Promise<void> {
   const [order] = await tx
     .update(orders)
@@ -25,7 +25,7 @@ export async function enqueueWebhookEvent(
 /** The outbox row of an event whose sequence the caller already took (a new order's first event is 1). */
 export async function insertWebhookEvent(
   tx: Executor,
-  event: { orderId: string; type: WebhookEventType; status: string; reason?: string | null; shipmentId?: string; sequence: number; owner: string | null },
+  event: { orderId: string; type: WebhookEventType; status: string; reason?: string | null; shipmentId?: string; returnId?: string; sequence: number; owner: string | null },
 ): Promise<void> {
   const payload: WebhookPayload = {
     type: event.type,
@@ -36,6 +36,7 @@ export async function insertWebhookEvent(
       reason: event.reason ?? null,
       sequence: event.sequence,
       ...(event.shipmentId ? { shipmentId: event.shipmentId } : {}),
+      ...(event.returnId ? { returnId: event.returnId } : {}),
     },
   };
   await tx.insert(webhookEvents).values({

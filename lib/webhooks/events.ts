@@ -13,7 +13,10 @@ export const ORDER_EVENT_TYPES = [
 
 export const SHIPMENT_EVENT_TYPES = ['shipment.labelled', 'shipment.handed_off', 'shipment.shipped', 'shipment.cancelled'] as const;
 
-export const WEBHOOK_EVENT_TYPES = [...ORDER_EVENT_TYPES, ...SHIPMENT_EVENT_TYPES] as const;
+/** A return's life (the returns context): requested by the API, the rest by the return's workflow. */
+export const RETURN_EVENT_TYPES = ['return.requested', 'return.received', 'return.refunded', 'return.expired', 'return.cancelled'] as const;
+
+export const WEBHOOK_EVENT_TYPES = [...ORDER_EVENT_TYPES, ...SHIPMENT_EVENT_TYPES, ...RETURN_EVENT_TYPES] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /**
@@ -40,11 +43,13 @@ export interface WebhookPayload {
   timestamp: string;
   data: {
     orderId: string;
-    /** Order events: the order's status; shipment events: the shipment's. */
+    /** Order events: the order's status; shipment events: the shipment's; return events: the return's. */
     status: string;
     reason: string | null;
     /** Per order, from 1, strictly increasing and gapless over the order's events. */
     sequence: number;
     shipmentId?: string;
+    /** Return events: the return. */
+    returnId?: string;
   };
 }

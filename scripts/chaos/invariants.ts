@@ -117,10 +117,12 @@ export async function checkScope(db: Database, books: VendorBooks, scope: Invari
   // nothing negative; money balances, per shipment and in all; one story per order; gapless webhook events.
   violations.push(...(await ledgerViolations(db, { orderIds: scope.orderIds, skus: scope.skus })));
 
-  // Stock: on hand + units shipped = initial (+ ERP changes); no hold of an ended order.
+  // Stock: on hand + units shipped − units a return put back = initial (+ ERP changes); damaged returns are written
+  // off (they left with the parcel and stay out); no hold of an ended order.
   const skuFilter = scope.skus ? sql`where s.sku in ${scope.skus.length > 0 ? scope.skus : ['']}` : sql``;
-  const stockRows = await db.execute<{ sku: string; warehouse: string; on_hand: number; reserved: number; held: number; shipped: number; held_by_ended: number }>(sql`
+  const stockRows = await db.execute<{ sku: string; warehouse: string; on_hand: number; reserved: number; held: number; shipped: number; held_by_ended: number; restocked: number }>(sql`
     select s.sku, s.warehouse, s.on_hand, s.reserved,
+      (select coalesce(sum(l.resellable), 0)::int from return_lines l where l.sku = s.sku and l.warehouse = s.warehouse and l.stock_settled_at is not null) as restocked,
       coalesce(sum(r.quantity) filter (where r.status = 'held'), 0)::int as held,
       coalesce(sum(r.quantity) filter (where r.status = 'committed'), 0)::int as shipped,
       coalesce(sum(r.quantity) filter (where r.status = 'held' and o.status in ${terminalStatusList()}), 0)::int as held_by_ended
@@ -130,7 +132,9 @@ export async function checkScope(db: Database, books: VendorBooks, scope: Invari
   for (const row of stockRows) {
     const where = `${row.sku}@${row.warehouse}`;
     const expected = scope.expectedStock?.get(where);
-    if (expected !== undefined && row.on_hand + row.shipped !== expected) violate('stock is conserved', `${where}: on hand ${row.on_hand} + shipped ${row.shipped} ≠ initial and ERP changes ${expected}`);
+    if (expected !== undefined && row.on_hand + row.shipped - row.restocked !== expected) {
+      violate('stock is conserved', `${where}: on hand ${row.on_hand} + shipped ${row.shipped} − restocked by returns ${row.restocked} ≠ initial and ERP changes ${expected}`);
+    }
     if (row.held_by_ended > 0) violate('no unit held by an ended order', `${where}: ${row.held_by_ended} units held by ended orders`);
   }
   // Holds wait for a human: the reconciler releases only holds of orders that had already ended.
@@ -215,7 +219,13 @@ export async function checkScope(db: Database, books: VendorBooks, scope: Invari
   const shipmentsByOrder = new Map<string, ShipmentRow[]>();
   for (const s of shipments) shipmentsByOrder.set(s.order_id, [...(shipmentsByOrder.get(s.order_id) ?? []), s]);
 
-  // The ERP agrees: for every ended order, its recorded lines minus its credits equal the shipments that ship.
+  // What came back from ended returns (received, resellable or damaged), per order: it has left and come back.
+  const cameBack = await db.execute<{ order_id: string; warehouse: string; sku: string; quantity: number }>(sql`
+    select l.order_id, l.warehouse, l.sku, sum(coalesce(l.resellable, 0) + coalesce(l.damaged, 0))::int as quantity
+    from return_lines l join returns r on r.id = l.return_id
+    where r.status = 'refunded' and l.order_id in ${ids} group by 1, 2, 3`);
+  // The ERP agrees: for every ended order, its recorded lines minus its credits equal the shipments that ship, less
+  // what came back from its returns (each return credits what it received, restocked or written off).
   for (const o of orderRows) {
     if (!isTerminalStatus(o.status)) continue;
     const erp = vendor.get(o.id)?.erp ?? [];
@@ -229,6 +239,7 @@ export async function checkScope(db: Database, books: VendorBooks, scope: Invari
     for (const r of records) for (const sh of r.shipments ?? []) add(sh.warehouse, sh.lines, 1);
     for (const c of erp.filter((r) => r.type === 'erp_credit')) add(c.warehouse!, c.lines ?? [], -1);
     for (const s of shipmentsByOrder.get(o.id) ?? []) if (ships(s)) add(s.warehouse, s.lines, -1);
+    for (const back of cameBack) if (back.order_id === o.id && back.quantity > 0) add(back.warehouse, [{ sku: back.sku, quantity: back.quantity }], 1);
     const off = [...net].filter(([, q]) => q !== 0);
     if (off.length > 0) violate('the ERP agrees with Hotpath', `${o.id} (${o.status}): recorded − credited − shipping ≠ 0 for ${off.map(([k, q]) => `${k} ${q > 0 ? '+' : ''}${q}`).join(', ')}`);
   }

@@ -34,6 +34,9 @@ export const LEDGER_INVARIANTS = {
   sharesAddUp: "the shipments' captured and refunded shares add up to the order's",
   oneStory: 'no completed order with a reason, no cancelled order with money kept',
   webhookSequence: "every order's webhook events are numbered 1..n without a gap",
+  shipmentRefundWithinCapture: 'per shipment, refunded <= captured',
+  returnedWithinShipped: 'per shipment and SKU, units returning or returned <= units shipped',
+  returnRefundWithinReceived: "a return refunds at most its received units at their lines' prices, and its lines add up to it",
 } as const;
 
 const list = (values: string[]) => (values.length > 0 ? values : ['']);
@@ -96,6 +99,35 @@ export async function ledgerViolations(db: Database, scope: LedgerScope = {}): P
       select o.id, o.status, o.reason from orders o
       where ((o.status = 'completed' and o.reason is not null ${scope.legacyOrders ? sql`and exists (select 1 from shipments s where s.order_id = o.id and s.priced_lines is not null)` : sql``})
          or (o.status = 'cancelled' and exists (select 1 from payments p where p.order_id = o.id and p.captured_cents > p.refunded_cents))) ${orders('o')}`),
+  );
+  // Returns: money per shipment never refunded past its capture; no unit returned twice; a return's refund is what
+  // came back, at its lines' prices.
+  add(
+    LEDGER_INVARIANTS.shipmentRefundWithinCapture,
+    await db.execute(sql`select s.id, s.captured_cents, s.refunded_cents from shipments s join orders o on o.id = s.order_id where s.refunded_cents > s.captured_cents ${orders('o')}`),
+  );
+  add(
+    LEDGER_INVARIANTS.returnedWithinShipped,
+    await db.execute(sql`
+      select l.shipment_id, l.sku,
+        sum(case when r.status = 'refunded' then coalesce(l.resellable, 0) + coalesce(l.damaged, 0) else l.quantity end)::int as returned,
+        (select coalesce(sum((x->>'quantity')::int), 0)::int from shipments s, jsonb_array_elements(s.lines) x
+          where s.id = l.shipment_id and s.status = 'shipped' and x->>'sku' = l.sku) as shipped
+      from return_lines l join returns r on r.id = l.return_id join orders o on o.id = l.order_id
+      where r.status in ('requested', 'awaiting_receipt', 'received', 'refunded') ${orders('o')}
+      group by l.shipment_id, l.sku
+      having sum(case when r.status = 'refunded' then coalesce(l.resellable, 0) + coalesce(l.damaged, 0) else l.quantity end)
+        > (select coalesce(sum((x->>'quantity')::int), 0) from shipments s, jsonb_array_elements(s.lines) x where s.id = l.shipment_id and s.status = 'shipped' and x->>'sku' = l.sku)`),
+  );
+  add(
+    LEDGER_INVARIANTS.returnRefundWithinReceived,
+    await db.execute(sql`
+      select r.id, r.refunded_cents, sum(l.refunded_cents)::int as lines_refunded,
+        sum((coalesce(l.resellable, 0) + coalesce(l.damaged, 0)) * l.unit_price_cents)::int as received_worth
+      from returns r join return_lines l on l.return_id = r.id join orders o on o.id = r.order_id
+      where true ${orders('o')}
+      group by r.id, r.refunded_cents
+      having r.refunded_cents <> sum(l.refunded_cents) or r.refunded_cents > sum((coalesce(l.resellable, 0) + coalesce(l.damaged, 0)) * l.unit_price_cents)`),
   );
   // Webhook events: each order's are numbered 1..n without a gap or a repeat, n being the order's counter.
   add(

@@ -237,6 +237,98 @@ export class Heal implements Command {
   toString = () => `heal(${this.system}, ${this.order})`;
 }
 
+/**
+ * The customer (or staff) asks to return units of one line, once the parcel reached them: the order's handed-off
+ * shipments ship first (their WMS callbacks), then the return is asked for whatever the moment: more than shipped
+ * minus returning (409), a line the order lacks (422), nothing shipped yet (409), or accepted (202); retried with
+ * the same key until answered.
+ */
+export class RequestReturn implements Command {
+  constructor(
+    readonly order: number,
+    readonly line: number,
+    readonly quantity: number,
+    readonly byStaff: boolean,
+  ) {}
+  check = (m: Readonly<WalkModel>) => m.placed.size > 0;
+  async run(_m: WalkModel, w: World) {
+    const id = w.orderIdAt(this.order);
+    if (!id) return;
+    // The parcel reaches the customer first: wait (up to 4 s) for a handoff, then ship what was handed off.
+    for (const deadline = Date.now() + 4_000; Date.now() < deadline; await sleep(50)) {
+      const [handed] = await w.env.db.execute<{ n: number }>(sql`select count(*)::int as n from shipments where order_id = ${id} and wms_task_id is not null`);
+      if (handed!.n > 0) break;
+    }
+    for (const k of [0, 1, 2]) await new Ship(this.order, k, 1).run(_m, w);
+    // The WMS's callback is on its way: the customer has the parcel once Hotpath has heard of it (up to 2 s).
+    for (const deadline = Date.now() + 2_000; Date.now() < deadline; await sleep(50)) {
+      const [shipped] = await w.env.db.execute<{ n: number }>(sql`select count(*)::int as n from shipments where order_id = ${id} and status = 'shipped'`);
+      if (shipped!.n > 0) break;
+    }
+    const key = `walk-${w.walkId}-return-${w.returnKeys++}`;
+    // A line of the order (its spec), for some of its units; ×3 asks one more than the line has (a 409).
+    const spec = w.spec.orders[w.placementOrder[this.order % w.placementOrder.length]!]!;
+    const k = this.line % spec.lines.length;
+    const units = spec.lines[k]!.quantity;
+    const body = { lines: [{ line: k + 1, quantity: this.quantity === 3 ? units + 1 : Math.min(this.quantity, units) }], reason: 'walk: does not fit', resolution: 'refund' };
+    for (let attempt = 0; attempt < 40; attempt++) {
+      const res = await http(`${w.env.apiUrl}/orders/${id}/returns`, { body, token: this.byStaff ? w.env.staffToken : w.env.checkoutToken, headers: { 'idempotency-key': key } });
+      expectNoServerError('POST /orders/:id/returns', res);
+      if (res.status === 202) {
+        if (!w.returns.some((r) => r.returnId === res.body.returnId)) w.returns.push({ orderId: id, returnId: res.body.returnId });
+        return;
+      }
+      if (res.status > 0 && res.status !== 429 && res.status !== 503) return; // refused: nothing to return (yet), or no such line
+      await sleep(250);
+    }
+  }
+  toString = () => `return(${this.order}, line ${this.line + 1}, ×${this.quantity}${this.byStaff ? ', by staff' : ''})`;
+}
+
+/** The warehouse counts a return's parcel: some units damaged, some missing (a callback the simulator signs and sends). */
+export class ReceiveReturn implements Command {
+  constructor(
+    readonly n: number,
+    readonly damaged: number,
+    readonly missing: number,
+  ) {}
+  check = () => true;
+  async run(_m: WalkModel, w: World) {
+    if (w.returns.length === 0) return;
+    // Counted from the latest return back (0: the latest), so a count mostly meets a return on its way.
+    const { returnId } = w.returns[w.returns.length - 1 - (this.n % w.returns.length)]!;
+    const lines = await w.env.db.execute<{ sku: string; quantity: number }>(sql`select sku, sum(quantity)::int as quantity from return_lines where return_id = ${returnId} group by sku order by sku`);
+    let damaged = this.damaged;
+    let missing = this.missing;
+    const counted = lines.flatMap(({ sku, quantity }) => {
+      const gone = Math.min(missing, quantity);
+      missing -= gone;
+      const broken = Math.min(damaged, quantity - gone);
+      damaged -= broken;
+      return [
+        { sku, quantity: quantity - gone - broken, condition: 'resellable' as const },
+        { sku, quantity: broken, condition: 'damaged' as const },
+      ].filter((l) => l.quantity > 0);
+    });
+    // 404: not expected (yet, or any more: cancelled, expired); 200: counted (a repeat announces the first count).
+    const res = await http(`${w.env.simUrl}/_sim/wms/returns/${returnId}/receive`, { body: { lines: counted } });
+    if (res.status >= 500) throw new Error(`receive ${returnId} answered ${res.status}`);
+  }
+  toString = () => `receiveReturn(${this.n}, ${this.damaged} damaged, ${this.missing} missing)`;
+}
+
+/** The customer or staff cancel a return: before its receipt it is cancelled, after it a 409. */
+export class CancelReturn implements Command {
+  constructor(readonly n: number) {}
+  check = () => true;
+  async run(_m: WalkModel, w: World) {
+    if (w.returns.length === 0) return;
+    const { orderId, returnId } = w.returns[this.n % w.returns.length]!;
+    expectNoServerError('POST /orders/:id/returns/:returnId/cancel', await http(`${w.env.apiUrl}/orders/${orderId}/returns/${returnId}/cancel`, { body: { reason: 'walk: kept it' }, token: w.env.staffToken }));
+  }
+  toString = () => `cancelReturn(${this.n})`;
+}
+
 /** Staff decide on a parked order (a 409 when it is not parked is a fine answer). */
 export class Resolve implements Command {
   constructor(
@@ -359,6 +451,9 @@ export function commandArbitrary(): fc.Arbitrary<Command> {
       { weight: 1, arbitrary: fc.tuple(order, fc.option(shipment, { nil: null })).map(([o, s]) => new RefuseWmsCancellation(o, s)) },
       { weight: 1, arbitrary: order.map((o) => new LapseAuthorization(o)) },
       { weight: 2, arbitrary: fc.tuple(order, shipment, fc.integer({ min: 1, max: 3 })).map(([o, s, n]) => new Ship(o, s, n)) },
+      { weight: 2, arbitrary: fc.tuple(order, fc.nat(2), fc.integer({ min: 1, max: 3 }), fc.boolean()).map(([o, l, q, staff]) => new RequestReturn(o, l, q, staff)) },
+      { weight: 3, arbitrary: fc.tuple(fc.nat(3), fc.nat(2), fc.nat(1)).map(([n, d, miss]) => new ReceiveReturn(n, d, miss)) },
+      { weight: 1, arbitrary: fc.nat(3).map((n) => new CancelReturn(n)) },
       { weight: 3, arbitrary: fc.tuple(system, order, fc.option(shipment, { nil: null }), fc.constantFrom<FaultKind>('outage', 'lostAnswers', 'someLostAnswers', 'failNext2', 'hang')).map(([v, o, s, k]) => new Fault(v, o, s, k)) },
       { weight: 1, arbitrary: fc.tuple(order, fc.constantFrom<MailFaultKind>('refuseAll', 'refuseHalf', 'bounce')).map(([o, k]) => new MailFault(o, k)) },
       { weight: 1, arbitrary: fc.tuple(fc.constantFrom<System>(...SYSTEMS), order).map(([v, o]) => new Heal(v, o)) },

@@ -20,3 +20,6 @@ export const WALK_VENDOR_TIMEOUT_MS = '1500';
 
 /** A worker killed less than this long ago is not killed again: restarts cost seconds of two shared cores. */
 export const WORKER_KILL_GAP_MS = 15_000;
+
+/** How long a walk's return waits for its receipt: long enough for a command to receive it, short enough to expire while the walk settles. */
+export const WALK_RETURN_RECEIPT_WINDOW = '8s';

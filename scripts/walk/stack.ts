@@ -3,7 +3,7 @@ import { vendorUrlsFor } from '../../lib/config';
 import { Stack } from '../stack/stack';
 import type { WalkEnv } from './env';
 import { MailChaos } from './mailChaos';
-import { WALK_SAGA_POLICY, WALK_VENDOR_TIMEOUT_MS } from './policy';
+import { WALK_RETURN_RECEIPT_WINDOW, WALK_SAGA_POLICY, WALK_VENDOR_TIMEOUT_MS } from './policy';
 import { workerKiller } from './workerKiller';
 
 const secrets = { checkout: 'walk-checkout-token', staff: 'walk-staff-token', webhook: 'walk-webhook-secret', stripeWebhook: 'whsec_walk' };
@@ -41,6 +41,8 @@ export async function startWalkStack(log: (line: string) => void): Promise<{ env
       DISPATCH_AFTER_MS: '2000',
       DISPATCH_INTERVAL_MS: '1000',
       SAGA_POLICY: JSON.stringify(WALK_SAGA_POLICY),
+      // A return nobody receives expires within the walk's settling (scripts/walk/policy.ts).
+      RETURN_RECEIPT_WINDOW: WALK_RETURN_RECEIPT_WINDOW,
     };
     await apiPortHold.release();
     const [worker] = await Promise.all([

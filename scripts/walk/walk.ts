@@ -56,8 +56,13 @@ export async function runWalk(env: WalkEnv, spec: WalkSpec, commands: Iterable<f
     for (const v of violations.filter((x) => x.invariant === 'every accepted order ends')) v.detail += `; ${await env.describeSaga(v.detail.split(' ')[0]!)}`;
   }
   violations.push(...(await unsentConfirmations(env, world.placedIds())));
+  for (const r of await world.returnsLeft()) violations.push({ invariant: 'every return ends', detail: `${r.id} is still ${r.status}` });
   if (reconciled !== 200) violations.push({ invariant: 'a reconciliation on a quiet system succeeds', detail: `POST /admin/reconcile answered ${reconciled}` });
   if (partial[0]!.n > 0) outcomes['completed with a cancelled shipment'] = partial[0]!.n;
+  // How the walk's returns ended (`return refunded`, `return expired`, …), so a run says it exercised them.
+  if (world.placedIds().length > 0) {
+    for (const r of await env.db.execute<{ status: string; n: number }>(sql`select status, count(*)::int as n from returns where order_id in ${world.placedIds()} group by status`)) outcomes[`return ${r.status}`] = r.n;
+  }
   return { violations, outcomes, commands: commandsRun, orders: world.placedIds().length, parkedResolved, ms: Date.now() - started };
 }
 

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { stock } from '../../db/schema';
 import { isTerminalStatus } from '../../workflows/order/contract';
+import { TERMINAL_RETURN_STATUSES } from '../../workflows/returns/contract';
 import { http, type WalkEnv } from './env';
 import { WAREHOUSES, type WalkSpec } from './spec';
 
@@ -29,6 +30,9 @@ export class World {
   readonly expectedStock = new Map<string, number>();
   /** `sku@warehouse` → restocks − shrinkage the ERP applied. */
   readonly erpChanges = new Map<string, number>();
+  /** The returns the walk's commands requested, in order (a command's return `n` is the n-th, mod their number). */
+  readonly returns: { orderId: string; returnId: string }[] = [];
+  returnKeys = 0;
   commandsRun = 0;
 
   constructor(
@@ -70,7 +74,14 @@ export class World {
 
   async allEnded(): Promise<boolean> {
     const statuses = await this.statuses();
-    return this.placedIds().every((id) => isTerminalStatus(statuses.get(id) ?? 'missing'));
+    return this.placedIds().every((id) => isTerminalStatus(statuses.get(id) ?? 'missing')) && (await this.returnsLeft()).length === 0;
+  }
+
+  /** The walk's returns that have not ended (a return waits for its receipt up to RETURN_RECEIPT_WINDOW). */
+  async returnsLeft(): Promise<{ id: string; status: string }[]> {
+    const ids = this.placedIds();
+    if (ids.length === 0) return [];
+    return this.env.db.execute<{ id: string; status: string }>(sql`select id, status from returns where order_id in ${ids} and status not in ${TERMINAL_RETURN_STATUSES}`);
   }
 
   /** Every vendor works again for the walk's orders, and the WMS lets go of the tasks it refused to cancel. */

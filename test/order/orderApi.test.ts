@@ -35,7 +35,7 @@ describe('POST /orders is idempotent', () => {
     expect(second.contentType).toContain('application/problem+json');
     expect(second.body).toMatchObject({ status: 409, orderId: first.body.orderId });
     const order = await waitForStatus(first.body.orderId);
-    expect(order.lines).toEqual([{ sku, quantity: 1, unitPriceCents: 100 }]);
+    expect(order.lines).toEqual([{ line: 1, sku, quantity: 1, unitPriceCents: 100 }]);
   });
 });
 

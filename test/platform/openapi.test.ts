@@ -97,7 +97,7 @@ describe('the typed client against the running API (every answer checked against
     const placed = await client.POST('/orders', { params: { header: { 'idempotency-key': key } }, body: orderRequest({ lines: [{ sku, quantity: 1, unitPriceCents: 100 }] }) as never });
     expect(placed.response.status).toBe(202);
     const read = await client.GET('/orders/{id}', { params: { path: { id: placed.data!.orderId } } });
-    expect(read.data?.lines).toEqual([{ sku, quantity: 1, unitPriceCents: 100 }]);
+    expect(read.data?.lines).toEqual([{ line: 1, sku, quantity: 1, unitPriceCents: 100 }]);
     const stock = await client.GET('/inventory/{sku}', { params: { path: { sku } } });
     expect(stock.data?.warehouses.map((w) => w.warehouse)).toEqual(['wh-east']);
     const refused = await client.POST('/orders', { params: { header: { 'idempotency-key': newIdempotencyKey() } }, body: { ...orderRequest({ lines: [{ sku, quantity: 0, unitPriceCents: 1 }] }) } as never });

@@ -7,7 +7,7 @@ import { ManagedProcess } from '../../lib/childProcess/managed';
 import type { WalkEnv } from '../../scripts/walk/env';
 import { MailChaos } from '../../scripts/walk/mailChaos';
 import { startMailpit, type RunningMailpit } from '../../lib/mailpit';
-import { WALK_SAGA_POLICY, WALK_VENDOR_TIMEOUT_MS } from '../../scripts/walk/policy';
+import { WALK_RETURN_RECEIPT_WINDOW, WALK_SAGA_POLICY, WALK_VENDOR_TIMEOUT_MS } from '../../scripts/walk/policy';
 import { describeFailure, runWalks } from '../../scripts/walk/runner';
 import { workerKiller } from '../../scripts/walk/workerKiller';
 import { startOwnApi } from '../support/ownApi';
@@ -62,7 +62,7 @@ beforeAll(async () => {
   // The worker's whole output, over every restart a walk's kill causes: a failed walk quotes its errors.
   worker.logFile = workerLog;
   await worker.start();
-  api = await startOwnApi({ taskQueue, policy: WALK_SAGA_POLICY });
+  api = await startOwnApi({ taskQueue, policy: WALK_SAGA_POLICY, env: { RETURN_RECEIPT_WINDOW: WALK_RETURN_RECEIPT_WINDOW } });
 });
 
 // Kept unless every walk passed (a failure quotes its errors; a run cut short by its timeout leaves it for a look).
@@ -75,7 +75,7 @@ afterAll(async () => {
   if (!keepWorkerLog) rmSync(workerLog, { force: true });
 });
 
-test('20 random walks over split, parked, cancelled and recorded orders keep every invariant', async () => {
+test('20 random walks over split, parked, cancelled, recorded and returned orders keep every invariant', async () => {
   const env: WalkEnv = {
     apiUrl: api.url,
     simUrl: inject('simUrl'),
@@ -98,6 +98,7 @@ test('20 random walks over split, parked, cancelled and recorded orders keep eve
   const summary = await runWalks(env, { walks: 20, seed, lanes: 4, shrinkWalks: 5, maxCommands: 10 });
   const unended = [...new Set(summary.failures.flatMap((f) => [...JSON.stringify(f).matchAll(/ord_[a-z0-9]+/g)].map((m) => m[0])))];
   const report = summary.failures.map((f) => describeFailure(f, 'npm run chaos --')).join('\n') + (summary.failures.length > 0 ? `\nworker errors (${workerLog}):\n${workerErrors(unended)}` : '');
+  env.log(`outcomes: ${JSON.stringify(summary.outcomes)}`);
   expect(summary.walks).toBeGreaterThanOrEqual(20);
   expect(summary.commands, 'the walks ran commands').toBeGreaterThan(20);
   expect(summary.failures, report).toEqual([]);

@@ -31,9 +31,10 @@ export function simErp(client: VendorClient): ErpPort {
       const found = await get<{ orders: ErpOrderBody[] }>(`/orders?reference=${encodeURIComponent(orderId)}`);
       const [record] = found.orders;
       if (!record) return null;
-      const credits = await get<{ credits: { shipmentId: string }[] }>(`/credits?reference=${encodeURIComponent(orderId)}`);
+      const credits = await get<{ credits: { shipmentId: string; returnId?: string }[] }>(`/credits?reference=${encodeURIComponent(orderId)}`);
       const shipmentIds = record.shipments.map((s) => s.shipmentId).filter((id): id is string => id !== undefined);
-      return { erpOrderId: record.id, shipmentIds, creditedShipmentIds: credits.credits.map((c) => c.shipmentId) };
+      // A return's credit reverses returned units, not the shipment: the saga's question is about cancellation credits.
+      return { erpOrderId: record.id, shipmentIds, creditedShipmentIds: credits.credits.filter((c) => !c.returnId).map((c) => c.shipmentId) };
     },
 
     async creditShipment(request: CreditRequest) {

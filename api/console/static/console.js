@@ -22,7 +22,22 @@
     'shipment.shipped': 'Shipped',
     'customer.notified': 'Customer notified',
     'erp.recorded': 'Recorded in the ERP',
+    'return.requested': 'Return requested',
+    'return.expected': 'Warehouse expects the return',
+    'return.labelled': 'Return label created',
+    'return.awaiting_receipt': 'Return awaiting receipt',
+    'wms.return_received': 'Warehouse counted the return',
+    'return.received': 'Return received',
+    'payment.refund_intended': 'Refund decided',
+    'return.restocked': 'Returned units restocked or written off',
+    'return.refunded': 'Return refunded',
+    'return.label_cancelled': 'Return label cancelled',
+    'return.expectation_cancelled': 'Warehouse no longer expects the return',
+    'return.cancelled': 'Return cancelled',
+    'return.expired': 'Return expired',
+    'return.failed': 'Return failed',
   };
+  const TERMINAL_RETURNS = ['refunded', 'expired', 'cancelled', 'failed'];
   const POLL_MS = 1500;
 
   const $ = (id) => document.getElementById(id);
@@ -50,8 +65,8 @@
     }
   }
 
-  async function call(method, path, body) {
-    const headers = { accept: 'application/json, application/problem+json', 'x-hotpath-console': '1' };
+  async function call(method, path, body, extraHeaders = {}) {
+    const headers = { accept: 'application/json, application/problem+json', 'x-hotpath-console': '1', ...extraHeaders };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res;
     try {
@@ -108,10 +123,34 @@
     node.className = `badge status-${String(status || '').replace(/[^a-z_]/g, '')}`;
   }
 
-  function describe(detail) {
+  // A timeline event's detail as words: `amountCents: 2500` reads "amount 25.00", a list of picks reads
+  // "2 × TSHIRT-BLK-M at wh-east", shares read "ord_…-s1 25.00"; never raw JSON.
+  const words = (key) => key.replace(/Cents$/, '').replace(/Id$/, ' id').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  function phrase(value, key, currency) {
+    if (value === null || value === undefined || value === '') return '—';
+    if (Array.isArray(value)) return value.length === 0 ? 'none' : value.map((v) => phrase(v, key, currency)).join(', ');
+    if (typeof value === 'object') {
+      const v = value;
+      if (v.sku !== undefined && v.quantity !== undefined) {
+        const where = v.warehouse ? ` at ${v.warehouse}` : '';
+        const price = typeof v.unitPriceCents === 'number' ? ` at ${money(v.unitPriceCents, currency)} each` : '';
+        const cond = v.condition ? ` ${v.condition}` : '';
+        const line = v.line !== undefined || v.lineNo !== undefined ? ` (line ${v.line ?? v.lineNo})` : '';
+        return `${v.quantity} × ${v.sku}${cond}${line}${where}${price}`;
+      }
+      if (v.shipmentId !== undefined && typeof v.amountCents === 'number' && Object.keys(v).length === 2) return `${v.shipmentId} ${money(v.amountCents, currency)}`;
+      return Object.entries(v)
+        .map(([k, inner]) => `${words(k)} ${phrase(inner, k, currency)}`)
+        .join(', ');
+    }
+    if (typeof value === 'number' && /Cents$/.test(key || '')) return money(value, currency);
+    return String(value);
+  }
+
+  function describe(detail, currency) {
     if (!detail || typeof detail !== 'object') return '';
     return Object.entries(detail)
-      .map(([k, v]) => `${k}: ${v !== null && typeof v === 'object' ? JSON.stringify(v) : v}`)
+      .map(([k, v]) => `${words(k)}: ${phrase(v, k, currency)}`)
       .join(' · ');
   }
 
@@ -269,7 +308,8 @@
     if (orderId !== current) return; // another order was opened meanwhile
     renderOrder(order);
     stopPolling();
-    if (!TERMINAL.includes(order.status)) pollTimer = setTimeout(poll, POLL_MS);
+    const liveReturn = (order.returns || []).some((r) => !TERMINAL_RETURNS.includes(r.status));
+    if (!TERMINAL.includes(order.status) || liveReturn) pollTimer = setTimeout(poll, POLL_MS);
   }
 
   function poll() {
@@ -304,7 +344,15 @@
       ['Workflow id', o.workflowId],
     ]);
     const lines = $('lines').tBodies[0];
-    lines.replaceChildren(...o.lines.map((l) => row([l.sku, l.quantity, money(l.unitPriceCents, o.currency)])));
+    lines.replaceChildren(...o.lines.map((l, i) => row([l.line ?? i + 1, l.sku, l.quantity, money(l.unitPriceCents, o.currency)])));
+    const lineChoice = $('return-line');
+    const chosen = lineChoice.value;
+    lineChoice.replaceChildren(...o.lines.map((l, i) => {
+      const option = el('option', `line ${l.line ?? i + 1}: ${l.quantity} × ${l.sku}`);
+      option.value = String(l.line ?? i + 1);
+      return option;
+    }));
+    if (chosen) lineChoice.value = chosen;
 
     const p = o.payment;
     const state = paymentState(p);
@@ -320,27 +368,107 @@
 
     const shipments = $('shipments').tBodies[0];
     shipments.replaceChildren(
-      ...o.shipments.map((s) => row([s.shipmentId, s.warehouse, s.status, money(s.amountCents || 0, o.currency), money(s.capturedCents || 0, o.currency), money(s.refundedCents || 0, o.currency), s.trackingNumber, s.labelId, s.wmsTaskId])),
+      ...o.shipments.map((s) => {
+        const tr = row([s.shipmentId, s.warehouse, s.status, money(s.amountCents || 0, o.currency), money(s.capturedCents || 0, o.currency), money(s.refundedCents || 0, o.currency)]);
+        // Tracking number, label and WMS task stacked in one cell: the table fits its card.
+        const parcel = document.createElement('td');
+        parcel.className = 'ids';
+        for (const [name, value] of [['tracking', s.trackingNumber], ['label', s.labelId], ['WMS task', s.wmsTaskId]]) {
+          const line = el('div');
+          line.append(el('span', `${name} `, 'hint'), el('code', value || '—'));
+          parcel.append(line);
+        }
+        tr.append(parcel);
+        return tr;
+      }),
     );
     show($('shipments'), o.shipments.length > 0);
     show($('no-shipments'), o.shipments.length === 0);
 
     show($('cancel'), !TERMINAL.includes(o.status) && o.status !== 'compensating');
 
+    const returns = o.returns || [];
+    const returnRows = $('returns').tBodies[0];
+    returnRows.replaceChildren(
+      ...returns.map((r) => {
+        const tr = row([r.returnId, '', r.lines.map((l) => `${l.quantity} × ${l.sku} (line ${l.line})${l.resellable !== null ? `: ${l.resellable} resellable, ${l.damaged} damaged, ${l.missing} missing` : ''}`).join('; '), r.reason, money(r.refundedCents, o.currency), r.labels.map((l) => `${l.trackingNumber} (${l.warehouse})`).join(', ') || '—']);
+        const status = el('span');
+        badge(status, r.status);
+        status.classList.add('return-status');
+        tr.cells[1].append(status);
+        const actions = document.createElement('td');
+        if (!TERMINAL_RETURNS.includes(r.status) && r.status !== 'received') {
+          const button = el('button', 'Cancel return', 'secondary');
+          button.type = 'button';
+          button.addEventListener('click', () => cancelReturn(o.orderId, r.returnId, button));
+          actions.append(button);
+        }
+        tr.append(actions);
+        return tr;
+      }),
+    );
+    show($('returns'), returns.length > 0);
+    show($('no-returns'), returns.length === 0);
+    const shipped = o.shipments.some((s) => s.status === 'shipped');
+    show($('return-form'), shipped);
+    show($('return-not-shipped'), !shipped);
+
     const timeline = $('timeline');
     timeline.replaceChildren(
       ...o.history.map((e) => {
-        const li = el('li', undefined, COMPENSATIONS.has(e.type) ? 'compensation' : e.type === 'status' ? 'status' : '');
+        // A return's refund and credit are its purpose, not a compensation of the order.
+        const compensation = COMPENSATIONS.has(e.type) && !(e.detail && e.detail.returnId);
+        const li = el('li', undefined, compensation ? 'compensation' : e.type === 'status' ? 'status' : '');
         li.append(el('time', when(e.at)));
         const title = e.type === 'status' ? `Status: ${e.status}` : EVENT_LABELS[e.type] || e.type;
         li.append(el('strong', title));
-        if (COMPENSATIONS.has(e.type)) li.append(el('span', 'compensation', 'tag'));
-        const detail = describe(e.detail);
+        if (compensation) li.append(el('span', 'compensation', 'tag'));
+        const detail = describe(e.detail, o.currency);
         if (detail) li.append(el('span', detail, 'detail'));
         return li;
       }),
     );
   }
+
+  async function cancelReturn(orderId, returnId, button) {
+    showError(null);
+    button.disabled = true;
+    const result = $('return-result');
+    try {
+      await call('POST', `/orders/${encodeURIComponent(orderId)}/returns/${encodeURIComponent(returnId)}/cancel`, { reason: 'cancelled by staff in the console' });
+      result.textContent = `Return ${returnId} cancelled: its label is being cancelled.`;
+      result.className = 'notice ok';
+    } catch (err) {
+      result.textContent = `Return not cancelled: ${err.message}`;
+      result.className = 'notice refused';
+    } finally {
+      show(result, true);
+    }
+    await loadOrder().catch(showError);
+  }
+
+  $('return-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    showError(null);
+    const orderId = current;
+    const button = event.submitter || $('return-form').querySelector('button');
+    button.disabled = true;
+    const result = $('return-result');
+    try {
+      const body = { lines: [{ line: Number($('return-line').value), quantity: Number($('return-quantity').value) }], reason: $('return-reason').value.trim(), resolution: 'refund' };
+      const answer = await call('POST', `/orders/${encodeURIComponent(orderId)}/returns`, body, { 'idempotency-key': `console-${crypto.randomUUID()}` });
+      result.textContent = `Return ${answer.returnId} requested: the warehouse is told to expect it and a return label follows.`;
+      result.className = 'notice ok';
+      $('return-reason').value = '';
+    } catch (err) {
+      result.textContent = `Return not requested: ${err.message}`;
+      result.className = 'notice refused';
+    } finally {
+      button.disabled = false;
+      show(result, true);
+    }
+    await loadOrder().catch(showError);
+  });
 
   $('refresh').addEventListener('click', () => {
     showError(null);

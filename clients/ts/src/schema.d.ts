@@ -68,6 +68,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orders/{id}/returns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Request a return
+         * @description By the checkout credential that placed the order, or staff (404 for anyone else). Each line is named by its number (`line`) or by a SKU that sits on one line only (422 naming the lines otherwise); its quantity is checked against what shipped minus what is already returning or returned (409 with the numbers). Idempotent by Idempotency-Key per credential and order: the same key and body answer the same return, another body is a 409. The return's workflow then tells the WMS to expect it and gets a return label; `GET …/returns/{returnId}` follows it.
+         */
+        post: operations["requestReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orders/{id}/returns/{returnId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a return
+         * @description Its status, lines (what came back resellable, damaged, missing), money, labels and its timeline. Same access as the order.
+         */
+        get: operations["getReturn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orders/{id}/returns/{returnId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a return before its receipt
+         * @description By the order's checkout credential or staff. The WMS is asked to stop expecting it, then the return label is cancelled. A return the warehouse has received is not cancelled (409).
+         */
+        post: operations["cancelReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orders/{id}/resolve": {
         parameters: {
             query?: never;
@@ -383,8 +443,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * WMS callback: a parcel shipped
-         * @description Signed (Hotpath-Signature); forged, tampered or older than 5 minutes: 401. Delivered at least once: a repeat changes nothing.
+         * WMS callback: a parcel shipped, or a return was received
+         * @description Signed (Hotpath-Signature); forged, tampered or older than 5 minutes: 401. Delivered at least once: a repeat changes nothing. `task.shipped`: a parcel left the building; `return.received`: the warehouse counted a return, per SKU the units and their condition (resellable or damaged).
          */
         post: operations["wmsWebhook"];
         delete?: never;
@@ -1045,6 +1105,246 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "return.requested": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * return.requested, pushed to your endpoint
+         * @description Signed per Standard Webhooks (verify with the `standardwebhooks` library and your `whsec_` secret). Delivered at least once: dedupe by `webhook-id`, order by `data.sequence`. Any 2xx acknowledges; anything else (a 3xx too: redirects are not followed) is retried on the schedule.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The message id: the same on every attempt; dedupe on it. */
+                    "webhook-id": string;
+                    /** @description Unix seconds of this attempt; refuse ones too far from now. */
+                    "webhook-timestamp": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (Standard Webhooks); two during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent_return_requested"];
+                };
+            };
+            responses: {
+                /** @description Received (any 2xx). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "return.received": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * return.received, pushed to your endpoint
+         * @description Signed per Standard Webhooks (verify with the `standardwebhooks` library and your `whsec_` secret). Delivered at least once: dedupe by `webhook-id`, order by `data.sequence`. Any 2xx acknowledges; anything else (a 3xx too: redirects are not followed) is retried on the schedule.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The message id: the same on every attempt; dedupe on it. */
+                    "webhook-id": string;
+                    /** @description Unix seconds of this attempt; refuse ones too far from now. */
+                    "webhook-timestamp": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (Standard Webhooks); two during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent_return_received"];
+                };
+            };
+            responses: {
+                /** @description Received (any 2xx). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "return.refunded": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * return.refunded, pushed to your endpoint
+         * @description Signed per Standard Webhooks (verify with the `standardwebhooks` library and your `whsec_` secret). Delivered at least once: dedupe by `webhook-id`, order by `data.sequence`. Any 2xx acknowledges; anything else (a 3xx too: redirects are not followed) is retried on the schedule.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The message id: the same on every attempt; dedupe on it. */
+                    "webhook-id": string;
+                    /** @description Unix seconds of this attempt; refuse ones too far from now. */
+                    "webhook-timestamp": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (Standard Webhooks); two during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent_return_refunded"];
+                };
+            };
+            responses: {
+                /** @description Received (any 2xx). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "return.expired": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * return.expired, pushed to your endpoint
+         * @description Signed per Standard Webhooks (verify with the `standardwebhooks` library and your `whsec_` secret). Delivered at least once: dedupe by `webhook-id`, order by `data.sequence`. Any 2xx acknowledges; anything else (a 3xx too: redirects are not followed) is retried on the schedule.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The message id: the same on every attempt; dedupe on it. */
+                    "webhook-id": string;
+                    /** @description Unix seconds of this attempt; refuse ones too far from now. */
+                    "webhook-timestamp": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (Standard Webhooks); two during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent_return_expired"];
+                };
+            };
+            responses: {
+                /** @description Received (any 2xx). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "return.cancelled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * return.cancelled, pushed to your endpoint
+         * @description Signed per Standard Webhooks (verify with the `standardwebhooks` library and your `whsec_` secret). Delivered at least once: dedupe by `webhook-id`, order by `data.sequence`. Any 2xx acknowledges; anything else (a 3xx too: redirects are not followed) is retried on the schedule.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The message id: the same on every attempt; dedupe on it. */
+                    "webhook-id": string;
+                    /** @description Unix seconds of this attempt; refuse ones too far from now. */
+                    "webhook-timestamp": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body` (Standard Webhooks); two during a secret rotation. */
+                    "webhook-signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent_return_cancelled"];
+                };
+            };
+            responses: {
+                /** @description Received (any 2xx). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -1113,6 +1413,46 @@ export interface components {
              */
             shipmentIds?: string[];
         };
+        ReturnRequestLine: {
+            /** @description The order line's number, from 1 (GET /orders/:id lists them in order). */
+            line?: number;
+            /** @description The SKU, when it sits on one line of the order only (else 422 naming the lines). */
+            sku?: string;
+            quantity: number;
+        };
+        ReturnRequest: {
+            lines: components["schemas"]["ReturnRequestLine"][];
+            /**
+             * @description Why the customer returns it, as they said it.
+             * @example too small
+             */
+            reason: string;
+            /**
+             * @description `refund`: the received units are refunded. `exchange`: replacement lines (not available yet: 422).
+             * @enum {string}
+             */
+            resolution: "refund" | "exchange";
+            /** @description The replacement lines of an exchange. */
+            exchange?: {
+                lines: {
+                    sku: string;
+                    quantity: number;
+                    unitPriceCents: number;
+                }[];
+            };
+        };
+        /**
+         * @example {
+         *       "reason": "customer kept it"
+         *     }
+         */
+        CancelReturnRequest: {
+            /**
+             * @description Why, recorded with who cancelled.
+             * @example customer kept it
+             */
+            reason: string;
+        };
         /**
          * @example {
          *       "action": "retry"
@@ -1160,7 +1500,8 @@ export interface components {
             events?: components["schemas"]["WebhookEventType"][];
         };
         /** @enum {string} */
-        WebhookEventType: "order.received" | "order.processing" | "order.handed_off" | "order.completed" | "order.cancelled" | "order.rejected" | "order.failed" | "order.needs_attention" | "shipment.labelled" | "shipment.handed_off" | "shipment.shipped" | "shipment.cancelled";
+        WebhookEventType: "order.received" | "order.processing" | "order.handed_off" | "order.completed" | "order.cancelled" | "order.rejected" | "order.failed" | "order.needs_attention" | "shipment.labelled" | "shipment.handed_off" | "shipment.shipped" | "shipment.cancelled" | "return.requested" | "return.received" | "return.refunded" | "return.expired" | "return.cancelled";
+        WmsEvent: components["schemas"]["WmsShippedEvent"] | components["schemas"]["WmsReturnReceivedEvent"];
         /**
          * @example {
          *       "event": "task.shipped",
@@ -1179,6 +1520,34 @@ export interface components {
             shipmentId: string;
             trackingNumber?: string | null;
             shippedAt?: string | null;
+        };
+        /**
+         * @example {
+         *       "event": "return.received",
+         *       "returnId": "ret_9c1e0a7b3d5f2e4a6b8c0d1e",
+         *       "reference": "ord_3f5a0c1d9e8b7a6f5e4d3c2b",
+         *       "lines": [
+         *         {
+         *           "sku": "TSHIRT-BLK-M",
+         *           "quantity": 1,
+         *           "condition": "resellable"
+         *         }
+         *       ],
+         *       "receivedAt": "2026-12-04T12:00:00Z"
+         *     }
+         */
+        WmsReturnReceivedEvent: {
+            /** @constant */
+            event: "return.received";
+            returnId: string;
+            reference: string;
+            lines: {
+                sku: string;
+                quantity: number;
+                /** @enum {string} */
+                condition: "resellable" | "damaged";
+            }[];
+            receivedAt?: string | null;
         };
         StripeEvent: {
             id: string;
@@ -1399,6 +1768,96 @@ export interface components {
                 shipmentId: string;
             };
         };
+        WebhookEvent_return_requested: {
+            /** @constant */
+            type: "return.requested";
+            /**
+             * Format: date-time
+             * @description When the change happened.
+             */
+            timestamp: string;
+            data: {
+                orderId: string;
+                /** @description The return's status. */
+                status: string;
+                reason: string | null;
+                /** @description Per order from 1, strictly increasing and gapless over the order's events: order by it. */
+                sequence: number;
+                returnId: string;
+            };
+        };
+        WebhookEvent_return_received: {
+            /** @constant */
+            type: "return.received";
+            /**
+             * Format: date-time
+             * @description When the change happened.
+             */
+            timestamp: string;
+            data: {
+                orderId: string;
+                /** @description The return's status. */
+                status: string;
+                reason: string | null;
+                /** @description Per order from 1, strictly increasing and gapless over the order's events: order by it. */
+                sequence: number;
+                returnId: string;
+            };
+        };
+        WebhookEvent_return_refunded: {
+            /** @constant */
+            type: "return.refunded";
+            /**
+             * Format: date-time
+             * @description When the change happened.
+             */
+            timestamp: string;
+            data: {
+                orderId: string;
+                /** @description The return's status. */
+                status: string;
+                reason: string | null;
+                /** @description Per order from 1, strictly increasing and gapless over the order's events: order by it. */
+                sequence: number;
+                returnId: string;
+            };
+        };
+        WebhookEvent_return_expired: {
+            /** @constant */
+            type: "return.expired";
+            /**
+             * Format: date-time
+             * @description When the change happened.
+             */
+            timestamp: string;
+            data: {
+                orderId: string;
+                /** @description The return's status. */
+                status: string;
+                reason: string | null;
+                /** @description Per order from 1, strictly increasing and gapless over the order's events: order by it. */
+                sequence: number;
+                returnId: string;
+            };
+        };
+        WebhookEvent_return_cancelled: {
+            /** @constant */
+            type: "return.cancelled";
+            /**
+             * Format: date-time
+             * @description When the change happened.
+             */
+            timestamp: string;
+            data: {
+                orderId: string;
+                /** @description The return's status. */
+                status: string;
+                reason: string | null;
+                /** @description Per order from 1, strictly increasing and gapless over the order's events: order by it. */
+                sequence: number;
+                returnId: string;
+            };
+        };
         /**
          * @example {
          *       "orderId": "ord_3f5a0c1d9e8b7a6f5e4d3c2b",
@@ -1462,6 +1921,25 @@ export interface components {
                 shipmentId: string;
                 reason: string;
             }[];
+            /** @description The return an Idempotency-Key was already used for (409). */
+            returnId?: string;
+            /** @description The return's status when that is why it was refused (409). */
+            returnStatus?: string;
+            /** @description The field at fault (a return: `lines[0].quantity`, `lines[1].sku`, `resolution`). */
+            field?: string;
+            /** @description The line numbers a SKU sits on, when it sits on more than one (422 on a return). */
+            choices?: number[];
+            /** @description The order line a return asked too much of (409). */
+            line?: number;
+            sku?: string;
+            /** @description Units of the line shipped (409 on a return). */
+            shipped?: number;
+            /** @description Units of the line already returning or returned (409 on a return). */
+            returning?: number;
+            /** @description Units the return asked for (409 on a return). */
+            requested?: number;
+            /** @description Units that can still be returned: shipped minus returning (409 on a return). */
+            returnable?: number;
         } & {
             [key: string]: unknown;
         };
@@ -1519,6 +1997,8 @@ export interface components {
             updatedAt: string;
             workflowId: string;
             lines: {
+                /** @description The line's number, from 1 (a return names a line by it). */
+                line?: number;
                 sku: string;
                 quantity: number;
                 /** @description Minor units of the order currency. */
@@ -1547,6 +2027,8 @@ export interface components {
                 /** @description Minor units of the order currency. */
                 cancelledCents: number;
             };
+            /** @description Its returns, oldest first, with their lines and money. */
+            returns?: components["schemas"]["ReturnSummary"][];
             history: {
                 /** @example order.received */
                 type: string;
@@ -1582,6 +2064,73 @@ export interface components {
         };
         /** @enum {string} */
         ShipmentStatus: "allocated" | "labelled" | "handed_off" | "shipped" | "label_cancelled" | "wms_cancelled" | "cancelled";
+        ReturnSummary: {
+            /**
+             * @description Derived from the order, the credential and the Idempotency-Key.
+             * @example ret_9c1e0a7b3d5f2e4a6b8c0d1e
+             */
+            returnId: string;
+            status: components["schemas"]["ReturnStatus"];
+            reason: string;
+            /** @enum {string} */
+            resolution: "refund" | "exchange";
+            /** @description The credential that requested it (the checkout client or a staff member). */
+            requestedBy: string;
+            lines: components["schemas"]["ReturnLine"][];
+            /** @description The returned units at their lines' prices. */
+            amountCents: number;
+            /** @description What was refunded: the received units, never more than their shipments captured. */
+            refundedCents: number;
+            /** @description The return labels, one per warehouse the units go back to. */
+            labels: {
+                warehouse: string;
+                labelId: string;
+                trackingNumber: string;
+            }[];
+            /**
+             * Format: date-time
+             * @example 2026-11-29T12:00:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-29T12:00:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * Format: date-time
+             * @description When the receipt window (RETURN_RECEIPT_WINDOW) closes.
+             * @example 2026-11-29T12:00:00.000Z
+             */
+            expiresAt: string;
+            receivedAt: string | null;
+            cancelledBy: string | null;
+        };
+        /**
+         * @description The return's state (docs/returns.md); refunded, expired, cancelled and failed are final.
+         * @enum {string}
+         */
+        ReturnStatus: "requested" | "awaiting_receipt" | "received" | "refunded" | "expired" | "cancelled" | "failed";
+        ReturnLine: {
+            /** @description The order line's number. */
+            line: number;
+            sku: string;
+            /** @description Units returned from this line that left in this shipment. */
+            quantity: number;
+            /** @description Minor units of the order currency. */
+            unitPriceCents: number;
+            /** @description The shipment the units left in: its capture pays the refund, its warehouse takes them back. */
+            shipmentId: string;
+            warehouse: string;
+            /** @description Units the warehouse counted resellable (restocked); null until the receipt. */
+            resellable: number | null;
+            /** @description Units counted damaged (written off, refunded); null until the receipt. */
+            damaged: number | null;
+            /** @description Units not in the parcel (not refunded); null until the receipt. */
+            missing: number | null;
+            /** @description Minor units of the order currency. */
+            refundedCents: number;
+        };
         CancelAccepted: {
             /**
              * @description Derived from the Idempotency-Key and the checkout credential.
@@ -1597,6 +2146,97 @@ export interface components {
                 reason: string;
             }[];
             links?: components["schemas"]["OrderLinks"];
+        };
+        /**
+         * @example {
+         *       "returnId": "ret_9c1e0a7b3d5f2e4a6b8c0d1e",
+         *       "status": "requested",
+         *       "links": {
+         *         "self": "/orders/ord_3f5a0c1d9e8b7a6f5e4d3c2b/returns/ret_9c1e0a7b3d5f2e4a6b8c0d1e",
+         *         "cancel": "/orders/ord_3f5a0c1d9e8b7a6f5e4d3c2b/returns/ret_9c1e0a7b3d5f2e4a6b8c0d1e/cancel"
+         *       }
+         *     }
+         */
+        ReturnAccepted: {
+            /**
+             * @description Derived from the order, the credential and the Idempotency-Key.
+             * @example ret_9c1e0a7b3d5f2e4a6b8c0d1e
+             */
+            returnId: string;
+            status: components["schemas"]["ReturnStatus"];
+            links: {
+                self: string;
+                cancel: string;
+            };
+        };
+        Return: {
+            /**
+             * @description Derived from the order, the credential and the Idempotency-Key.
+             * @example ret_9c1e0a7b3d5f2e4a6b8c0d1e
+             */
+            returnId: string;
+            status: components["schemas"]["ReturnStatus"];
+            reason: string;
+            /** @enum {string} */
+            resolution: "refund" | "exchange";
+            /** @description The credential that requested it (the checkout client or a staff member). */
+            requestedBy: string;
+            lines: components["schemas"]["ReturnLine"][];
+            /** @description The returned units at their lines' prices. */
+            amountCents: number;
+            /** @description What was refunded: the received units, never more than their shipments captured. */
+            refundedCents: number;
+            /** @description The return labels, one per warehouse the units go back to. */
+            labels: {
+                warehouse: string;
+                labelId: string;
+                trackingNumber: string;
+            }[];
+            /**
+             * Format: date-time
+             * @example 2026-11-29T12:00:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-29T12:00:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * Format: date-time
+             * @description When the receipt window (RETURN_RECEIPT_WINDOW) closes.
+             * @example 2026-11-29T12:00:00.000Z
+             */
+            expiresAt: string;
+            receivedAt: string | null;
+            cancelledBy: string | null;
+            /**
+             * @description Derived from the Idempotency-Key and the checkout credential.
+             * @example ord_3f5a0c1d9e8b7a6f5e4d3c2b
+             */
+            orderId: string;
+            /** @description The return's workflow (`return-<returnId>`) in the Temporal Web UI. */
+            workflowId: string;
+            timeline: {
+                /** @example return.labelled */
+                type: string;
+                detail: {
+                    [key: string]: unknown;
+                } | null;
+                /**
+                 * Format: date-time
+                 * @example 2026-11-29T12:00:00.000Z
+                 */
+                at: string;
+            }[];
+        };
+        ReturnCancelAccepted: {
+            /**
+             * @description Derived from the order, the credential and the Idempotency-Key.
+             * @example ret_9c1e0a7b3d5f2e4a6b8c0d1e
+             */
+            returnId: string;
+            status: components["schemas"]["ReturnStatus"];
         };
         ResolveAccepted: {
             /**
@@ -2501,6 +3141,568 @@ export interface operations {
                      *       "title": "Saga did not answer",
                      *       "status": 503,
                      *       "detail": "the order's saga did not answer within 30 s (its worker or Temporal may be down): the cancellation was not confirmed; read the order, and send it again if it still applies"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    requestReturn: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Required when the request is authenticated by the console cookie alone (CSRF defence). */
+                "x-hotpath-console"?: "1";
+                /** @description One per return attempt, 1–200 visible ASCII characters; send it once. */
+                "idempotency-key": string;
+            };
+            path: {
+                /** @description An order id (`ord_…`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReturnRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted (or the same return again for a repeated key); follow it at links.self. */
+            202: {
+                headers: {
+                    location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReturnAccepted"];
+                };
+            };
+            /** @description Invalid input: a field, header or query parameter is named in `detail` (ill-formed Unicode, NUL, too long, too deep, duplicate keys, unsafe numbers, missing or repeated headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Invalid input",
+                     *       "status": 400,
+                     *       "detail": "shippingAddress.name: holds ill-formed Unicode (a lone surrogate)",
+                     *       "issues": [
+                     *         {
+                     *           "field": "shippingAddress.name",
+                     *           "message": "holds ill-formed Unicode (a lone surrogate)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or a wrong one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "the bearer token is not valid"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this, or a cookie-authenticated change lacks X-Hotpath-Console: 1. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this action needs the staff role"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not yours: a checkout credential sees only its own orders. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Order not found",
+                     *       "status": 404,
+                     *       "detail": "no order ord_3f5a0c1d9e8b7a6f5e4d3c2b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description More than can be returned (`shipped`, `returning`, `requested`, `returnable` say the numbers), nothing shipped yet, or the Idempotency-Key was used with another body (`returnId`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "More than can be returned",
+                     *       "status": 409,
+                     *       "detail": "lines[0].quantity: line 1 (TSHIRT-BLK-M) shipped 2, 1 returning or returned: at most 1 can be returned, not 2",
+                     *       "field": "lines[0].quantity",
+                     *       "line": 1,
+                     *       "sku": "TSHIRT-BLK-M",
+                     *       "shipped": 2,
+                     *       "returning": 1,
+                     *       "requested": 2,
+                     *       "returnable": 1
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "the body is larger than 65536 bytes"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not UTF-8 JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "content-type: send the body as application/json"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A line the order does not have, a SKU on several lines (`choices` names them), or an exchange (not available yet). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unknown line",
+                     *       "status": 422,
+                     *       "detail": "lines[0].sku: TSHIRT-BLK-M sits on lines 1 and 3: name the line by its number",
+                     *       "field": "lines[0].sku",
+                     *       "choices": [
+                     *         1,
+                     *         3
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "more than 1200 requests a minute; slow down"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getReturn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An order id (`ord_…`). */
+                id: string;
+                /** @description A return id (`ret_…`). */
+                returnId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The return. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Return"];
+                };
+            };
+            /** @description Invalid input: a field, header or query parameter is named in `detail` (ill-formed Unicode, NUL, too long, too deep, duplicate keys, unsafe numbers, missing or repeated headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Invalid input",
+                     *       "status": 400,
+                     *       "detail": "shippingAddress.name: holds ill-formed Unicode (a lone surrogate)",
+                     *       "issues": [
+                     *         {
+                     *           "field": "shippingAddress.name",
+                     *           "message": "holds ill-formed Unicode (a lone surrogate)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or a wrong one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "the bearer token is not valid"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this, or a cookie-authenticated change lacks X-Hotpath-Console: 1. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this action needs the staff role"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not yours: a checkout credential sees only its own orders. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Order not found",
+                     *       "status": 404,
+                     *       "detail": "no order ord_3f5a0c1d9e8b7a6f5e4d3c2b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "more than 1200 requests a minute; slow down"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected failure on our side (500), never caused by input. Whether the request took effect is not known: read before sending a change again. A POST /orders may be sent again with the same Idempotency-Key (its detail says so). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "detail": "something went wrong on our side, and whether the request took effect is not known: read what it was to change before sending it again"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelReturn: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required when the request is authenticated by the console cookie alone (CSRF defence). */
+                "x-hotpath-console"?: "1";
+            };
+            path: {
+                /** @description An order id (`ord_…`). */
+                id: string;
+                returnId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelReturnRequest"];
+            };
+        };
+        responses: {
+            /** @description Cancelled: the return label and the expectation are being undone. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReturnCancelAccepted"];
+                };
+            };
+            /** @description Invalid input: a field, header or query parameter is named in `detail` (ill-formed Unicode, NUL, too long, too deep, duplicate keys, unsafe numbers, missing or repeated headers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Invalid input",
+                     *       "status": 400,
+                     *       "detail": "shippingAddress.name: holds ill-formed Unicode (a lone surrogate)",
+                     *       "issues": [
+                     *         {
+                     *           "field": "shippingAddress.name",
+                     *           "message": "holds ill-formed Unicode (a lone surrogate)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credential, or a wrong one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "the bearer token is not valid"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential may not do this, or a cookie-authenticated change lacks X-Hotpath-Console: 1. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "this action needs the staff role"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown, or not yours: a checkout credential sees only its own orders. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Order not found",
+                     *       "status": 404,
+                     *       "detail": "no order ord_3f5a0c1d9e8b7a6f5e4d3c2b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Received or ended already. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Cannot cancel",
+                     *       "status": 409,
+                     *       "detail": "the return is already received",
+                     *       "returnStatus": "received"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than accepted (64 kB; 8 MB for the codec, read only once the caller is known to be staff; 2 kB for sign-in). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "the body is larger than 65536 bytes"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not UTF-8 JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "content-type: send the body as application/json"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over a budget (`Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` name the budget): the general one per principal (per address when anonymous), or the one for wrong credentials per address, which never refuses a right credential. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "more than 1200 requests a minute; slow down"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The warehouse, or the return's workflow, did not answer in time: nothing was cancelled; send it again (`Retry-After`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Warehouse did not answer",
+                     *       "status": 503,
+                     *       "detail": "the warehouse could not be asked to stop expecting the return: nothing was cancelled; send the cancel again"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5049,7 +6251,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["WmsShippedEvent"];
+                "application/json": components["schemas"]["WmsEvent"];
             };
         };
         responses: {
