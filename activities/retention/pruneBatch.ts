@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { terminalStatusLiterals } from '../../db/terminalStatuses';
 import type { RetentionStep } from '../../workflows/retention/contract';
+import { TERMINAL_RETURN_STATUSES } from '../../workflows/returns/contract';
 
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
@@ -47,7 +48,10 @@ export function workQueue(step: RetentionStep, cutoff: Date, limit: number): SQL
       and not exists (select 1 from webhook_deliveries d where d.event_id = e.id) order by created_at`,
     idempotencyKeys: sql`select id from orders where ${ended()} and request_hash is not null and updated_at < ${before} order by updated_at`,
     orderEvents: sql`select id from orders where ${ended()} and events_pruned_at is null and updated_at < ${before} order by updated_at`,
-    personalData: sql`select id from orders where ${ended()} and pii_redacted_at is null and updated_at < ${before} order by updated_at`,
+    // Never an order with an open return: its return label and refund still need who and where.
+    personalData: sql`select id from orders o where ${ended()} and pii_redacted_at is null and updated_at < ${before}
+      and not exists (select 1 from returns r where r.order_id = o.id and r.status not in ${sql.raw(`(${TERMINAL_RETURN_STATUSES.map((st) => `'${st}'`).join(', ')})`)})
+      order by updated_at`,
   };
   return sql`${queues[step]} limit ${limit} for update skip locked`;
 }
@@ -95,8 +99,8 @@ const STEPS: Record<RetentionStep, (tx: Tx, due: SQL) => Promise<BatchOutcome>> 
 
   /**
    * The customer's name, e-mail and street address. What the books need stays: the customer id, amounts, lines,
-   * shipments and payment, and the address's country and postal code (the tax jurisdiction). Returns are not a
-   * context yet; when they are, an order with an open return is not redacted.
+   * shipments and payment, and the address's country and postal code (the tax jurisdiction). An order with an
+   * open return is not taken (its queue above leaves it out) until the return ends.
    */
   personalData: (tx, due) =>
     counted(

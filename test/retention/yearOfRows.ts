@@ -1,6 +1,6 @@
 import { orderIdFor } from '../../api/order/placeOrder';
 import type { Database } from '../../db/client';
-import { orderEvents, orderLines, orders, payments, webhookDeliveries, webhookEvents, webhookSubscriptions } from '../../db/schema';
+import { orderEvents, orderLines, orders, payments, returns, webhookDeliveries, webhookEvents, webhookSubscriptions } from '../../db/schema';
 import { isTerminalStatus } from '../../workflows/order/contract';
 import type { RetentionPolicy } from '../../workflows/retention/contract';
 
@@ -19,6 +19,8 @@ export interface SeededOrder {
   at: number;
   events: number;
   email: string;
+  /** A return of a completed order: open (its label still needs the customer's address) or ended. */
+  returned?: 'open' | 'ended';
 }
 
 export interface SeededEvent {
@@ -41,7 +43,9 @@ export async function seedYearOfRows(db: Database, now = Date.now(), days = 460)
   for (let day = 0; day < days; day++) {
     for (const status of KINDS) {
       const i = seeded.length;
-      seeded.push({ id: orderIdFor(`retention-seed-${i}`, 'seed'), status, at: now - day * DAY - HOUR, events: 3, email: `customer${i}@example.com` });
+      // Every 13th completed order was returned: the return still open on one in two, ended on the other.
+      const returned = status === 'completed' && day % 13 === 0 ? (day % 26 === 0 ? 'open' : 'ended') : undefined;
+      seeded.push({ id: orderIdFor(`retention-seed-${i}`, 'seed'), status, at: now - day * DAY - HOUR, events: 3, email: `customer${i}@example.com`, ...(returned ? { returned } : {}) });
     }
   }
   for (let from = 0; from < seeded.length; from += 400) {
@@ -73,6 +77,23 @@ export async function seedYearOfRows(db: Database, now = Date.now(), days = 460)
     );
     const completed = chunk.filter((o) => o.status === 'completed');
     if (completed.length > 0) await db.insert(payments).values(completed.map((o) => ({ orderId: o.id, authorizationId: `pi_${o.id}`, authorizedCents: 1234, capturedCents: 1234 })));
+    const returnedOrders = chunk.filter((o) => o.returned);
+    if (returnedOrders.length > 0) {
+      await db.insert(returns).values(
+        returnedOrders.map((o) => ({
+          id: `ret_${o.id.slice(4)}`,
+          orderId: o.id,
+          requestedBy: 'checkout-web',
+          idempotencyKey: `return-${o.id}`,
+          requestHash: `hash-return-${o.id}`,
+          reason: 'too small',
+          resolution: 'refund' as const,
+          status: o.returned === 'open' ? 'awaiting_receipt' : 'refunded',
+          workflowId: `return-ret_${o.id.slice(4)}`,
+          expiresAt: new Date(now + 30 * DAY),
+        })),
+      );
+    }
   }
 
   const events: SeededEvent[] = [];
@@ -142,7 +163,8 @@ export function expectedOf(seed: { orders: SeededOrder[]; events: SeededEvent[] 
   const ended = (o: SeededOrder) => isTerminalStatus(o.status);
   const expiredKeys = seed.orders.filter((o) => ended(o) && olderThan(o.at, policy.idempotencyRetentionMs));
   const prunedTimelines = seed.orders.filter((o) => ended(o) && olderThan(o.at, policy.orderRetentionDays * DAY));
-  const redacted = seed.orders.filter((o) => ended(o) && olderThan(o.at, policy.piiRetentionDays * DAY));
+  // Never the customer data of an order with an open return: its label and refund still need them.
+  const redacted = seed.orders.filter((o) => ended(o) && olderThan(o.at, policy.piiRetentionDays * DAY) && o.returned !== 'open');
   const webhookMs = policy.webhookRetentionDays * DAY;
   const goneDeliveries = seed.events.flatMap((e) => e.deliveries).filter((d) => d.state === 'delivered' && olderThan(d.at, webhookMs));
   const goneDeliveryIds = new Set(goneDeliveries.map((d) => d.id));
